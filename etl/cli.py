@@ -1,0 +1,175 @@
+"""The spendpub command: the only place that prints or exits.
+
+Exit codes: 0 success, 1 the data or a file were refused, 2 the command was used wrongly,
+3 an unexpected failure (a bug: run with SPENDPUB_DEBUG=1 to see the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__, pipeline
+from .demo import demo_sources
+from .errors import SpendpubError, UsageError
+from .validate.report import Report
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Publish public-spending exports as validated open data packages.")
+out = Console()
+err = Console(stderr=True)
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_BUG = 1, 2, 3
+
+
+def money(amount: Decimal | None) -> str:
+    return "" if amount is None else f"{amount:,.2f}"
+
+
+def _home(ctx: typer.Context) -> Path:
+    return ctx.obj["home"]
+
+
+@app.callback()
+def main(ctx: typer.Context,
+         home: Annotated[Path, typer.Option(help="Folder of the warehouse and the published site/.")] = Path("var"),
+         version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False):
+    if version:
+        out.print(f"spendpub {__version__}")
+        raise typer.Exit()
+    ctx.obj = {"home": home}
+
+
+def _run(home: Path, profile: str, files: list[Path], period: str | None, dry_run: bool,
+         quiet: bool = False) -> pipeline.RunResult:
+    steps = len(files) + (3 if dry_run else 5)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=quiet or not err.is_terminal) as progress:
+        task = progress.add_task("starting", total=steps)
+
+        def on_step(label: str) -> None:
+            progress.update(task, description=label, advance=1)
+
+        return pipeline.run(profile, files, home, period=period, dry_run=dry_run, on_step=on_step)
+
+
+def print_report(report: Report) -> None:
+    if not report.summaries:
+        return
+    table = Table(title="Validation", title_justify="left", show_lines=False)
+    for col in ("code", "severity", "count", "first examples (file:line, field [column], value: reason)"):
+        table.add_column(col, overflow="fold")
+    for s in report.summaries:
+        examples = "\n".join(
+            f"{e.location()}  {e.field or ''}{f' [{e.column}]' if e.column else ''}  "
+            f"{e.value!r}: {e.reason}" if e.value is not None else
+            f"{e.location()}  {e.field or ''}{f' [{e.column}]' if e.column else ''}: {e.reason}"
+            for e in s.examples)
+        table.add_row(s.code, s.severity, f"{s.count:,}", examples)
+    out.print(table)
+
+
+def print_summary(result: pipeline.RunResult) -> None:
+    files = Table(title="Files", title_justify="left")
+    for col in ("file", "period", "encoding", "header line", "rows read", "loaded", "skipped", "control total"):
+        files.add_column(col, justify="right" if col in ("rows read", "loaded", "header line") else "left")
+    for f in result.files:
+        skipped = ", ".join(f"{n} {k}" for k, n in (("blank", f.blank), *f.skipped.items()) if n)
+        files.add_row(f.name, f.period, f.encoding, str(f.header_line),
+                      f"{f.records - f.blank - sum(f.skipped.values()):,}", f"{f.loaded:,}", skipped or "-",
+                      money(f.control_total) or "-")
+    out.print(files)
+    totals = Table(title="Totals loaded", title_justify="left")
+    for col in ("currency", "payments", "total"):
+        totals.add_column(col, justify="left" if col == "currency" else "right")
+    by_currency: dict[str, list] = {}
+    for t in result.totals:
+        acc = by_currency.setdefault(t.currency, [0, Decimal(0)])
+        acc[0] += t.payments
+        acc[1] += t.total
+    for currency, (n, total) in sorted(by_currency.items()):
+        totals.add_row(currency, f"{n:,}", money(total))
+    out.print(totals)
+    out.print(f"rows read {result.records:,} · loaded {result.loaded:,} · rejected {result.rejected_rows:,} · "
+              f"redacted {result.redacted_rows:,}")
+
+
+def _guarded(action):
+    """Turn expected failures into one clear sentence and an exit code; never a traceback."""
+    try:
+        return action()
+    except UsageError as e:
+        err.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(EXIT_USAGE)
+    except SpendpubError as e:
+        err.print(f"[bold red]refused:[/] {e}")
+        raise typer.Exit(EXIT_REFUSED)
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing was published")
+        raise typer.Exit(130)
+    except Exception as e:  # a bug: say so in one line, keep the traceback for those who ask
+        if os.environ.get("SPENDPUB_DEBUG"):
+            raise
+        err.print(f"[bold red]unexpected error[/] ({type(e).__name__}: {e}). Nothing was published. "
+                  "Run again with SPENDPUB_DEBUG=1 to see the traceback.")
+        raise typer.Exit(EXIT_BUG)
+
+
+ProfileOpt = Annotated[str, typer.Option("--profile", "-p", help="Profile: a profile.yaml path or a publisher folder in datasets/.")]
+FilesArg = Annotated[list[Path], typer.Argument(help="Export files, as the finance system wrote them.")]
+PeriodOpt = Annotated[Optional[str], typer.Option(help="Month the files cover (YYYY-MM), when their names do not say.")]
+
+
+@app.command()
+def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None):
+    """Validate the files and, if they pass, load them and write the data packages."""
+    result = _guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=False))
+    print_report(result.report)
+    if not result.report.ok:
+        err.print(f"[bold red]refused:[/] {result.report.error_count:,} errors; nothing was published.")
+        raise typer.Exit(EXIT_REFUSED)
+    print_summary(result)
+    out.print(f"[green]published[/] release {result.release_id} → {result.package_dir}")
+
+
+@app.command()
+def validate(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None,
+             as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False):
+    """Dry run: read, transform and validate the files, and report. Nothing is written."""
+    result = _guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=True, quiet=as_json))
+    if as_json:
+        sys.stdout.write(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n")
+    else:
+        print_report(result.report)
+        print_summary(result)
+        verdict = "[green]valid[/]" if result.report.ok else f"[bold red]{result.report.error_count:,} errors[/]"
+        out.print(f"{verdict}: nothing was written (dry run).")
+    if not result.report.ok:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+@app.command()
+def demo(ctx: typer.Context):
+    """Build the demo warehouse and site from the openly licensed exports in datasets/."""
+    for profile, files in demo_sources():
+        out.print(f"[bold]{profile.parent.name}[/]: {', '.join(f.name for f in files)}")
+        result = _guarded(lambda: _run(_home(ctx), str(profile), files, None, dry_run=False))
+        print_report(result.report)
+        if not result.report.ok:
+            err.print(f"[bold red]refused:[/] the demo data for {profile.parent.name} did not validate.")
+            raise typer.Exit(EXIT_REFUSED)
+        print_summary(result)
+    out.print(f"[green]demo ready[/] in {_home(ctx)}: start the app with `make app` or `make demo`.")
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,114 @@
+"""Extract: a source file, as published, into a raw_ table of text cells with source lines.
+
+The profile says how to read it; the header row is found by the column names the profile maps.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ..errors import InputError
+from ..profile import Profile
+from ..sqltext import quote_ident
+from . import csv_reader, encoding, excel_reader
+
+HEADER_SEARCH_ROWS = 200
+
+
+@dataclass(frozen=True)
+class ExtractedFile:
+    path: Path
+    name: str
+    sha256: str
+    bytes: int
+    encoding: str
+    raw_table: str
+    header_line: int
+    header: tuple[str, ...]   # header cells by raw column (c001 is header[0])
+    records: int              # records below the header, blank and total rows included
+
+
+def normalise_name(text: str) -> str:
+    """Header matching ignores case, spaces, punctuation and symbols: ' NetAmount ' == 'Net amount'."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _clean_header_cell(cell: str | None, profile: Profile) -> str:
+    text = cell or ""
+    for old, new in profile.replace.items():
+        text = text.replace(old, new)
+    return " ".join(text.split())
+
+
+def _find_header(rows: list[tuple], profile: Profile, shown_as: str) -> tuple[int, tuple[str, ...]]:
+    """The header: the given line, or the first row naming every column the profile needs."""
+    needed = {name: {normalise_name(c) for c in spec.columns}
+              for name, spec in profile.column_fields.items() if not spec.optional}
+    best: tuple[int, set[str]] | None = None
+    for index, (line, *cells) in enumerate(rows):
+        header = tuple(_clean_header_cell(c, profile) for c in cells)
+        if profile.header_row is not None:
+            if line == profile.header_row:
+                return index, header
+            continue
+        present = {normalise_name(h) for h in header if h}
+        missing = {name for name, alts in needed.items() if not alts & present}
+        if not missing:
+            return index, header
+        if best is None or len(missing) < len(best[1]):
+            best = (line, missing)
+    if profile.header_row is not None:
+        raise InputError(f"the profile puts the header on line {profile.header_row}, "
+                         "but the file has no record there", where=shown_as)
+    if best is None:
+        raise InputError("the file is empty: no header, no rows", where=shown_as)
+    line, missing = best
+    wanted = "; ".join(f"{f} (column {' or '.join(repr(c) for c in profile.fields[f].columns)})"
+                       for f in sorted(missing))
+    raise InputError(f"no header row names every required column; the closest, line {line}, "
+                     f"lacks {wanted}", where=shown_as)
+
+
+def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index: int,
+            workdir: Path) -> ExtractedFile:
+    shown_as = path.name
+    if not path.is_file():
+        raise InputError("no such file", where=str(path))
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty (0 bytes)", where=shown_as)
+    raw_table = f"raw_{profile.dataset}_{index}"
+    work_copy = workdir / f"{raw_table}.csv"
+
+    if profile.format == "excel":
+        sha256, size = excel_reader.to_csv(path, profile.sheet, work_copy, shown_as)
+        enc, readable, blanks = "xlsx", work_copy, []
+    else:
+        scan = encoding.scan_file(path)
+        sha256, size = scan.sha256, scan.bytes
+        enc = encoding.choose_encoding(path, scan, profile.encoding)
+        readable = path
+        if encoding.needs_working_copy(scan, enc):
+            encoding.write_working_copy(path, enc, work_copy)
+            readable = work_copy
+        blanks = encoding.blank_lines(readable)
+
+    ncols = csv_reader.read_records(con, readable, raw_table, delimiter=profile.delimiter,
+                                    quote=profile.quote, blank_lines=blanks, shown_as=shown_as)
+    cols = csv_reader.column_names(ncols)
+    first_rows = con.execute(
+        f"select source_line, {', '.join(cols)} from {quote_ident(raw_table)} "
+        f"order by record_index limit {HEADER_SEARCH_ROWS}").fetchall()
+    header_index, header = _find_header(first_rows, profile, shown_as)
+    header_line = first_rows[header_index][0]
+    con.execute(f"delete from {quote_ident(raw_table)} where record_index <= "
+                f"(select record_index from {quote_ident(raw_table)} where source_line = ?)",
+                [header_line])
+    records = con.execute(f"select count(*) from {quote_ident(raw_table)}").fetchone()[0]
+    return ExtractedFile(path=path, name=path.name, sha256=sha256, bytes=size, encoding=enc,
+                         raw_table=raw_table, header_line=header_line, header=header,
+                         records=records)

@@ -1,0 +1,168 @@
+"""Recognise a text export's encoding and line endings, and prepare a copy DuckDB can read.
+
+Exports come as UTF-8 (with or without BOM), Windows-1252 or ISO-8859-1, with LF, CRLF, CR-only
+or mixed line endings. DuckDB reads UTF-8 with LF or CRLF endings well, so anything else is
+transcoded, chunk by chunk, into a UTF-8, LF-only working copy. The source file itself is never
+changed: its sha256 is what every published row points back to.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import charset_normalizer
+
+from ..errors import InputError
+
+CHUNK = 1 << 24  # 16 MiB: bounded memory whatever the file size
+CANDIDATES = ("utf-8", "utf-8-sig", "windows-1252", "iso-8859-1")
+_BLANK_LINE = re.compile(rb"(?=\n\n)")
+
+
+@dataclass
+class TextFileScan:
+    """What one pass over the bytes tells: hash, size, encoding evidence, line endings."""
+
+    sha256: str
+    bytes: int
+    has_bom: bool
+    utf8_error: tuple[int, int] | None  # (byte offset, line) of the first invalid UTF-8 byte
+    has_lone_cr: bool
+    has_crlf: bool
+    has_lone_lf: bool
+    has_nul: bool
+    sample: bytes = field(repr=False, default=b"")
+
+
+def scan_file(path: Path) -> TextFileScan:
+    sha = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    size = lines_before = 0
+    utf8_error = None
+    crlf = lone_cr = lone_lf = nul = False
+    tail = b""  # a trailing CR held back, so that a CRLF split across two chunks is seen whole
+    sample = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            sample = sample or chunk[: 1 << 20]
+            sha.update(chunk)
+            if utf8_error is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as e:
+                    utf8_error = (size + e.start, lines_before + chunk.count(b"\n", 0, e.start) + 1)
+            data, tail = _hold_back(tail + chunk, b"\r")
+            n_crlf = data.count(b"\r\n")
+            lone_cr = lone_cr or data.count(b"\r") > n_crlf
+            lone_lf = lone_lf or data.count(b"\n") > n_crlf
+            crlf = crlf or n_crlf > 0
+            nul = nul or b"\x00" in chunk
+            lines_before += chunk.count(b"\n")
+            size += len(chunk)
+    lone_cr = lone_cr or bool(tail)
+    if utf8_error is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_error = (size, lines_before + 1)
+    return TextFileScan(
+        sha256=sha.hexdigest(), bytes=size, has_bom=sample.startswith(codecs.BOM_UTF8),
+        utf8_error=utf8_error, has_lone_cr=lone_cr, has_crlf=crlf, has_lone_lf=lone_lf,
+        has_nul=nul, sample=sample,
+    )
+
+
+def _hold_back(data: bytes, byte: bytes) -> tuple[bytes, bytes]:
+    """Split off a trailing `byte` so that a sequence cut by a chunk boundary is seen whole."""
+    return (data[:-1], byte) if data.endswith(byte) else (data, b"")
+
+
+def choose_encoding(path: Path, scan: TextFileScan, forced: str) -> str:
+    """The encoding to read with: the profile's, checked against the bytes, or detected."""
+    if scan.has_nul:
+        raise InputError("this is a binary file, not a text export (it contains NUL bytes)", where=str(path))
+    if forced in ("utf-8", "utf-8-sig"):
+        if scan.utf8_error:
+            offset, line = scan.utf8_error
+            raise InputError(
+                f"not valid UTF-8 at line {line} (byte {offset}), but the profile forces encoding "
+                f"{forced}; set read.encoding to auto or to the file's real encoding (e.g. windows-1252)",
+                where=str(path))
+        return "utf-8-sig" if scan.has_bom else "utf-8"
+    if forced in ("windows-1252", "iso-8859-1"):
+        if scan.utf8_error is None and not scan.sample.isascii():
+            raise InputError(
+                f"this file is UTF-8, but the profile forces encoding {forced}, which would garble its "
+                "accented characters; set read.encoding to auto or utf-8", where=str(path))
+        return forced
+    # auto: valid UTF-8 over the whole file wins; otherwise let charset-normalizer choose among the
+    # single-byte encodings public bodies' finance systems actually write.
+    if scan.utf8_error is None:
+        return "utf-8-sig" if scan.has_bom else "utf-8"
+    best = charset_normalizer.from_bytes(scan.sample, cp_isolation=["cp1252", "latin_1"]).best()
+    if best is None:
+        offset, line = scan.utf8_error
+        raise InputError(f"cannot tell the text encoding (invalid UTF-8 at line {line}, byte {offset}); "
+                         "set read.encoding in the profile", where=str(path))
+    return "iso-8859-1" if best.encoding == "latin_1" else "windows-1252"
+
+
+def needs_working_copy(scan: TextFileScan, encoding: str) -> bool:
+    mixed = scan.has_crlf and scan.has_lone_lf
+    return encoding != "utf-8" or scan.has_lone_cr or mixed
+
+
+def write_working_copy(path: Path, encoding: str, target: Path) -> None:
+    """Transcode to UTF-8 with LF line endings, streaming; a bad byte names its line."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    pending_cr = False
+    line = 1
+    with open(path, "rb") as src, open(target, "w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(CHUNK):
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                bad = line + chunk.count(b"\n", 0, e.start)
+                raise InputError(f"byte 0x{chunk[e.start]:02X} at line {bad} cannot be read as {encoding}",
+                                 where=str(path)) from None
+            line += chunk.count(b"\n")
+            if pending_cr:
+                text = "\r" + text
+            pending_cr = text.endswith("\r")
+            if pending_cr:
+                text = text[:-1]
+            dst.write(text.replace("\r\n", "\n").replace("\r", "\n"))
+        if pending_cr:
+            dst.write("\n")
+
+
+def blank_lines(path: Path) -> list[int]:
+    """Line numbers of empty lines in a UTF-8 file with LF or CRLF endings.
+
+    DuckDB's CSV reader skips empty lines; knowing where they were keeps every record's source
+    line exact. (An empty line inside a quoted multi-line cell is counted as blank too: such cells
+    are vanishingly rare in finance exports.)
+    """
+    found: list[int] = []
+    newlines_before = 0
+    cr_tail = lf_tail = b""
+    at_start = True
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            data, cr_tail = _hold_back(cr_tail + chunk, b"\r")
+            data, lf_tail = _hold_back(lf_tail + data.replace(b"\r\n", b"\n"), b"\n")
+            if at_start and (data or lf_tail).startswith(b"\n"):
+                found.append(1)
+            at_start = at_start and not (data or lf_tail)
+            last = 0
+            for m in _BLANK_LINE.finditer(data + lf_tail):
+                p = m.start()
+                newlines_before += data.count(b"\n", last, p + 1)
+                last = p + 1
+                found.append(newlines_before + 1)
+            newlines_before += data.count(b"\n", last)
+    return found

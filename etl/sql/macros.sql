@@ -1,0 +1,24 @@
+-- Parsing helpers shared by every staging query. Pure functions of one value, so DuckDB runs them
+-- vectorised over whole columns.
+
+-- Trim, collapse runs of whitespace (non-breaking spaces included) and turn empty text into NULL.
+create or replace macro clean_text(x) as
+    nullif(trim(regexp_replace(x, '[\s\x{00A0}\x{2007}\x{202F}]+', ' ', 'g')), '');
+
+-- A date parsed with a two-digit-year format is kept only when it is plausible for a payment.
+create or replace macro plausible_date(d) as
+    case when year(d) between 1900 and 2199 then cast(d as date) end;
+
+-- Excel stores dates as days since 1899-12-30 (its 1900 leap-year bug included).
+create or replace macro excel_serial_date(x) as
+    case when regexp_full_match(x, '[0-9]{5}(\.0+)?')
+         then plausible_date(date '1899-12-30' + cast(cast(x as double) as integer)) end;
+
+-- A cleaned amount text ('-1234.5', '+7', '.25') as an exact decimal; anything else is NULL.
+create or replace macro exact_decimal(x) as
+    case when regexp_full_match(x, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)')
+         then cast(x as decimal(38, 10)) end;
+
+-- Money keeps its cents exactly: a value with more than two decimals is refused, not rounded.
+create or replace macro money(v) as
+    case when v = round(v, 2) then cast(v as decimal(18, 2)) end;

@@ -1,0 +1,35 @@
+-- One source file's rows for stg_{dataset}: cells cleaned, non-record rows told apart, fields typed.
+-- Built from the profile by etl/transform.py; the placeholders hold generated column expressions.
+with source as (
+    select * from {raw_table}
+),
+
+cleaned as (
+    select
+        *,
+        {row_text} as row_text,
+        {cleaned_columns}
+    from source
+),
+
+classified as (
+    select
+        *,
+        case
+            when clean_text(row_text) is null then 'blank'
+            {skip_cases}
+            else 'record'
+        end as row_kind
+    from cleaned
+),
+
+final as (
+    select
+        {file_index} as source_file_index,
+        source_line,
+        row_kind,
+        {field_columns}
+    from classified
+)
+
+select * from final

@@ -1,0 +1,217 @@
+"""Transform: raw_ tables into the typed stg_<dataset> table, as the profile says.
+
+The SQL is generated from two pieces of data, the profile (where each field comes from, how it
+is parsed) and the Table Schema (each field's type). Parsing runs set-based in DuckDB; every
+value that cannot be parsed stays visible next to its source text, for validation to report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from .errors import InputError
+from .extract import ExtractedFile, normalise_name
+from .paths import SQL_DIR
+from .profile import FieldSpec, Profile
+from .schema import Field
+from .sqltext import quote_ident, quote_literal
+
+STG_TEMPLATE = (SQL_DIR / "staging" / "stg_file.sql").read_text(encoding="utf-8")
+MACROS = (SQL_DIR / "macros.sql").read_text(encoding="utf-8")
+
+
+def text_column(field: str) -> str:
+    """Name of the staging column that keeps a field's cleaned source text."""
+    return f"{field}__text"
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """Per-file values the pipeline fills in: which file, which period, which release."""
+
+    index: int
+    extracted: ExtractedFile
+    period: str | None
+    release_id: str
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(MACROS)
+
+
+def column_index(extracted: ExtractedFile, alternatives: tuple[str, ...]) -> int | None:
+    wanted = {normalise_name(a) for a in alternatives}
+    for i, name in enumerate(extracted.header):
+        if name and normalise_name(name) in wanted:
+            return i
+    return None
+
+
+def resolve_columns(profile: Profile, extracted: ExtractedFile) -> dict[str, str | None]:
+    """Field -> header text of the source column it is read from (None for an absent optional one)."""
+    found: dict[str, str | None] = {}
+    missing = []
+    for name, spec in profile.column_fields.items():
+        i = column_index(extracted, spec.columns)
+        if i is None and not spec.optional:
+            missing.append(f"{name} (column {' or '.join(repr(c) for c in spec.columns)})")
+        found[name] = None if i is None else extracted.header[i]
+    if missing:
+        raise InputError(f"required column missing from the header on line {extracted.header_line}: "
+                         + "; ".join(missing), where=extracted.name)
+    return found
+
+
+def _raw(i: int) -> str:
+    return f"c{i + 1:03d}"
+
+
+def _concat(columns: list[str]) -> str:
+    return f"concat_ws('', {', '.join(columns)})"
+
+
+def _replaced(expr: str, profile: Profile) -> str:
+    for old, new in profile.replace.items():
+        expr = f"replace({expr}, {quote_literal(old)}, {quote_literal(new)})"
+    return expr
+
+
+def _literal(value, field: Field) -> str:
+    if value is None:
+        return f"cast(null as {field.sql_type})"
+    if isinstance(value, bool):
+        return f"cast({'true' if value else 'false'} as {field.sql_type})"
+    return f"cast({quote_literal(str(value))} as {field.sql_type})"
+
+
+def _mapped(expr: str, spec: FieldSpec, field: Field) -> str:
+    whens = " ".join(f"when {quote_literal(k)} then {_literal(v, field)}" for k, v in spec.map.items())
+    return f"case lower({expr}) {whens} end"
+
+
+def _amount(expr: str, spec: FieldSpec) -> str:
+    for symbol in (*spec.currency_symbols, " "):
+        expr = f"replace({expr}, {quote_literal(symbol)}, '')"
+    if spec.thousands:
+        expr = f"replace({expr}, {quote_literal(spec.thousands)}, '')"
+    if spec.decimal == ",":
+        expr = f"replace({expr}, ',', '.')"
+    expr = f"regexp_replace({expr}, '^\\((.*)\\)$', '-\\1')"   # (12.50) is negative
+    expr = f"regexp_replace({expr}, '^([^-].*)-$', '-\\1')"    # so is a trailing minus: 12.50-
+    return f"money(exact_decimal({expr}))"
+
+
+def _date(expr: str, spec: FieldSpec) -> str:
+    tries = [f"plausible_date(try_strptime({expr}, {quote_literal(f)}))" for f in spec.date_formats]
+    if spec.excel_serial:
+        tries.append(f"excel_serial_date({expr})")
+    return tries[0] if len(tries) == 1 else f"coalesce({', '.join(tries)})"
+
+
+def parse_expression(text: str, spec: FieldSpec, field: Field) -> str:
+    """SQL turning a field's cleaned text into its schema type; NULL where it cannot."""
+    expr = text
+    if spec.extract:
+        rx = quote_literal(spec.extract)
+        expr = f"(case when regexp_matches({expr}, {rx}) then clean_text(regexp_extract({expr}, {rx}, 1)) else {expr} end)"
+    if spec.map is not None:
+        return _mapped(expr, spec, field)
+    if field.type == "date":
+        return _date(expr, spec)
+    if field.type == "number":
+        return _amount(expr, spec)
+    if field.type == "string":
+        return expr
+    return f"try_cast({expr} as {field.sql_type})"
+
+
+def pipeline_values(profile: Profile, ctx: FileContext) -> dict[str, str]:
+    """SQL for the fields spendpub fills itself: provenance and publisher."""
+    return {
+        "publisher_id": quote_literal(profile.publisher_id),
+        "publisher_name": quote_literal(profile.publisher_name),
+        "period": quote_literal(ctx.period) if ctx.period else "cast(null as varchar)",
+        "source_file_sha256": quote_literal(ctx.extracted.sha256),
+        "source_line": "source_line",
+        "release_id": quote_literal(ctx.release_id),
+        "is_redacted": "false",
+        "redaction_reason": "cast(null as varchar)",
+    }
+
+
+def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | None]) -> str:
+    ex = ctx.extracted
+    ncols = len(ex.header)
+    raw_cols = [_raw(i) for i in range(ncols)]
+    cleaned = {}
+    for name, header_name in columns.items():
+        if header_name is None:
+            cleaned[name] = "cast(null as varchar)"
+        else:
+            i = ex.header.index(header_name)
+            cleaned[name] = f"clean_text({_replaced(_raw(i), profile)})"
+    cleaned_columns = ",\n        ".join(f"{e} as {quote_ident('t_' + n)}" for n, e in cleaned.items()) or "null as t_"
+
+    skip_cases = []
+    for rule in profile.skip_rows:
+        conds = []
+        if rule.matches:
+            i = column_index(ex, rule.columns)
+            if i is None:
+                continue  # the rule's column is not in this file: the rule cannot apply
+            cell = f"coalesce(clean_text({_replaced(_raw(i), profile)}), '')"
+            conds.append(f"regexp_matches({cell}, {quote_literal(rule.matches)})")
+        if rule.only_filled:
+            kept = {ex.header.index(columns[f]) for f in rule.only_filled if columns.get(f)}
+            others = [_raw(i) for i in range(ncols) if i not in kept]
+            conds.append(f"clean_text({_replaced(_concat(others), profile)}) is null" if others else "true")
+            conds += [f"{quote_ident('t_' + f)} is not null" for f in rule.only_filled]
+        skip_cases.append(f"when {' and '.join(conds)} then {quote_literal(rule.kind)}")
+
+    provided = pipeline_values(profile, ctx)
+    field_columns = []
+    for field in profile.schema.fields:
+        spec = profile.fields.get(field.name)
+        if field.name in provided:
+            expr = provided[field.name]
+        elif spec is None:
+            expr = _literal(None, field)
+        elif spec.is_constant:
+            expr = _literal(spec.value, field)
+        else:
+            text = quote_ident("t_" + field.name)
+            expr = parse_expression(text, spec, field)
+            field_columns.append(f"{text} as {quote_ident(text_column(field.name))}")
+        field_columns.append(f"cast({expr} as {field.sql_type}) as {quote_ident(field.name)}")
+
+    return STG_TEMPLATE.format(
+        dataset=profile.dataset,
+        raw_table=quote_ident(ex.raw_table),
+        row_text=_replaced(_concat(raw_cols), profile),
+        cleaned_columns=cleaned_columns,
+        skip_cases="\n            ".join(skip_cases),
+        file_index=ctx.index,
+        field_columns=",\n        ".join(field_columns),
+    )
+
+
+def stg_table(profile: Profile) -> str:
+    return f"stg_{profile.dataset}"
+
+
+def build_staging(con: duckdb.DuckDBPyConnection, profile: Profile,
+                  contexts: list[FileContext]) -> dict[int, dict[str, str | None]]:
+    """Create stg_<dataset> from every file's raw_ table; returns each file's field->column map."""
+    install_macros(con)
+    mappings = {}
+    parts = []
+    for ctx in contexts:
+        columns = resolve_columns(profile, ctx.extracted)
+        mappings[ctx.index] = columns
+        parts.append(staging_sql(profile, ctx, columns))
+    union = "\nunion all by name\n".join(f"({p})" for p in parts)
+    con.execute(f"create or replace temp table {quote_ident(stg_table(profile))} as {union}")
+    return mappings
+

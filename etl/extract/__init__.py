@@ -95,7 +95,7 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
         if encoding.needs_working_copy(scan, enc):
             encoding.write_working_copy(path, enc, work_copy)
             readable = work_copy
-        blanks = encoding.blank_lines(readable)
+        blanks = encoding.blank_lines(readable, profile.quote)
 
     ncols = csv_reader.read_records(con, readable, raw_table, delimiter=profile.delimiter,
                                     quote=profile.quote, blank_lines=blanks, shown_as=shown_as)

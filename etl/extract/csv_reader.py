@@ -33,7 +33,7 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
 
     Empty cells are NULL. Records are numbered by the line they start on in the source: DuckDB keeps
     file order, embedded newlines of multi-line cells are counted, and the empty lines DuckDB skips
-    are added back from `blank_lines`.
+    are added back from `blank_lines` (see encoding.blank_lines).
     """
     n = count_columns(path, delimiter)
     cols = column_names(n)

@@ -140,15 +140,17 @@ def write_working_copy(path: Path, encoding: str, target: Path) -> None:
             dst.write("\n")
 
 
-def blank_lines(path: Path) -> list[int]:
+def blank_lines(path: Path, quote: str = '"') -> list[int]:
     """Line numbers of empty lines in a UTF-8 file with LF or CRLF endings.
 
     DuckDB's CSV reader skips empty lines; knowing where they were keeps every record's source
-    line exact. (An empty line inside a quoted multi-line cell is counted as blank too: such cells
-    are vanishingly rare in finance exports.)
+    line exact. An empty line inside a quoted multi-line cell is part of that cell, not skipped:
+    it is told apart by the parity of the quote characters before it (escaped quotes come in
+    pairs, so they do not change it).
     """
+    q = quote.encode("utf-8")
     found: list[int] = []
-    newlines_before = 0
+    newlines_before = quotes_before = 0
     cr_tail = lf_tail = b""
     at_start = True
     with open(path, "rb") as fh:
@@ -162,7 +164,10 @@ def blank_lines(path: Path) -> list[int]:
             for m in _BLANK_LINE.finditer(data + lf_tail):
                 p = m.start()
                 newlines_before += data.count(b"\n", last, p + 1)
+                quotes_before += data.count(q, last, p + 1)
                 last = p + 1
-                found.append(newlines_before + 1)
+                if quotes_before % 2 == 0:
+                    found.append(newlines_before + 1)
             newlines_before += data.count(b"\n", last)
+            quotes_before += data.count(q, last)
     return found

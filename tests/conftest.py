@@ -1,0 +1,77 @@
+"""Shared fixtures: the real exports in ../shared/realdata, a fresh --home, small profiles."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+
+@pytest.fixture(scope="session")
+def realdata() -> Path:
+    """The real exports. Absent in a user's fresh clone (skip); CI always has them (fail)."""
+    if not REALDATA.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must have the real exports at {REALDATA}")
+        pytest.skip(f"real exports not found at {REALDATA} (they sit beside the checkout in CI)")
+    return REALDATA
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under root with its sha256: equal digests mean byte-for-byte unchanged."""
+    if not root.exists():
+        return {}
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+MINI_PROFILE = """\
+publisher: {id: testco, name: Test Borough Council, country: GB}
+dataset: spending
+licence: {name: OGL-UK-3.0, title: Open Government Licence v3.0}
+read:
+  encoding: auto
+  skip_rows:
+    - {kind: total, column: Supplier, matches: '^Total'}
+period:
+  from_filename: ['(?P<year>\\d{4})-(?P<month>\\d{2})']
+fields:
+  department: {column: [Department, Directorate]}
+  supplier_name: {column: Supplier}
+  payment_date: {column: Date, date_formats: ['%d/%m/%Y', '%d/%m/%y', '%d-%b-%Y', '%d-%b-%y'], excel_serial: true}
+  amount: {column: [Amount, Net Amount], thousands: ","}
+  transaction_id: {column: Ref, optional: true}
+  capital_or_revenue: {column: CapRev, optional: true, map: {C: capital, R: revenue}}
+  currency: {value: GBP}
+"""
+
+
+@pytest.fixture
+def mini_profile(tmp_path: Path):
+    """Write a small profile (optionally with extra YAML appended) and return its path."""
+    def make(extra: str = "", base: str = MINI_PROFILE) -> Path:
+        path = tmp_path / "profile.yaml"
+        path.write_text(base + textwrap.dedent(extra), encoding="utf-8")
+        return path
+    return make
+
+
+@pytest.fixture
+def export(tmp_path: Path):
+    """Write an export file from text (or bytes) under a name that gives its period."""
+    def make(content: str | bytes, name: str = "spend-2024-05.csv", encoding: str = "utf-8") -> Path:
+        path = tmp_path / "in" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+        return path
+    return make

@@ -1,0 +1,86 @@
+"""Encodings and line endings are recognised from the bytes; a wrong forced encoding is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from etl.errors import InputError
+from etl.extract import encoding
+
+
+def scan(tmp_path, data: bytes):
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    return path, encoding.scan_file(path)
+
+
+@pytest.mark.parametrize("data, expected", [
+    ("Supplier,Amount\nCafé Ltd,1\n".encode("utf-8"), "utf-8"),
+    (b"\xef\xbb\xbf" + "Supplier,Amount\nCafé,1\n".encode("utf-8"), "utf-8-sig"),
+    ("Supplier,Net Amount(£)\nPapakåta Ltd,1\n".encode("cp1252"), "windows-1252"),
+    ("Supplier,Amount\n“Quoted” Ltd – 1,€1\n".encode("cp1252"), "windows-1252"),
+    (b"Supplier,Amount\nplain ascii,1\n", "utf-8"),
+])
+def test_auto_detection(tmp_path, data, expected):
+    path, s = scan(tmp_path, data)
+    assert encoding.choose_encoding(path, s, "auto") == expected
+
+
+def test_forcing_utf8_on_a_windows_1252_file_names_the_line(tmp_path):
+    path, s = scan(tmp_path, "a,b\nok,1\nPapakåta,2\n".encode("cp1252"))
+    with pytest.raises(InputError, match=r"not valid UTF-8 at line 3 .*forces encoding utf-8"):
+        encoding.choose_encoding(path, s, "utf-8")
+
+
+def test_forcing_a_single_byte_encoding_on_utf8_is_refused(tmp_path):
+    path, s = scan(tmp_path, "a,b\nCafé,1\n".encode("utf-8"))
+    with pytest.raises(InputError, match="this file is UTF-8"):
+        encoding.choose_encoding(path, s, "windows-1252")
+
+
+def test_binary_file_is_refused(tmp_path):
+    path, s = scan(tmp_path, b"PK\x03\x04\x00\x00binary")
+    with pytest.raises(InputError, match="binary file"):
+        encoding.choose_encoding(path, s, "auto")
+
+
+@pytest.mark.parametrize("data, lone_cr, crlf, lone_lf", [
+    (b"a\rb\rc", True, False, False),
+    (b"a\r\nb\r\n", False, True, False),
+    (b"a\nb\r\nc\rd", True, True, True),
+    (b"a\nb\n", False, False, True),
+])
+def test_line_endings(tmp_path, data, lone_cr, crlf, lone_lf, monkeypatch):
+    for chunk in (1 << 24, 1, 2):  # chunk boundaries inside a CRLF must not change the answer
+        monkeypatch.setattr(encoding, "CHUNK", chunk)
+        _, s = scan(tmp_path, data)
+        assert (s.has_lone_cr, s.has_crlf, s.has_lone_lf) == (lone_cr, crlf, lone_lf)
+
+
+def test_working_copy_is_utf8_with_lf(tmp_path, monkeypatch):
+    monkeypatch.setattr(encoding, "CHUNK", 3)
+    src = tmp_path / "src.csv"
+    src.write_bytes("h£\rx\r\ny\r".encode("cp1252"))
+    target = tmp_path / "out.csv"
+    encoding.write_working_copy(src, "windows-1252", target)
+    assert target.read_bytes() == "h£\nx\ny\n".encode("utf-8")
+
+
+@pytest.mark.parametrize("data, blanks", [
+    (b"a\n\nb\n", [2]),
+    (b"\na\r\n\r\nb\r\n\r\n", [1, 3, 5]),
+    (b"a\nb\n\n\n", [3, 4]),
+    (b"a,b\nc,d", []),
+])
+def test_blank_lines(tmp_path, data, blanks, monkeypatch):
+    for chunk in (1 << 24, 1, 2):
+        monkeypatch.setattr(encoding, "CHUNK", chunk)
+        path = tmp_path / "b.csv"
+        path.write_bytes(data)
+        assert encoding.blank_lines(path) == blanks
+
+
+def test_empty_line_inside_a_quoted_cell_is_not_blank(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_bytes(b'a,b\n"x\n\ny",1\n\n"He said ""hi""",2\n')
+    assert encoding.blank_lines(path) == [5]

@@ -1,0 +1,88 @@
+"""The real exports, read by their profiles with no code change between them: the figures hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from etl import pipeline
+
+pytestmark = pytest.mark.realdata
+
+LEEDS_MONTHLY = {  # ../shared/realdata/README.md, grand-total rows excluded
+    "2012-04": "73182739.90", "2012-05": "73675027.41", "2012-06": "76346645.18",
+    "2012-07": "74394998.44", "2012-08": "78648367.49", "2012-09": "75262832.74",
+    "2012-10": "67714905.74", "2012-11": "71558583.35", "2012-12": "72875039.12",
+    "2013-01": "61252853.96", "2013-02": "52770585.77", "2013-03": "67211126.21",
+}
+
+
+def dry_run(profile, files, home):
+    result = pipeline.run(profile, files, home, dry_run=True)
+    assert result.report.ok, result.report.to_dict()
+    return result
+
+
+def test_lambeth_june_2012_loads_every_payment_and_not_the_total_row(realdata, home):
+    result = dry_run("lambeth", [realdata / "spending/lambeth-2012-06/2012-06-payments.csv"], home)
+    assert result.loaded == 3155
+    assert result.totals_by_currency() == {"GBP": Decimal("40292334.84")}
+    (f,) = result.files
+    assert f.header_line == 10  # below the 9-line report preamble
+    assert f.skipped["total"] == 1 and f.control_total == Decimal("40292334.84")
+    assert f.period == "2012-06"
+
+
+def test_hyndburn_june_2018_windows_1252_with_cr_line_endings(realdata, home):
+    result = dry_run("hyndburn", [realdata / "spending/hyndburn-2018-06/1806.csv"], home)
+    assert result.loaded == 241
+    assert result.totals_by_currency() == {"GBP": Decimal("1160404.75")}
+    assert result.files[0].encoding == "windows-1252"
+
+
+def test_leeds_year_with_renamed_headers_one_profile(realdata, home):
+    files = sorted((realdata / "spending/leeds-monthly-fy2012-13").glob("*.csv"))
+    result = dry_run("leeds", files, home)
+    assert result.loaded == 115022
+    by_period = {t.period: t.total for t in result.totals}
+    assert by_period == {p: Decimal(v) for p, v in LEEDS_MONTHLY.items()}
+    # five months end with a grand-total row; each equals that month's loaded total
+    controls = {f.period: f.control_total for f in result.files if f.control_total is not None}
+    assert sorted(controls) == ["2012-05", "2012-08", "2012-12", "2013-01", "2013-02"]
+    assert all(by_period[p] == c for p, c in controls.items())
+    # rows the council already redacted stay redacted, and are counted
+    assert result.redacted_rows > 12 * 600
+
+
+def test_us_treasury_contract_actions(realdata, home):
+    files = [realdata / "spending/usaspending-treasury-contracts-fy2016/usaspending_treasury_contracts.csv"]
+    result = dry_run("us-treasury", files, home)
+    assert result.loaded == 126
+    assert result.totals_by_currency() == {"USD": Decimal("13459752.50")}
+    assert result.files[0].period == "2016-09"  # from the signed dates: the file name does not say
+
+
+def test_us_treasury_negative_obligations_published(realdata, home):
+    files = [realdata / "spending/usaspending-treasury-contracts-fy2016/usaspending_treasury_contracts.csv"]
+    result = pipeline.run("us-treasury", files, home)
+    assert result.published
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    negatives, total = con.execute(
+        "select count(*) filter (where amount < 0), sum(amount) from spending").fetchone()
+    assert negatives == 15 and total == Decimal("13459752.50")
+
+
+def test_hyndburn_year_of_monthly_files(realdata, home):
+    files = sorted((realdata / "spending/hyndburn-monthly-fy2019-20").glob("*.csv"))
+    result = pipeline.run("hyndburn", files, home)
+    assert result.published and result.loaded == 2614
+    assert sorted(f.period for f in result.files) == [
+        f"{y}-{m:02d}" for y, m in [(2019, m) for m in range(4, 13)] + [(2020, m) for m in range(1, 4)]]
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    # August 2019 writes dates as Excel serials (43658 is 2019-07-12), February 2020 as dd/mm/yy
+    first = con.execute("select period, payment_date from spending where source_line = 2 "
+                        "and period in ('2019-08', '2020-02') order by period").fetchall()
+    assert first == [("2019-08", dt.date(2019, 7, 12)), ("2020-02", dt.date(2020, 2, 26))]

@@ -1,0 +1,73 @@
+"""Published packages pass `frictionless validate`, and describe their files exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+
+import duckdb
+import frictionless
+import pytest
+
+from etl import pipeline
+from etl.demo import demo_sources
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("demo")
+    for profile, files in demo_sources():
+        result = pipeline.run(profile, files, home)
+        assert result.published
+    return home
+
+
+def packages(home):
+    return sorted((home / "site").glob("*/*/datapackage.json"))
+
+
+def test_demo_publishes_a_package_per_publisher(demo_home):
+    assert [p.parent.parent.name for p in packages(demo_home)] == ["lambeth", "us-treasury"]
+
+
+def test_every_package_passes_frictionless_validate(demo_home):
+    for descriptor in packages(demo_home):
+        report = frictionless.validate(str(descriptor))
+        assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_resources_state_rows_bytes_and_sha256(demo_home):
+    con = duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True)
+    for descriptor in packages(demo_home):
+        doc = json.loads(descriptor.read_text())
+        publisher = descriptor.parent.parent.name
+        expected_rows = con.execute("select count(*) from spending where publisher_id = ?", [publisher]).fetchone()[0]
+        assert doc["licenses"] and doc["sources"] and doc["title"] and doc["description"]
+        for res in doc["resources"]:
+            data = (descriptor.parent / res["path"]).read_bytes()
+            digest = res.get("hash") or res["spendpub"]["hash"]
+            size = res.get("bytes") or res["spendpub"]["bytes"]
+            assert digest == "sha256:" + hashlib.sha256(data).hexdigest() and size == len(data)
+            assert res["rows"] == expected_rows
+            assert [f["name"] for f in res["schema"]["fields"]][:3] == ["publisher_id", "publisher_name", "period"]
+
+
+def test_csv_money_has_two_decimals(demo_home):
+    text = (demo_home / "site/us-treasury/spending/data/spending.csv").read_text(encoding="utf-8")
+    header, first = text.splitlines()[:2]
+    amount = first.split(",")[header.split(",").index("amount")]
+    assert amount.split(".")[1].__len__() == 2
+
+
+def test_zip_holds_the_package(demo_home):
+    with zipfile.ZipFile(demo_home / "site/lambeth/spending.zip") as zf:
+        assert sorted(zf.namelist()) == ["spending/data/spending.csv", "spending/data/spending.parquet",
+                                         "spending/datapackage.json"]
+
+
+def test_package_sources_name_each_file_and_its_hash(demo_home):
+    doc = json.loads((demo_home / "site/lambeth/spending/datapackage.json").read_text())
+    files = [s for s in doc["sources"] if "sha256" in s]
+    assert files == [{"title": "2012-06-payments.csv (2012-06)",
+                      "sha256": hashlib.sha256((demo_sources()[0][1][0]).read_bytes()).hexdigest()}]

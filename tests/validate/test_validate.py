@@ -1,0 +1,53 @@
+"""Validation collects every error, each with file, line, field, source column, value and reason."""
+
+from __future__ import annotations
+
+from etl import pipeline
+
+HEADER = "Department,Supplier,Date,Amount,CapRev\n"
+
+
+def report_of(mini_profile, export, home, body, name="spend-2024-05.csv"):
+    result = pipeline.run(mini_profile(), [export(HEADER + body, name=name)], home, dry_run=True)
+    return result, {s.code: s for s in result.report.summaries}
+
+
+def test_every_error_is_collected_with_its_place(mini_profile, export, home):
+    body = ("Parks,Acme,03/05/2024,10.00,R\n"
+            "Parks,Acme,31/02/2024,10.00,R\n"      # line 3: no such date
+            "Parks,Acme,03/05/2024,12.345,R\n"     # line 4: sub-penny amount
+            "Parks,Acme,03/05/2024,,R\n"           # line 5: amount missing
+            "Parks,Acme,03/05/2024,1.00,X\n"       # line 6: unmapped capital/revenue code
+            "Parks,Acme,03/05/2024,ten,R\n")       # line 7: not a number
+    result, by_code = report_of(mini_profile, export, home, body)
+    assert not result.report.ok and result.rejected_rows == 5
+    found = {(e.line, e.field, e.column, e.value) for s in by_code.values() for e in s.examples}
+    assert found == {
+        (3, "payment_date", "Date", "31/02/2024"),
+        (4, "amount", "Amount", "12.345"),
+        (5, "amount", "Amount", None),
+        (6, "capital_or_revenue", "CapRev", "X"),
+        (7, "amount", "Amount", "ten"),
+    }
+    assert by_code["type-error"].count == 4 and by_code["missing-value"].count == 1
+    date_error = next(e for e in by_code["type-error"].examples if e.field == "payment_date")
+    assert date_error.file == "spend-2024-05.csv" and "%d/%m/%Y" in date_error.reason
+
+
+def test_total_row_that_does_not_reconcile_is_an_error(mini_profile, export, home):
+    body = "Parks,Acme,03/05/2024,10.00,R\nRoads,Big,03/05/2024,5.00,R\n,Total,,16.00,\n"
+    result, by_code = report_of(mini_profile, export, home, body)
+    (e,) = by_code["total-mismatch"].examples
+    assert e.line == 4 and e.value == "16.00" and "15.00" in e.reason
+
+
+def test_a_header_without_rows_is_refused(mini_profile, export, home):
+    result, by_code = report_of(mini_profile, export, home, "")
+    assert "no-records" in by_code
+
+
+def test_report_as_json_is_serialisable(mini_profile, export, home):
+    import json
+    result, _ = report_of(mini_profile, export, home, "Parks,Acme,bad,1,R\n")
+    doc = json.loads(json.dumps(result.report.to_dict()))
+    assert doc["valid"] is False and doc["issues"][0]["examples"][0]["line"] == 2

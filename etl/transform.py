@@ -166,7 +166,7 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
         if rule.only_filled:
             kept = {ex.header.index(columns[f]) for f in rule.only_filled if columns.get(f)}
             others = [_raw(i) for i in range(ncols) if i not in kept]
-            conds.append(f"clean_text({_replaced(_concat(others), profile)}) is null" if others else "true")
+            conds.append(f"is_blank({_replaced(_concat(others), profile)})" if others else "true")
             conds += [f"{quote_ident('t_' + f)} is not null" for f in rule.only_filled]
         skip_cases.append(f"when {' and '.join(conds)} then {quote_literal(rule.kind)}")
 

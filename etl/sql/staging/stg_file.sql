@@ -16,7 +16,7 @@ classified as (
     select
         *,
         case
-            when clean_text(row_text) is null then 'blank'
+            when is_blank(row_text) then 'blank'
             {skip_cases}
             else 'record'
         end as row_kind

@@ -17,12 +17,14 @@ from typing import Iterator
 import duckdb
 
 from .errors import SpendpubError
-from .paths import SQL_DIR
+from .paths import DATASETS_DIR, SQL_DIR
 from .schema import load_schema
 from .sqltext import quote_ident, quote_literal
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 RELEASES_SQL = (SQL_DIR / "marts" / "releases.sql").read_text(encoding="utf-8")
+COFOG_SQL = (SQL_DIR / "marts" / "cofog.sql").read_text(encoding="utf-8")
+COFOG_CSV = DATASETS_DIR / "reference" / "cofog" / "cofog.csv"
 
 
 def warehouse_path(home: Path) -> Path:
@@ -65,6 +67,7 @@ class StagedWarehouse:
         self.con.execute(f"attach {quote_literal(str(self.path))} as wh")
         self.con.execute("use wh")
         self.con.execute(RELEASES_SQL)
+        self.con.execute(COFOG_SQL.format(path=quote_literal(str(COFOG_CSV))))
         self.con.execute("use memory")
         return self
 

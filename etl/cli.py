@@ -25,8 +25,9 @@ from .validate.report import Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Publish public-spending exports as validated open data packages.")
-out = Console()
-err = Console(stderr=True)
+# Tables stay readable when the output goes to a file or a CI log rather than a terminal.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_BUG = 1, 2, 3
 
@@ -103,6 +104,10 @@ def print_summary(result: pipeline.RunResult) -> None:
               f"redacted {result.redacted_rows:,}")
 
 
+def print_published(result: pipeline.RunResult) -> None:
+    out.print(f"[green]published[/] release {result.release_id} → {result.package_dir}")
+
+
 def _guarded(action):
     """Turn expected failures into one clear sentence and an exit code; never a traceback."""
     try:
@@ -138,7 +143,7 @@ def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: Pe
         err.print(f"[bold red]refused:[/] {result.report.error_count:,} errors; nothing was published.")
         raise typer.Exit(EXIT_REFUSED)
     print_summary(result)
-    out.print(f"[green]published[/] release {result.release_id} → {result.package_dir}")
+    print_published(result)
 
 
 @app.command()
@@ -168,6 +173,7 @@ def demo(ctx: typer.Context):
             err.print(f"[bold red]refused:[/] the demo data for {profile.parent.name} did not validate.")
             raise typer.Exit(EXIT_REFUSED)
         print_summary(result)
+        print_published(result)
     out.print(f"[green]demo ready[/] in {_home(ctx)}: start the app with `make app` or `make demo`.")
 
 

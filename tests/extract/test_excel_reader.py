@@ -1,0 +1,56 @@
+"""Excel workbooks: a sheet's rows become records numbered by their row, with dates kept as dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+import openpyxl
+import pytest
+
+from etl import pipeline
+from etl.errors import InputError
+from tests.conftest import MINI_PROFILE
+
+EXCEL_PROFILE = MINI_PROFILE.replace("  encoding: auto\n", "  format: excel\n  sheet: Payments\n") \
+    .replace("['%d/%m/%Y', '%d/%m/%y', '%d-%b-%Y', '%d-%b-%y']", "['%Y-%m-%d', '%d/%m/%Y']")
+
+
+def workbook(path, rows, sheet="Payments"):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_workbook_with_preamble_dates_and_total(tmp_path, home, mini_profile):
+    path = workbook(tmp_path / "spend-2024-05.xlsx", [
+        ["Payments over £500, May 2024"],
+        [],
+        ["Department", "Supplier", "Date", "Amount"],
+        ["Parks", "Acme Ltd", dt.datetime(2024, 5, 3), 1534.24],
+        ["Roads", "Big Co", "04/05/2024", -12.5],
+        [],
+        [None, "Total", None, 1521.74],
+    ])
+    result = pipeline.run(mini_profile(base=EXCEL_PROFILE), [path], home)
+    assert result.report.ok, result.report.to_dict()
+    (f,) = result.files
+    assert f.header_line == 3 and f.loaded == 2 and f.control_total == Decimal("1521.74")
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select source_line, payment_date, amount from spending order by 1").fetchall() == [
+        (4, dt.date(2024, 5, 3), Decimal("1534.24")), (5, dt.date(2024, 5, 4), Decimal("-12.50"))]
+
+
+def test_missing_sheet_and_corrupt_workbook(tmp_path, home, mini_profile):
+    path = workbook(tmp_path / "spend-2024-05.xlsx", [["Department"]], sheet="Other")
+    with pytest.raises(InputError, match="no sheet 'Payments'"):
+        pipeline.run(mini_profile(base=EXCEL_PROFILE), [path], home, dry_run=True)
+    corrupt = tmp_path / "spend-2024-06.xlsx"
+    corrupt.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(InputError, match="cannot be read as an Excel workbook"):
+        pipeline.run(mini_profile(base=EXCEL_PROFILE), [corrupt], home, dry_run=True)

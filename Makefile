@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 
 demo: install
 	$(BIN)/spendpub --home $(HOME_DIR) demo
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost --server.headless true
+	SPENDPUB_HOME=$(HOME_DIR) $(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost --server.headless true
 
 app: install
 	SPENDPUB_HOME=$(HOME_DIR) $(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost --server.headless true

@@ -248,6 +248,8 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
                 with StagedWarehouse(con, home) as wh:
                     wh.ensure_table(profile.dataset)
                     _load(con, profile, result)
+                    wh.upsert_publisher(profile)
+                    wh.refresh_aggregates()
                     on_step("writing the data package")
                     staging_dir = Path(tempfile.mkdtemp(prefix=f".{profile.publisher_id}.", dir=site))
                     try:

@@ -68,6 +68,9 @@ class Profile:
     licence: dict[str, str]
     source: dict[str, str] | None
     country: str | None
+    url: str | None
+    population: int | None
+    population_year: int | None
     format: str
     encoding: str
     delimiter: str
@@ -246,6 +249,9 @@ def load_profile(name_or_path: str | Path) -> Profile:
         publisher_id=publisher["id"],
         publisher_name=publisher["name"],
         country=publisher.get("country"),
+        url=publisher.get("url"),
+        population=publisher.get("population"),
+        population_year=publisher.get("population_year"),
         dataset=dataset,
         title=doc.get("title", f"{publisher['name']}: {schema.descriptor.get('title', dataset)}"),
         description=doc.get("description", schema.descriptor.get("description", "")),

@@ -80,6 +80,20 @@ class StagedWarehouse:
             self.con.execute(schema.create_table_sql(dataset).replace(
                 f'create table "{dataset}"', f"create table wh.{quote_ident(dataset)}", 1))
 
+    def upsert_publisher(self, profile) -> None:
+        self.con.execute("insert or replace into wh.publishers values (?, ?, ?, ?, ?, ?)", [
+            profile.publisher_id, profile.publisher_name, profile.country, profile.url,
+            profile.population, profile.population_year])
+
+    def refresh_aggregates(self) -> None:
+        """Run every etl/sql/marts/agg_*.sql (precomputed tables the app reads), in name order."""
+        self.con.execute("use wh")
+        try:
+            for sql in sorted((SQL_DIR / "marts").glob("agg_*.sql")):
+                self.con.execute(sql.read_text(encoding="utf-8"))
+        finally:
+            self.con.execute("use memory")
+
     def detach(self) -> None:
         self.con.execute("use memory")
         self.con.execute("checkpoint wh")

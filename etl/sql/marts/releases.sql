@@ -33,3 +33,12 @@ create table if not exists release_totals (
     payments        bigint not null,
     total           decimal(18, 2) not null
 );
+
+create table if not exists publishers (
+    publisher_id    varchar primary key,
+    publisher_name  varchar not null,
+    country         varchar,
+    url             varchar,
+    population      bigint,
+    population_year integer
+);

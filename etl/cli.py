@@ -18,9 +18,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, pipeline
+from . import __version__, pipeline, releases, replay
 from .demo import demo_sources
 from .errors import SpendpubError, UsageError
+from .home import Home
 from .validate.report import Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -51,7 +52,7 @@ def main(ctx: typer.Context,
 
 
 def _run(home: Path, profile: str, files: list[Path], period: str | None, dry_run: bool,
-         quiet: bool = False) -> pipeline.RunResult:
+         quiet: bool = False, wait: float = 0) -> pipeline.RunResult:
     steps = len(files) + (3 if dry_run else 5)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=quiet or not err.is_terminal) as progress:
@@ -60,7 +61,8 @@ def _run(home: Path, profile: str, files: list[Path], period: str | None, dry_ru
         def on_step(label: str) -> None:
             progress.update(task, description=label, advance=1)
 
-        return pipeline.run(profile, files, home, period=period, dry_run=dry_run, on_step=on_step)
+        return pipeline.run(profile, files, home, period=period, dry_run=dry_run, wait_seconds=wait,
+                            on_step=on_step)
 
 
 def print_report(report: Report) -> None:
@@ -104,7 +106,25 @@ def print_summary(result: pipeline.RunResult) -> None:
               f"redacted {result.redacted_rows:,}")
 
 
+def print_changes(changes: list[releases.PeriodChange]) -> None:
+    if not changes:
+        return
+    table = Table(title="Changes against the previous release of each period", title_justify="left")
+    for col in ("period", "replaces", "matched by", "added", "removed", "changed", "rows", "totals"):
+        table.add_column(col, justify="right" if col in ("added", "removed", "changed") else "left")
+    for c in changes:
+        totals = "; ".join(f"{cur} {money(c.totals_before.get(cur))} → {money(c.totals_after.get(cur))}"
+                           for cur in sorted(set(c.totals_before) | set(c.totals_after)))
+        table.add_row(c.period, c.previous_release_id, c.matched_by, f"{c.added:,}", f"{c.removed:,}",
+                      f"{c.changed:,}", f"{c.rows_before:,} → {c.rows_after:,}", totals)
+    out.print(table)
+
+
 def print_published(result: pipeline.RunResult) -> None:
+    if result.unchanged_since:
+        out.print(f"[yellow]nothing to publish:[/] these files were already published, unchanged, by "
+                  f"release {result.unchanged_since}.")
+        return
     out.print(f"[green]published[/] release {result.release_id} → {result.package_dir}")
 
 
@@ -132,17 +152,20 @@ def _guarded(action):
 ProfileOpt = Annotated[str, typer.Option("--profile", "-p", help="Profile: a profile.yaml path or a publisher folder in datasets/.")]
 FilesArg = Annotated[list[Path], typer.Argument(help="Export files, as the finance system wrote them.")]
 PeriodOpt = Annotated[Optional[str], typer.Option(help="Month the files cover (YYYY-MM), when their names do not say.")]
+WaitOpt = Annotated[float, typer.Option(help="Seconds to wait for a publish already running in this home.")]
 
 
 @app.command()
-def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None):
+def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None,
+            wait: WaitOpt = 60):
     """Validate the files and, if they pass, load them and write the data packages."""
-    result = _guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=False))
+    result = _guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=False, wait=wait))
     print_report(result.report)
     if not result.report.ok:
         err.print(f"[bold red]refused:[/] {result.report.error_count:,} errors; nothing was published.")
         raise typer.Exit(EXIT_REFUSED)
     print_summary(result)
+    print_changes(result.changes)
     print_published(result)
 
 
@@ -175,6 +198,84 @@ def demo(ctx: typer.Context):
         print_summary(result)
         print_published(result)
     out.print(f"[green]demo ready[/] in {_home(ctx)}: start the app with `make app` or `make demo`.")
+
+
+def _read_current(ctx: typer.Context):
+    home = Home(_home(ctx))
+    current = home.current()
+    if current is None:
+        err.print(f"[bold red]error:[/] nothing has been published in {home.root} yet")
+        raise typer.Exit(EXIT_USAGE)
+    import duckdb
+    con = duckdb.connect()
+    con.execute("attach ? as wh (read_only)", [str(home.warehouse)])
+    return con
+
+
+@app.command("releases")
+def list_releases(ctx: typer.Context,
+                  publisher: Annotated[Optional[str], typer.Option(help="Only this publisher's releases.")] = None):
+    """List the releases published in this home, newest first."""
+    con = _read_current(ctx)
+    table = Table(title="Releases", title_justify="left")
+    for col in ("release", "published (UTC)", "kind", "publisher", "periods", "loaded", "rejected", "redacted"):
+        table.add_column(col, justify="right" if col in ("loaded", "rejected", "redacted") else "left")
+    for rid, _, kind, back, at, pub, dataset, periods, loaded, rejected, redacted in releases.history(con, publisher):
+        table.add_row(rid, f"{at:%Y-%m-%d %H:%M:%S}", kind + (f" to {back}" if back else ""), pub,
+                      ", ".join(periods), f"{loaded:,}", f"{rejected:,}", f"{redacted:,}")
+    out.print(table)
+
+
+@app.command()
+def diff(ctx: typer.Context,
+         release: Annotated[Optional[str], typer.Argument(help="Release id (default: the latest).")] = None,
+         period: Annotated[Optional[str], typer.Option(help="Only this period.")] = None,
+         limit: Annotated[int, typer.Option(help="Row changes to show.")] = 50):
+    """What a release changed in the periods it re-published: rows added, removed and changed."""
+    con = _read_current(ctx)
+    history = releases.history(con)
+    if not history:
+        err.print("[bold red]error:[/] no release yet")
+        raise typer.Exit(EXIT_USAGE)
+    release = release or history[0][0]
+    if release not in {h[0] for h in history}:
+        err.print(f"[bold red]error:[/] no release {release!r} (spendpub releases lists them)")
+        raise typer.Exit(EXIT_USAGE)
+    changes = [c for c in releases.period_changes(con, release) if period in (None, c.period)]
+    if not changes:
+        out.print(f"{release} re-published no period: it only added new ones.")
+        return
+    print_changes(changes)
+    rows = Table(title=f"Row changes (first {limit})", title_justify="left")
+    for col in ("period", "change", "key", "line before", "line after", "fields", "amount before", "amount after"):
+        rows.add_column(col)
+    for per, change, key, lb, la, fields, ab, aa in releases.row_changes(con, release, period, limit):
+        rows.add_row(per, change, key, str(lb or ""), str(la or ""), ", ".join(fields or []), money(ab), money(aa))
+    out.print(rows)
+
+
+@app.command()
+def rollback(ctx: typer.Context, release: Annotated[str, typer.Argument(help="Release to go back to.")],
+             wait: WaitOpt = 60):
+    """Publish again, as a new release, what the publisher's data were right after RELEASE."""
+    result = _guarded(lambda: replay.rollback(_home(ctx), release, wait))
+    print_changes(result.changes)
+    print_published(result)
+
+
+@app.command()
+def rebuild(ctx: typer.Context, release: Annotated[str, typer.Argument(help="Release to rebuild.")],
+            out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write (default: HOME/rebuild/RELEASE).")] = None):
+    """Rebuild a release's packages from the source archive and check them byte for byte."""
+    result = _guarded(lambda: replay.rebuild(_home(ctx), release, out_dir))
+    if result.identical:
+        out.print(f"[green]identical:[/] {result.files} files of {result.release_id} rebuilt byte for byte in {result.out}")
+        return
+    for label, paths in (("differs", result.mismatched), ("missing", result.missing), ("extra", result.extra)):
+        for p in paths:
+            err.print(f"{label}: {p}")
+    err.print(f"[bold red]not identical:[/] the rebuild of {result.release_id} differs from what was published")
+    raise typer.Exit(EXIT_REFUSED)
 
 
 def run() -> None:

@@ -6,9 +6,12 @@ Library code: it returns results and raises SpendpubError; only the CLI and the 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import os
 import re
+import secrets
+import signal
 import tempfile
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -16,15 +19,17 @@ from typing import Callable
 
 import duckdb
 
-from . import __version__, publish, redact
+from . import archive, notes, publish, redact, releases
 from .errors import UsageError
 from .extract import ExtractedFile, extract
+from .home import SITE_DIR, WAREHOUSE_FILE, Home
 from .profile import Profile, load_profile
-from .sqltext import quote_ident
+from .releases import PeriodChange, PeriodVersion, Release
+from .sqltext import quote_ident, quote_literal
 from .transform import FileContext, build_staging, stg_table
 from .validate import validate
 from .validate.report import Report
-from .warehouse import StagedWarehouse, publish_lock
+from .warehouse import AttachedWarehouse
 
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
@@ -57,7 +62,7 @@ class Total:
 @dataclass
 class RunResult:
     profile: Profile
-    release_id: str
+    release: Release
     report: Report
     files: list[FileSummary] = field(default_factory=list)
     totals: list[Total] = field(default_factory=list)
@@ -65,6 +70,12 @@ class RunResult:
     redacted_rows: int = 0
     published: bool = False
     package_dir: Path | None = None
+    unchanged_since: str | None = None  # the release that already published exactly these files
+    changes: list[PeriodChange] = field(default_factory=list)
+
+    @property
+    def release_id(self) -> str:
+        return self.release.release_id
 
     @property
     def records(self) -> int:
@@ -135,10 +146,10 @@ def _check_one_file_per_period(contexts: list[FileContext]) -> None:
         seen[ctx.period] = ctx.extracted.name
 
 
-def new_release_id(profile: Profile, extracted: list[ExtractedFile]) -> str:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    digest = hashlib.sha256("".join(e.sha256 for e in extracted).encode()).hexdigest()[:8]
-    return f"{profile.publisher_id}-{stamp}-{digest}"
+def new_release(profile: Profile, kind: str = "publish", rolls_back_to: str | None = None) -> Release:
+    """A new release id: publisher, UTC time and a random suffix (two publishes may share a second)."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    return Release(f"{profile.publisher_id}-{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}", now, kind, rolls_back_to)
 
 
 def _summaries(con: duckdb.DuckDBPyConnection, profile: Profile,
@@ -165,106 +176,176 @@ def _summaries(con: duckdb.DuckDBPyConnection, profile: Profile,
     return out
 
 
-def _totals(con: duckdb.DuckDBPyConnection, profile: Profile) -> list[Total]:
+def _totals(con: duckdb.DuckDBPyConnection, profile: Profile, rows: str | None = None) -> list[Total]:
+    """Payments and total per period and currency, of the records in stg_ (or of a rows table)."""
     if not {"amount", "currency"} <= set(profile.schema.field_names):
         return []
+    source = rows or f"{quote_ident(stg_table(profile))} where row_kind = 'record'"
     return [Total(*r) for r in con.execute(
-        f"select period, currency, count(*), sum(amount) from {quote_ident(stg_table(profile))} "
-        "where row_kind = 'record' group by all order by all").fetchall()]
+        f"select period, currency, count(*), sum(amount) from {source} group by all order by all").fetchall()]
 
 
-def _load(con: duckdb.DuckDBPyConnection, profile: Profile, result: RunResult) -> None:
-    """Replace the published periods' rows and record the release, in one transaction."""
-    dataset = quote_ident(profile.dataset)
-    columns = ", ".join(quote_ident(f) for f in profile.schema.field_names)
-    periods = sorted({f.period for f in result.files})
-    con.execute("begin transaction")
-    con.execute(f"delete from wh.{dataset} where publisher_id = ? and period in (select unnest(?::varchar[]))",
-                [profile.publisher_id, periods])
-    con.execute(f"insert into wh.{dataset} ({columns}) select {columns} from {quote_ident(stg_table(profile))} "
-                "where row_kind = 'record' order by source_file_index, source_line")
-    con.execute("insert into wh.releases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        result.release_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), profile.publisher_id,
-        profile.dataset, periods, profile.sha256, __version__, result.records, result.loaded,
-        result.rejected_rows, result.redacted_rows])
-    con.executemany("insert into wh.release_sources values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        [result.release_id, f.name, f.sha256, f.bytes, f.encoding, f.period, f.header_line,
-         f.records - f.blank - sum(f.skipped.values()), f.loaded, f.control_total]
-        for f in result.files])
-    if result.totals:
-        con.executemany("insert into wh.release_totals values (?, ?, ?, ?, ?)",
-                        [[result.release_id, t.period, t.currency, t.payments, t.total] for t in result.totals])
-    con.execute("commit")
+def fault_point(step: str) -> None:
+    """Fault injection for the crash tests: SPENDPUB_FAULT_AT=step[:sleep=SECONDS] kills (SIGKILL)
+    or pauses this process at a named step, so tests can prove a crash anywhere changes nothing."""
+    wanted = os.environ.get("SPENDPUB_FAULT_AT", "")
+    name, _, action = wanted.partition(":")
+    if name != step:
+        return
+    if action.startswith("sleep="):
+        time.sleep(float(action.removeprefix("sleep=")))
+    else:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _package_sources(con: duckdb.DuckDBPyConnection, profile: Profile) -> list[dict]:
-    """Every source file behind the rows now published for this publisher."""
-    rows = con.execute(f"""
-        select distinct s.file_name, s.sha256, s.period
-        from wh.release_sources s
-        where s.sha256 in (select distinct source_file_sha256 from wh.{quote_ident(profile.dataset)}
-                           where publisher_id = ?)
-        order by s.period, s.file_name""", [profile.publisher_id]).fetchall()
-    return [{"title": f"{name} ({period})", "sha256": sha} for name, sha, period in rows]
+@dataclass
+class Prepared:
+    """A file set read, typed, validated and redacted in the work connection, not yet published."""
+
+    result: RunResult
+    contexts: list[FileContext]
+
+
+def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path], workdir: Path, *,
+            period: str | None = None, periods: list[str] | None = None, release: Release | None = None,
+            on_step: Callable[[str], None] = lambda _: None) -> Prepared:
+    """Extract, transform, validate and redact into stg_<dataset>; nothing outside `con` is touched.
+
+    `periods` (one per file) and `release` are given when an archived release is replayed.
+    """
+    extracted = []
+    for i, path in enumerate(files):
+        on_step(f"reading {Path(path).name}")
+        extracted.append(extract(con, Path(path), profile, i, workdir))
+        fault_point("extract")
+    release = release or new_release(profile)
+    file_periods = periods or _periods(profile, extracted, period)
+    contexts = [FileContext(i, e, p, release.release_id)
+                for i, (e, p) in enumerate(zip(extracted, file_periods))]
+    on_step("transforming")
+    mappings = build_staging(con, profile, contexts)
+    if profile.period_field and not periods:
+        contexts = _fill_periods_from_dates(con, profile, contexts)
+    _check_one_file_per_period(contexts)
+    on_step("validating")
+    report = validate(con, profile, contexts, mappings)
+    redact.apply_source_markers(con, profile)
+    stg = quote_ident(stg_table(profile))
+    result = RunResult(profile=profile, release=release, report=report,
+                       files=_summaries(con, profile, contexts), totals=_totals(con, profile))
+    result.rejected_rows = con.execute(
+        "select count(distinct (source_file_index, source_line)) from validation_issues "
+        "where severity = 'error' and source_line is not null").fetchone()[0]
+    result.redacted_rows = con.execute(
+        f"select count(*) from {stg} where row_kind = 'record' and is_redacted").fetchone()[0]
+    return Prepared(result, contexts)
+
+
+def new_rows_table(con: duckdb.DuckDBPyConnection, profile: Profile, table: str = "new_rows") -> str:
+    """The records to load, with exactly the schema's fields."""
+    cols = ", ".join(quote_ident(f) for f in profile.schema.field_names)
+    con.execute(f"create or replace temp table {table} as select {cols} from "
+                f"{quote_ident(stg_table(profile))} where row_kind = 'record'")
+    return table
+
+
+def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile, release: Release,
+                   result: RunResult, state_after_update: dict[str, PeriodVersion], new_rows: str,
+                   remove_periods: tuple[str, ...] = (),
+                   on_step: Callable[[str], None] = lambda _: None) -> None:
+    """Load `new_rows` as `release` into a staged version of the home and switch to it."""
+    schema, dataset = profile.schema, profile.dataset
+    with home.staging() as staged:
+        wh = AttachedWarehouse(con, staged / WAREHOUSE_FILE)
+        wh.ensure_table(dataset)
+        previous = releases.state_of(con, releases.latest_release_id(con, profile.publisher_id, dataset))
+        state_after = {p: v for p, v in previous.items() if p not in remove_periods}
+        state_after.update(state_after_update)
+        state_after = dict(sorted(state_after.items()))
+        seq = wh.next_seq()
+        on_step("loading the warehouse")
+        con.execute("begin transaction")
+        if remove_periods:
+            con.execute(f"delete from wh.{quote_ident(dataset)} where publisher_id = ? "
+                        "and period in (select unnest(?::varchar[]))", [profile.publisher_id, list(remove_periods)])
+        releases.diff_and_replace(con, schema, dataset, profile.publisher_id, new_rows, previous,
+                                  release.release_id)
+        releases.record(con, release, seq, profile, sorted({*state_after_update, *remove_periods}),
+                        result.files, result.totals, state_after,
+                        {"read": result.records,
+                         "loaded": con.execute(f"select count(*) from {new_rows}").fetchone()[0],
+                         "rejected": result.rejected_rows, "redacted": result.redacted_rows})
+        wh.upsert_publisher(profile)
+        wh.refresh_aggregates()
+        con.execute("commit")
+        result.changes = releases.period_changes(con, release.release_id)
+        fault_point("load")
+
+        on_step("writing the data packages")
+        site = staged / SITE_DIR
+        for period in remove_periods:
+            publish.remove_package(site, profile.publisher_id, dataset, period)
+        for period in sorted(state_after_update):
+            publish.write_package(con, profile, site, release, seq, state_after, period)
+            fault_point("package")
+        result.package_dir = publish.write_package(con, profile, site, release, seq, state_after, None)
+        notes.write_release_notes(con, site, profile, release, seq)
+        con.executemany("insert into wh.release_packages values (?, ?, ?, ?, ?)",
+                        [[release.release_id, *row] for row in publish.inventory(site, profile.publisher_id)])
+        notes.write_catalog(con, site)
+        wh.detach()
+        fault_point("swap")
+        home.commit(staged, release.release_id)
+    result.published = True
+    result.package_dir = home.site / profile.publisher_id / dataset
+
+
+def _unchanged_since(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
+                     contexts: list[FileContext]) -> str | None:
+    """The release that already published exactly these files, for these periods, with this profile."""
+    current = home.current()
+    if current is None:
+        return None
+    con.execute(f"attach {quote_literal(str(current / WAREHOUSE_FILE))} as cur (read_only)")
+    try:
+        if not con.execute("select count(*) from duckdb_tables() where database_name = 'cur' "
+                           "and table_name = 'release_state'").fetchone()[0]:
+            return None
+        latest = releases.latest_release_id(con, profile.publisher_id, profile.dataset, db="cur")
+        state = releases.state_of(con, latest, db="cur")
+    finally:
+        con.execute("detach cur")
+    same = all(ctx.period in state and state[ctx.period].source_sha256 == ctx.extracted.sha256
+               and state[ctx.period].profile_sha256 == profile.sha256 for ctx in contexts)
+    return latest if same and contexts else None
 
 
 def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str | None = None,
-        dry_run: bool = False, on_step: Callable[[str], None] = lambda _: None) -> RunResult:
+        dry_run: bool = False, wait_seconds: float = 0,
+        on_step: Callable[[str], None] = lambda _: None) -> RunResult:
     profile = load_profile(profile_ref)
     if not files:
         raise UsageError("no input file given")
+    home = Home(home)
     con = duckdb.connect()
     try:
         with tempfile.TemporaryDirectory(prefix="spendpub-") as tmp:
-            extracted = []
-            for i, path in enumerate(files):
-                on_step(f"reading {path.name}")
-                extracted.append(extract(con, Path(path), profile, i, Path(tmp)))
-            release_id = new_release_id(profile, extracted)
-            contexts = [FileContext(i, e, p, release_id)
-                        for i, (e, p) in enumerate(zip(extracted, _periods(profile, extracted, period)))]
-            on_step("transforming")
-            mappings = build_staging(con, profile, contexts)
-            if profile.period_field:
-                contexts = _fill_periods_from_dates(con, profile, contexts)
-            _check_one_file_per_period(contexts)
-            on_step("validating")
-            report = validate(con, profile, contexts, mappings)
-            redact.apply_source_markers(con, profile)
-            result = RunResult(profile=profile, release_id=release_id, report=report,
-                               files=_summaries(con, profile, contexts), totals=_totals(con, profile))
-            result.rejected_rows = con.execute(
-                "select count(distinct (source_file_index, source_line)) from validation_issues "
-                "where severity = 'error' and source_line is not null").fetchone()[0]
-            result.redacted_rows = con.execute(
-                f"select count(*) from {quote_ident(stg_table(profile))} where row_kind = 'record' and is_redacted"
-            ).fetchone()[0]
-            if dry_run or not report.ok:
+            prepared = prepare(con, profile, [Path(f) for f in files], Path(tmp), period=period, on_step=on_step)
+            result = prepared.result
+            if dry_run or not result.report.ok:
                 return result
-            on_step("loading the warehouse")
-            with publish_lock(home):
-                site = home / "site"
-                site.mkdir(parents=True, exist_ok=True)
-                with StagedWarehouse(con, home) as wh:
-                    wh.ensure_table(profile.dataset)
-                    _load(con, profile, result)
-                    wh.upsert_publisher(profile)
-                    wh.refresh_aggregates()
-                    on_step("writing the data package")
-                    staging_dir = Path(tempfile.mkdtemp(prefix=f".{profile.publisher_id}.", dir=site))
-                    try:
-                        publish.build_package(con, profile, staging_dir, _package_sources(con, profile),
-                                              release_id)
-                        wh.detach()
-                        wh.swap_in()
-                        target = publish.publisher_site(site, profile)
-                        publish.swap_directory(staging_dir, target)
-                    finally:
-                        if staging_dir.exists():
-                            import shutil
-                            shutil.rmtree(staging_dir, ignore_errors=True)
-                result.published = True
-                result.package_dir = publish.publisher_site(site, profile) / profile.dataset
+            with home.lock(wait_seconds):
+                result.unchanged_since = _unchanged_since(con, home, profile, prepared.contexts)
+                if result.unchanged_since:
+                    return result
+                for ctx in prepared.contexts:
+                    archive.keep(home.archive, ctx.extracted.path, ctx.extracted.sha256)
+                archive.keep(home.archive, profile.path, profile.sha256)
+                published = {ctx.period: PeriodVersion(ctx.period, ctx.extracted.name, ctx.extracted.sha256,
+                                                       profile.sha256, result.release.release_id)
+                             for ctx in prepared.contexts}
+                commit_release(con, home, profile, result.release, result, published,
+                               new_rows_table(con, profile), on_step=on_step)
             return result
     finally:
         con.close()

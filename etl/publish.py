@@ -1,15 +1,15 @@
-"""Publish: Frictionless data packages (CSV + Parquet + datapackage.json, and a zip) in site/.
+"""Publish: Frictionless data packages per period and cumulative, written from the warehouse.
 
-Everything is written into a private folder first, then swapped in with a rename, so a reader
-or a failed publish never sees a half-written package.
+Each package is a folder (datapackage.json, data/<name>.csv and .parquet, CHANGELOG.md,
+changes.csv) and a zip of it. Packages are a pure function of the warehouse as of a release, so
+`spendpub rebuild` can write them again byte for byte: no clock, no randomness, fixed order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import io
 import json
-import os
 import shutil
 import zipfile
 from dataclasses import dataclass
@@ -17,8 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-from . import __version__
+from . import __version__, notes
+from .files import file_digest, write_new
 from .profile import Profile
+from .releases import PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
 
 
@@ -28,14 +30,6 @@ class PackageFile:
     bytes: int
     sha256: str
     rows: int
-
-
-def file_digest(path: Path) -> tuple[int, str]:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return path.stat().st_size, h.hexdigest()
 
 
 def _export(con: duckdb.DuckDBPyConnection, query: str, target: Path, options: str) -> PackageFile:
@@ -69,58 +63,95 @@ def _resource(name: str, file: PackageFile, root: Path, fmt: str, mediatype: str
     return res
 
 
-def build_package(con: duckdb.DuckDBPyConnection, profile: Profile, staging_dir: Path,
-                  sources: list[dict], release_id: str) -> Path:
-    """Write the publisher's cumulative package from the attached warehouse `wh` into staging_dir."""
+def package_name(dataset: str, period: str | None) -> str:
+    return dataset if period is None else f"{dataset}-{period}"
+
+
+def publisher_dir(site: Path, publisher_id: str) -> Path:
+    return site / publisher_id
+
+
+def _zip(folder: Path, target: Path, when: dt.datetime) -> None:
+    """A zip whose bytes depend only on the files: fixed entry order, times and permissions."""
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                info = zipfile.ZipInfo(p.relative_to(folder.parent).as_posix(), date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, p.read_bytes())
+    write_new(target, buffer.getvalue())
+
+
+def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, release: Release,
+                  seq: int, state: dict[str, PeriodVersion], period: str | None) -> Path:
+    """One package (cumulative when period is None) from the attached warehouse `wh`."""
     schema = profile.schema
     dataset = profile.dataset
-    data_dir = staging_dir / dataset / "data"
-    data_dir.mkdir(parents=True)
+    name = package_name(dataset, period)
+    base = publisher_dir(site, profile.publisher_id)
+    root = base / name
+    if root.exists():
+        shutil.rmtree(root)  # hard links to the previous version: removing them leaves it intact
+    (root / "data").mkdir(parents=True)
     columns = ", ".join(quote_ident(f) for f in schema.field_names)
     order = ", ".join(quote_ident(k) for k in ("period", *schema.primary_key) if k in schema.field_names)
-    query = (f"select {columns} from wh.{quote_ident(dataset)} "
-             f"where publisher_id = {quote_literal(profile.publisher_id)} order by {order}")
-    csv = _export(con, query, data_dir / f"{dataset}.csv", "format csv, header true")
-    parquet = _export(con, query, data_dir / f"{dataset}.parquet", "format parquet, compression zstd")
+    where = f"publisher_id = {quote_literal(profile.publisher_id)}"
+    if period is not None:
+        where += f" and period = {quote_literal(period)}"
+    query = f"select {columns} from wh.{quote_ident(dataset)} where {where} order by {order}"
+    csv = _export(con, query, root / "data" / f"{name}.csv", "format csv, header true")
+    parquet = _export(con, query, root / "data" / f"{name}.parquet", "format parquet, compression zstd")
 
-    root = staging_dir / dataset
+    scope = [period] if period else sorted(state)
+    versions = [state[p] for p in scope]
+    # A period package changes only when its period does: it carries that release's identity.
+    made_by = release if period is None else notes.release_info(con, state[period].row_release_id)
     descriptor_schema = schema.frictionless_descriptor()
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    title = schema.descriptor["title"]
     package = {
         "profile": "tabular-data-package",
-        "name": f"{profile.publisher_id}-{dataset}".lower(),
-        "title": profile.title,
+        "name": f"{profile.publisher_id}-{name}".lower(),
+        "title": profile.title + (f", {period}" if period else ""),
         "description": profile.description,
-        "version": release_id,
-        "created": now,
+        "version": made_by.release_id,
+        "created": made_by.published_at.replace(tzinfo=dt.timezone.utc).isoformat(),
         "licenses": [profile.licence],
-        "sources": ([profile.source] if profile.source else []) + sources,
+        "sources": ([profile.source] if profile.source else []) + [
+            {"title": f"{v.source_name} ({v.period})", "sha256": v.source_sha256} for v in versions],
         "contributors": [{"title": profile.publisher_name, "role": "publisher"}],
         "keywords": ["public spending", "transparency", dataset],
-        "spendpub": {"version": __version__, "release_id": release_id},
+        "temporal": {"start": scope[0], "end": scope[-1]} if scope else {},
+        "spendpub": {"version": __version__, "release_id": made_by.release_id, "dataset": dataset,
+                     "period": period, "periods": scope},
         "resources": [
-            _resource(dataset, csv, root, "csv", "text/csv", descriptor_schema, schema.descriptor["title"]),
-            _resource(f"{dataset}-parquet", parquet, root, "parquet", "application/vnd.apache.parquet",
-                      descriptor_schema, schema.descriptor["title"] + " (Parquet)"),
+            _resource(name, csv, root, "csv", "text/csv", descriptor_schema, title),
+            _resource(f"{name}-parquet", parquet, root, "parquet", "application/vnd.apache.parquet",
+                      descriptor_schema, title + " (Parquet)"),
         ],
     }
-    (root / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
-    with zipfile.ZipFile(staging_dir / f"{dataset}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-        for p in sorted(root.rglob("*")):
-            if p.is_file():
-                zf.write(p, p.relative_to(staging_dir).as_posix())
+    write_new(root / "datapackage.json", (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode())
+    notes.write_changelog(con, root, profile, seq, period)
+    _zip(root, base / f"{name}.zip", made_by.published_at)
     return root
 
 
-def publisher_site(site: Path, profile: Profile) -> Path:
-    return site / profile.publisher_id
+def remove_package(site: Path, publisher_id: str, dataset: str, period: str) -> None:
+    base = publisher_dir(site, publisher_id)
+    name = package_name(dataset, period)
+    shutil.rmtree(base / name, ignore_errors=True)
+    (base / f"{name}.zip").unlink(missing_ok=True)
 
 
-def swap_directory(staged: Path, target: Path) -> None:
-    """Put `staged` where `target` is; the old one is removed only once the new one is in place."""
-    old = target.with_name(f".{target.name}.old.{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(staged, target)
-    shutil.rmtree(old, ignore_errors=True)
+def inventory(site: Path, publisher_id: str) -> list[tuple[str, str, int, str]]:
+    """(package, relative path, bytes, sha256) of every file the publisher's site holds."""
+    base = publisher_dir(site, publisher_id)
+    out = []
+    for p in sorted(base.rglob("*")):
+        if p.is_file():
+            rel = p.relative_to(base).as_posix()
+            size, digest = file_digest(p)
+            out.append((rel.split("/")[0].removesuffix(".zip"), rel, size, digest))
+    return out

@@ -27,8 +27,9 @@ def packages(home):
     return sorted((home / "site").glob("*/*/datapackage.json"))
 
 
-def test_demo_publishes_a_package_per_publisher(demo_home):
-    assert [p.parent.parent.name for p in packages(demo_home)] == ["lambeth", "us-treasury"]
+def test_demo_publishes_cumulative_and_period_packages(demo_home):
+    assert [p.parent.relative_to(demo_home / "site").as_posix() for p in packages(demo_home)] == [
+        "lambeth/spending", "lambeth/spending-2012-06", "us-treasury/spending", "us-treasury/spending-2016-09"]
 
 
 def test_every_package_passes_frictionless_validate(demo_home):
@@ -62,7 +63,8 @@ def test_csv_money_has_two_decimals(demo_home):
 
 def test_zip_holds_the_package(demo_home):
     with zipfile.ZipFile(demo_home / "site/lambeth/spending.zip") as zf:
-        assert sorted(zf.namelist()) == ["spending/data/spending.csv", "spending/data/spending.parquet",
+        assert sorted(zf.namelist()) == ["spending/CHANGELOG.md", "spending/changes.csv",
+                                         "spending/data/spending.csv", "spending/data/spending.parquet",
                                          "spending/datapackage.json"]
 
 

@@ -42,7 +42,7 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
         f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cols)
     try:
         con.execute(f"""
-            create temp table {quote_ident(table + '_read')} as
+            create or replace temp table {quote_ident(table + '_read')} as
             select * from read_csv({quote_literal(str(path))}, header = false, auto_detect = false,
                 columns = {spec}, delim = {quote_literal(delimiter)}, quote = {quote_literal(quote)},
                 escape = {quote_literal(quote)}, null_padding = true, parallel = false,
@@ -52,13 +52,13 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
         first = str(e).strip().splitlines()
         detail = " ".join(first[:2]) if first else "unreadable"
         raise InputError(f"cannot be read as delimited text: {detail}", where=shown_as) from None
-    con.execute("create temp table blank_lines_seen (logical_line bigint)")
+    con.execute("create or replace temp table blank_lines_seen (logical_line bigint)")
     if blank_lines:
         # A blank line at source line b is the (b - k)-th line once the k-th blank line is skipped.
         con.executemany("insert into blank_lines_seen values (?)",
                         [(b - k,) for k, b in enumerate(blank_lines, start=1)])
     con.execute(f"""
-        create temp table {quote_ident(table)} as
+        create or replace temp table {quote_ident(table)} as
         with numbered as (
             select rowid as record_index, *,
                    1 + coalesce(sum(1 + ({newlines})) over (

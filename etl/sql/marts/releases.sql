@@ -1,7 +1,11 @@
--- Release bookkeeping tables of the warehouse: what was published, when, from which files.
+-- Release bookkeeping: what each release published, from which files, what it changed.
+-- Rows are only ever added: a release is immutable, a rollback is a new release.
 create table if not exists releases (
     release_id      varchar primary key,
-    published_at    timestamp not null,
+    seq             integer not null,          -- order of publication in this home
+    kind            varchar not null,          -- publish | rollback
+    rolls_back_to   varchar,
+    published_at    timestamp not null,        -- UTC
     publisher_id    varchar not null,
     dataset         varchar not null,
     periods         varchar[] not null,
@@ -32,6 +36,53 @@ create table if not exists release_totals (
     currency        varchar not null,
     payments        bigint not null,
     total           decimal(18, 2) not null
+);
+
+-- The complete state of a publisher's dataset after each release: which source (and profile)
+-- each period's rows come from, and which release produced them. Enough to rebuild any release.
+create table if not exists release_state (
+    release_id      varchar not null,
+    publisher_id    varchar not null,
+    dataset         varchar not null,
+    period          varchar not null,
+    source_name     varchar not null,
+    source_sha256   varchar not null,
+    profile_sha256  varchar not null,
+    row_release_id  varchar not null
+);
+
+-- What a re-published period changed against the previous release of that period.
+create table if not exists release_period_changes (
+    release_id          varchar not null,
+    period              varchar not null,
+    previous_release_id varchar not null,
+    matched_by          varchar not null,      -- transaction_id | fingerprint
+    rows_before         bigint not null,
+    rows_after          bigint not null,
+    added               bigint not null,
+    removed             bigint not null,
+    changed             bigint not null
+);
+
+create table if not exists release_changes (
+    release_id      varchar not null,
+    period          varchar not null,
+    change          varchar not null,          -- added | removed | changed
+    match_key       varchar not null,
+    line_before     bigint,
+    line_after      bigint,
+    fields_changed  varchar[],
+    amount_before   decimal(18, 2),
+    amount_after    decimal(18, 2)
+);
+
+-- Every package file as it stood after each release (rebuild checks itself against these).
+create table if not exists release_packages (
+    release_id      varchar not null,
+    package         varchar not null,
+    path            varchar not null,
+    bytes           bigint not null,
+    sha256          varchar not null
 );
 
 create table if not exists publishers (

@@ -1,0 +1,148 @@
+"""The publisher's home (--home): versions of the warehouse and site, switched atomically.
+
+    home/
+      current -> versions/<release_id>     the one symlink a publish swaps (os.replace)
+      warehouse.duckdb -> current/warehouse.duckdb
+      site -> current/site
+      versions/<release_id>/               one complete state: warehouse.duckdb + site/
+      versions/.staging-*/                 a publish under way (removed if it dies)
+      archive/                             every source file and profile, by sha256
+      .publish.lock
+
+A publish builds a complete new version privately (the warehouse copied, unchanged packages
+hard-linked) and makes it current with one atomic rename of a symlink. Whatever kills it before
+that rename (refused data, an exception, SIGKILL, a full disk), readers and the next publish see
+the last good release, byte for byte.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from .errors import SpendpubError
+
+WAREHOUSE_FILE = "warehouse.duckdb"
+SITE_DIR = "site"
+KEEP_VERSIONS = 2  # the current one and the one before, for readers that still hold it open
+
+
+class Home:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / WAREHOUSE_FILE
+
+    @property
+    def site(self) -> Path:
+        return self.root / SITE_DIR
+
+    @property
+    def versions(self) -> Path:
+        return self.root / "versions"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    def current(self) -> Path | None:
+        link = self.root / "current"
+        return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+    @contextmanager
+    def lock(self, wait_seconds: float = 0) -> Iterator[None]:
+        """One publish at a time: a second one waits up to wait_seconds, then is refused."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".publish.lock", "w") as fh:
+            deadline = time.monotonic() + wait_seconds
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise SpendpubError(
+                            "another publish is running in this home; try again when it has finished"
+                            + (f" (waited {wait_seconds:g} s)" if wait_seconds else ""),
+                            where=str(self.root)) from None
+                    time.sleep(0.2)
+            self._remove_stale_staging()
+            yield
+
+    def _remove_stale_staging(self) -> None:
+        """Leftovers of a publish that died before its switch: never current, safe to remove."""
+        if self.versions.is_dir():
+            for p in self.versions.glob(".staging-*"):
+                shutil.rmtree(p, ignore_errors=True)
+
+    @contextmanager
+    def staging(self) -> Iterator[Path]:
+        """A private copy of the current version to build the next one in; removed unless committed."""
+        self.versions.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.versions))
+        try:
+            current = self.current()
+            if current is not None:
+                shutil.copyfile(current / WAREHOUSE_FILE, staged / WAREHOUSE_FILE)
+                # Packages are never modified in place, so the new version can share their files.
+                shutil.copytree(current / SITE_DIR, staged / SITE_DIR, copy_function=os.link)
+            else:
+                (staged / SITE_DIR).mkdir()
+            yield staged
+        finally:
+            if staged.exists():
+                shutil.rmtree(staged, ignore_errors=True)
+
+    def commit(self, staged: Path, name: str) -> Path:
+        """Make the staged version current: one rename of a symlink, readers never see half of it."""
+        _fsync_tree(staged)
+        final = self.versions / name
+        os.rename(staged, final)
+        _fsync_dir(self.versions)
+        for link, target in ((self.warehouse, Path("current") / WAREHOUSE_FILE),
+                             (self.site, Path("current") / SITE_DIR)):
+            if not link.is_symlink():
+                link.symlink_to(target)
+        tmp_link = self.root / f".current.{os.getpid()}"
+        tmp_link.unlink(missing_ok=True)
+        tmp_link.symlink_to(Path("versions") / name)
+        os.replace(tmp_link, self.root / "current")
+        _fsync_dir(self.root)
+        self._remove_old_versions(keep=final)
+        return final
+
+    def _remove_old_versions(self, keep: Path) -> None:
+        versions = sorted((p for p in self.versions.iterdir() if not p.name.startswith(".")),
+                          key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        kept = [keep] + [p for p in versions if p != keep][: KEEP_VERSIONS - 1]
+        for p in versions:
+            if p not in kept:
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    """Everything of a version on disk before it becomes current (a crash must not expose holes)."""
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))

@@ -1,0 +1,165 @@
+"""What a release says about itself: CHANGELOG.md and changes.csv in each package, release notes,
+and the DCAT-style site/catalog.json that data portals harvest.
+
+All of it is read from the warehouse's release tables, so it is the same whenever it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from .files import file_digest, write_new
+from .profile import Profile
+from .releases import Release
+
+
+
+def release_info(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "wh") -> Release:
+    rid, at, kind, back = con.execute(
+        f"select release_id, published_at, kind, rolls_back_to from {db}.releases where release_id = ?",
+        [release_id]).fetchone()
+    return Release(rid, at, kind, back)
+
+
+def _money(v: Decimal | None) -> str:
+    return "" if v is None else f"{v:,.2f}"
+
+
+def _iso(at: dt.datetime) -> str:
+    return at.replace(tzinfo=dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def release_entries(con: duckdb.DuckDBPyConnection, publisher_id: str, dataset: str, up_to_seq: int,
+                    period: str | None = None, db: str = "wh") -> list[str]:
+    """Markdown sections, newest first, for the releases that touched the scope."""
+    rows = con.execute(f"""
+        select release_id, seq, kind, rolls_back_to, published_at, periods, rows_loaded, rows_rejected,
+               rows_redacted
+        from {db}.releases
+        where publisher_id = ? and dataset = ? and seq <= ? and (? is null or list_contains(periods, ?))
+        order by seq desc""", [publisher_id, dataset, up_to_seq, period, period]).fetchall()
+    sections = []
+    for rid, seq, kind, back, at, periods, loaded, rejected, redacted in rows:
+        lines = [f"## {rid}", "", f"Published {_iso(at)}" + (f", rolling back to {back}" if back else "")
+                 + f". Periods: {', '.join(p for p in periods if period is None or p == period)}.", ""]
+        for name, sha, per, nrows in con.execute(
+                f"select file_name, sha256, period, rows_loaded from {db}.release_sources "
+                "where release_id = ? and (? is null or period = ?) order by period, file_name",
+                [rid, period, period]).fetchall():
+            lines.append(f"- `{name}` ({per}): {nrows:,} rows, sha256 `{sha}`")
+        for per, currency, n, total in con.execute(
+                f"select period, currency, payments, total from {db}.release_totals "
+                "where release_id = ? and (? is null or period = ?) order by period, currency",
+                [rid, period, period]).fetchall():
+            lines.append(f"- {per}: {n:,} payments, {currency} {_money(total)}")
+        for per, prev, by, before, after, added, removed, changed in con.execute(
+                f"select period, previous_release_id, matched_by, rows_before, rows_after, added, removed, changed "
+                f"from {db}.release_period_changes where release_id = ? and (? is null or period = ?) order by period",
+                [rid, period, period]).fetchall():
+            before_totals = dict(con.execute(
+                f"select currency, total from {db}.release_totals where release_id = ? and period = ?",
+                [prev, per]).fetchall())
+            after_totals = dict(con.execute(
+                f"select currency, total from {db}.release_totals where release_id = ? and period = ?",
+                [rid, per]).fetchall())
+            totals = "; ".join(f"{c} {_money(before_totals.get(c))} → {_money(after_totals.get(c))}"
+                               for c in sorted(set(before_totals) | set(after_totals)))
+            lines.append(f"- {per} replaces {prev} (matched by {by}): {added:,} added, {removed:,} removed, "
+                         f"{changed:,} changed; rows {before:,} → {after:,}; totals {totals}")
+        if rejected or redacted:
+            lines.append(f"- {rejected:,} rows rejected, {redacted:,} rows redacted")
+        sections.append("\n".join(lines) + "\n")
+    return sections
+
+
+def write_changelog(con: duckdb.DuckDBPyConnection, root: Path, profile: Profile, seq: int,
+                    period: str | None) -> None:
+    scope = f" for {period}" if period else ""
+    header = f"# Changelog: {profile.title}{scope}\n\nNewest first. Row-level changes are in `changes.csv`.\n\n"
+    write_new(root / "CHANGELOG.md",
+              (header + "\n".join(release_entries(con, profile.publisher_id, profile.dataset, seq, period))).encode())
+    con.execute(f"""
+        copy (
+            select c.release_id, c.period, c.change, c.match_key, c.line_before, c.line_after,
+                   array_to_string(c.fields_changed, ';') as fields_changed, c.amount_before, c.amount_after
+            from wh.release_changes c join wh.releases r using (release_id)
+            where r.publisher_id = ? and r.dataset = ? and r.seq <= ? and (? is null or c.period = ?)
+            order by r.seq, c.period, c.change, c.match_key
+        ) to '{(root / "changes.csv").as_posix()}' (format csv, header true)""",
+                [profile.publisher_id, profile.dataset, seq, period, period])
+
+
+def write_release_notes(con: duckdb.DuckDBPyConnection, site: Path, profile: Profile, release: Release,
+                        seq: int) -> Path:
+    folder = site / profile.publisher_id / "releases"
+    folder.mkdir(parents=True, exist_ok=True)
+    (entry,) = [e for e in release_entries(con, profile.publisher_id, profile.dataset, seq)
+                if e.startswith(f"## {release.release_id}\n")]
+    path = folder / f"{release.release_id}.md"
+    write_new(path, f"# Release notes: {profile.title}\n\n{entry}".encode())
+    return path
+
+
+def write_catalog(con: duckdb.DuckDBPyConnection, site: Path) -> Path:
+    """site/catalog.json: every package of every publisher, DCAT-style, with its releases."""
+    datasets = []
+    for publisher_id, name, url in con.execute(
+            "select publisher_id, publisher_name, url from wh.publishers order by publisher_id").fetchall():
+        base = site / publisher_id
+        for descriptor in sorted(base.glob("*/datapackage.json")):
+            pkg = json.loads(descriptor.read_text(encoding="utf-8"))
+            spend = pkg["spendpub"]
+            periods = spend["periods"]
+            releases = con.execute("""
+                select release_id, published_at from wh.releases
+                where publisher_id = ? and dataset = ? and (? is null or list_contains(periods, ?))
+                order by seq""", [publisher_id, spend["dataset"], spend["period"], spend["period"]]).fetchall()
+            distributions = []
+            for rel, fmt, media in ((f"{descriptor.parent.name}.zip", "ZIP", "application/zip"),
+                                    (f"{descriptor.parent.name}/datapackage.json", "JSON", "application/json")):
+                size, digest = file_digest(base / rel)
+                distributions.append({"title": rel, "format": fmt, "mediaType": media, "byteSize": size,
+                                      "checksum": {"algorithm": "sha256", "value": digest},
+                                      "downloadURL": f"{publisher_id}/{rel}"})
+            for res in pkg["resources"]:
+                extra = res.get("spendpub", {})
+                distributions.append({
+                    "title": res["title"], "format": res["format"].upper(), "mediaType": res["mediatype"],
+                    "byteSize": res.get("bytes", extra.get("bytes")),
+                    "checksum": {"algorithm": "sha256",
+                                 "value": (res.get("hash") or extra.get("hash")).removeprefix("sha256:")},
+                    "downloadURL": f"{publisher_id}/{descriptor.parent.name}/{res['path']}"})
+            first, last = periods[0] if periods else None, periods[-1] if periods else None
+            datasets.append({
+                "@type": "dcat:Dataset",
+                "identifier": pkg["name"],
+                "title": pkg["title"],
+                "description": pkg.get("description", ""),
+                "publisher": {"name": name, "identifier": publisher_id, **({"homepage": url} if url else {})},
+                "license": pkg["licenses"][0].get("path") or pkg["licenses"][0]["name"],
+                "keyword": pkg.get("keywords", []),
+                "temporal": {"startDate": f"{first}-01" if first else None, "endDate": _month_end(last)},
+                "issued": _iso(releases[0][1]) if releases else pkg["created"],
+                "modified": pkg["created"],
+                "version": pkg["version"],
+                "releases": [{"identifier": r, "issued": _iso(at)} for r, at in releases],
+                "distribution": distributions,
+            })
+    catalog = {"@context": "https://www.w3.org/ns/dcat.jsonld", "@type": "dcat:Catalog",
+               "title": "spendpub: published public-spending data", "dataset": datasets}
+    path = site / "catalog.json"
+    write_new(path, (json.dumps(catalog, indent=2, ensure_ascii=False) + "\n").encode())
+    return path
+
+
+def _month_end(period: str | None) -> str | None:
+    if not period:
+        return None
+    year, month = map(int, period.split("-"))
+    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    return (first_next - dt.timedelta(days=1)).isoformat()

@@ -1,0 +1,219 @@
+"""Releases: each publish is immutable; a re-published period is diffed against its previous version.
+
+Everything here is SQL over the staged warehouse `wh` and the work connection: the previous rows
+of a period are compared with the new ones set-based, matched by transaction id where the source
+has unique ones, otherwise by a fingerprint of the row's content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import duckdb
+
+from .schema import TableSchema
+from .sqltext import quote_ident
+
+
+@dataclass(frozen=True)
+class Release:
+    release_id: str
+    published_at: dt.datetime  # UTC, whole seconds
+    kind: str = "publish"
+    rolls_back_to: str | None = None
+
+
+@dataclass(frozen=True)
+class PeriodVersion:
+    """Where a published period's rows come from."""
+
+    period: str
+    source_name: str
+    source_sha256: str
+    profile_sha256: str
+    row_release_id: str
+
+
+@dataclass
+class PeriodChange:
+    period: str
+    previous_release_id: str
+    matched_by: str
+    rows_before: int
+    rows_after: int
+    added: int
+    removed: int
+    changed: int
+    totals_before: dict[str, Decimal] = field(default_factory=dict)
+    totals_after: dict[str, Decimal] = field(default_factory=dict)
+
+
+def content_fields(schema: TableSchema) -> list[str]:
+    """Fields that say what was paid (not where the row came from): what a diff compares."""
+    return [f for f, d in ((f["name"], f) for f in schema.descriptor["fields"]) if d.get("role") != "provenance"]
+
+
+def latest_release_id(con: duckdb.DuckDBPyConnection, publisher_id: str, dataset: str,
+                      db: str = "wh") -> str | None:
+    row = con.execute(f"select release_id from {db}.releases where publisher_id = ? and dataset = ? "
+                      "order by seq desc limit 1", [publisher_id, dataset]).fetchone()
+    return row[0] if row else None
+
+
+def state_of(con: duckdb.DuckDBPyConnection, release_id: str | None, db: str = "wh") -> dict[str, PeriodVersion]:
+    if release_id is None:
+        return {}
+    rows = con.execute(f"select period, source_name, source_sha256, profile_sha256, row_release_id "
+                       f"from {db}.release_state where release_id = ? order by period", [release_id]).fetchall()
+    return {r[0]: PeriodVersion(*r) for r in rows}
+
+
+def diff_and_replace(con: duckdb.DuckDBPyConnection, schema: TableSchema, dataset: str, publisher_id: str,
+                     new_rows: str, previous: dict[str, PeriodVersion], release_id: str) -> list[PeriodChange]:
+    """Replace the periods found in `new_rows` (a work table with the schema's fields) in wh.<dataset>.
+
+    For each period that was already published, the row-level differences are recorded in
+    wh.release_changes and summarised in wh.release_period_changes. One transaction, with the caller's.
+    """
+    target = f"wh.{quote_ident(dataset)}"
+    fields = content_fields(schema)
+    has_tx = "transaction_id" in fields
+    periods = [r[0] for r in con.execute(f"select distinct period from {new_rows} order by 1").fetchall()]
+    republished = [p for p in periods if p in previous]
+    changes: list[PeriodChange] = []
+    if republished:
+        fp = "md5(concat_ws(chr(31), " + ", ".join(f"coalesce(cast({quote_ident(f)} as varchar), chr(0))" for f in fields) + "))"
+        tx = "transaction_id" if has_tx else "cast(null as varchar)"
+        for side, source in (("old", f"{target} where publisher_id = ? and period in (select unnest(?::varchar[]))"),
+                             ("new", f"{new_rows} where period in (select unnest(?::varchar[]))")):
+            params = [publisher_id, republished] if side == "old" else [republished]
+            con.execute(f"create or replace temp table diff_{side} as select *, {fp} as _fp, {tx} as _tx "
+                        f"from {source}", params)
+        con.execute("""
+            create or replace temp table diff_mode as
+            select period, bool_and(tx_unique) as by_tx from (
+                select period, count(_tx) = count(*) and count(distinct _tx) = count(*) as tx_unique
+                from diff_old group by period
+                union all
+                select period, count(_tx) = count(*) and count(distinct _tx) = count(*)
+                from diff_new group by period
+            ) group by period""")
+        for side in ("old", "new"):
+            con.execute(f"""
+                create or replace temp table diff_{side}_k as
+                select d.*, case when m.by_tx then d._tx
+                                 else d._fp || '#' || row_number() over (partition by d.period, d._fp order by d.source_line)
+                            end as _key
+                from diff_{side} d join diff_mode m using (period)""")
+        distinct = [f"case when o.{quote_ident(f)} is distinct from n.{quote_ident(f)} then '{f}' end" for f in fields]
+        amount = "amount" in fields
+        con.execute(f"""
+            insert into wh.release_changes
+            with joined as (
+                select coalesce(n.period, o.period) as period, o._key as old_key, n._key as new_key,
+                       o.source_line as line_before, n.source_line as line_after,
+                       list_filter([{', '.join(distinct)}], lambda x: x is not null) as fields_changed,
+                       {'o.amount' if amount else 'null'} as amount_before,
+                       {'n.amount' if amount else 'null'} as amount_after
+                from diff_old_k o full outer join diff_new_k n on o.period = n.period and o._key = n._key
+            ),
+            final as (
+                select ?, period,
+                       case when old_key is null then 'added' when new_key is null then 'removed' else 'changed' end,
+                       coalesce(new_key, old_key), line_before, line_after,
+                       case when old_key is not null and new_key is not null then fields_changed end,
+                       amount_before, amount_after
+                from joined
+                where old_key is null or new_key is null or len(fields_changed) > 0
+            )
+            select * from final order by 2, 3, 4""", [release_id])
+        summary = con.execute("""
+            select m.period, m.by_tx,
+                   (select count(*) from diff_old o where o.period = m.period),
+                   (select count(*) from diff_new n where n.period = m.period),
+                   count(*) filter (where c.change = 'added'),
+                   count(*) filter (where c.change = 'removed'),
+                   count(*) filter (where c.change = 'changed')
+            from diff_mode m left join wh.release_changes c on c.release_id = ? and c.period = m.period
+            group by all order by m.period""", [release_id]).fetchall()
+        for period, by_tx, before, after, added, removed, changed in summary:
+            changes.append(PeriodChange(period, previous[period].row_release_id,
+                                        "transaction_id" if by_tx else "fingerprint",
+                                        before, after, added, removed, changed))
+        con.executemany("insert into wh.release_period_changes values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[release_id, c.period, c.previous_release_id, c.matched_by, c.rows_before,
+                          c.rows_after, c.added, c.removed, c.changed] for c in changes])
+        for t in ("diff_old", "diff_new", "diff_old_k", "diff_new_k", "diff_mode"):
+            con.execute(f"drop table {t}")
+    cols = ", ".join(quote_ident(f) for f in schema.field_names)
+    con.execute(f"delete from {target} where publisher_id = ? and period in (select unnest(?::varchar[]))",
+                [publisher_id, periods])
+    con.execute(f"insert into {target} ({cols}) select {cols} from {new_rows} "
+                f"order by period, source_file_sha256, source_line")
+    return changes
+
+
+def record(con: duckdb.DuckDBPyConnection, release: Release, seq: int, profile, periods: list[str], files,
+           totals, state_after: dict[str, PeriodVersion], counts: dict[str, int]) -> None:
+    """The release's own rows: who, when, which periods, from which files, with which result."""
+    from . import __version__
+    con.execute("insert into wh.releases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        release.release_id, seq, release.kind, release.rolls_back_to, release.published_at,
+        profile.publisher_id, profile.dataset, periods, profile.sha256,
+        __version__, counts["read"], counts["loaded"], counts["rejected"], counts["redacted"]])
+    if files:
+        con.executemany("insert into wh.release_sources values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            [release.release_id, f.name, f.sha256, f.bytes, f.encoding, f.period, f.header_line,
+             f.records - f.blank - sum(f.skipped.values()), f.loaded, f.control_total] for f in files])
+    if totals:
+        con.executemany("insert into wh.release_totals values (?, ?, ?, ?, ?)",
+                        [[release.release_id, t.period, t.currency, t.payments, t.total] for t in totals])
+    if state_after:
+        con.executemany("insert into wh.release_state values (?, ?, ?, ?, ?, ?, ?, ?)", [
+            [release.release_id, profile.publisher_id, profile.dataset, v.period, v.source_name,
+             v.source_sha256, v.profile_sha256, v.row_release_id] for v in state_after.values()])
+
+
+def period_totals(con: duckdb.DuckDBPyConnection, release_ids_by_period: dict[str, str],
+                  db: str = "wh") -> dict[str, dict[str, Decimal]]:
+    """Totals per currency of each period as the given release published it."""
+    out: dict[str, dict[str, Decimal]] = {}
+    for period, rid in release_ids_by_period.items():
+        for currency, total in con.execute(
+                f"select currency, total from {db}.release_totals where release_id = ? and period = ?",
+                [rid, period]).fetchall():
+            out.setdefault(period, {})[currency] = total
+    return out
+
+
+def history(con: duckdb.DuckDBPyConnection, publisher_id: str | None = None, db: str = "wh") -> list[tuple]:
+    """(release_id, seq, kind, rolls_back_to, published_at, publisher_id, dataset, periods, rows_loaded,
+    rows_rejected, rows_redacted), newest first."""
+    return con.execute(f"""
+        select release_id, seq, kind, rolls_back_to, published_at, publisher_id, dataset, periods,
+               rows_loaded, rows_rejected, rows_redacted
+        from {db}.releases where ? is null or publisher_id = ? order by seq desc""",
+                       [publisher_id, publisher_id]).fetchall()
+
+
+def period_changes(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "wh") -> list[PeriodChange]:
+    out = []
+    for period, prev, by, before, after, added, removed, changed in con.execute(
+            f"select period, previous_release_id, matched_by, rows_before, rows_after, added, removed, changed "
+            f"from {db}.release_period_changes where release_id = ? order by period", [release_id]).fetchall():
+        totals = period_totals(con, {period: prev}, db), period_totals(con, {period: release_id}, db)
+        out.append(PeriodChange(period, prev, by, before, after, added, removed, changed,
+                                totals[0].get(period, {}), totals[1].get(period, {})))
+    return out
+
+
+def row_changes(con: duckdb.DuckDBPyConnection, release_id: str, period: str | None = None,
+                limit: int | None = None, db: str = "wh") -> list[tuple]:
+    """(period, change, match_key, line_before, line_after, fields_changed, amount_before, amount_after)."""
+    return con.execute(f"""
+        select period, change, match_key, line_before, line_after, fields_changed, amount_before, amount_after
+        from {db}.release_changes where release_id = ? and (? is null or period = ?)
+        order by period, change, match_key limit ?""",
+                       [release_id, period, period, limit if limit is not None else 2**62]).fetchall()

@@ -1,0 +1,155 @@
+"""Replay archived releases: rebuild a release's packages byte for byte, or roll back to it.
+
+The warehouse records, for every release, which archived source and profile each period's rows
+came from (release_state). Replaying those through the same pipeline, under the releases' own
+ids and times, gives the same rows; the packages are a pure function of them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from . import archive, notes, publish, releases
+from .errors import SpendpubError, UsageError
+from .home import SITE_DIR, WAREHOUSE_FILE, Home
+from .pipeline import RunResult, _totals, commit_release, new_release, new_rows_table, prepare
+from .profile import load_profile
+from .releases import PeriodVersion, Release
+from .sqltext import quote_ident, quote_literal
+from .validate.report import Report
+from .warehouse import AttachedWarehouse
+
+RELEASE_TABLES = ("releases", "release_sources", "release_totals", "release_state",
+                  "release_period_changes", "release_changes", "release_packages", "publishers")
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    release_id: str
+    out: Path
+    files: int
+    mismatched: list[str]   # relative paths whose bytes differ from what the release wrote
+    missing: list[str]      # files the release had that the rebuild did not write
+    extra: list[str]        # files the rebuild wrote that the release did not have
+
+    @property
+    def identical(self) -> bool:
+        return not (self.mismatched or self.missing or self.extra)
+
+
+def _attach_current(con: duckdb.DuckDBPyConnection, home: Home) -> None:
+    current = home.current()
+    if current is None:
+        raise UsageError("nothing has been published in this home yet", where=str(home.root))
+    con.execute(f"attach {quote_literal(str(current / WAREHOUSE_FILE))} as cur (read_only)")
+
+
+def _release_row(con: duckdb.DuckDBPyConnection, release_id: str) -> tuple:
+    row = con.execute("select release_id, seq, publisher_id, dataset, profile_sha256 from cur.releases "
+                      "where release_id = ?", [release_id]).fetchone()
+    if row is None:
+        raise UsageError(f"no release {release_id!r} (spendpub releases lists them)")
+    return row
+
+
+def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, PeriodVersion], workdir: Path,
+                table: str = "new_rows") -> None:
+    """Recreate the rows of every period in `state` from the archive, each under the release that made it."""
+    groups: dict[tuple[str, str], list[PeriodVersion]] = {}
+    for v in state.values():
+        groups.setdefault((v.row_release_id, v.profile_sha256), []).append(v)
+    first = True
+    for (row_release_id, profile_sha), versions in sorted(groups.items()):
+        profile = load_profile(archive.fetch(home.archive, profile_sha, "the profile"))
+        made_by = notes.release_info(con, row_release_id, db="cur")
+        files = [archive.fetch(home.archive, v.source_sha256, v.source_name) for v in versions]
+        prepared = prepare(con, profile, files, workdir, periods=[v.period for v in versions], release=made_by)
+        if not prepared.result.report.ok:
+            raise SpendpubError(f"replaying {row_release_id} no longer validates "
+                                f"({prepared.result.report.error_count} errors): the code has changed how it reads "
+                                "these files")
+        new_rows_table(con, profile, "replayed")
+        con.execute(f"create {'or replace ' if first else ''}temp table {table} as select * from replayed"
+                    if first else f"insert into {table} select * from replayed")
+        first = False
+
+
+def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> RebuildResult:
+    """Write the packages of `release_id` again, from the archive, and compare them with the originals."""
+    home = Home(home_root)
+    con = duckdb.connect()
+    try:
+        _attach_current(con, home)
+        rid, seq, publisher_id, dataset, profile_sha = _release_row(con, release_id)
+        out = out or (home.root / "rebuild" / rid)
+        if out.exists():
+            shutil.rmtree(out)
+        (out / SITE_DIR).mkdir(parents=True)
+        with tempfile.TemporaryDirectory(prefix="spendpub-rebuild-") as tmp:
+            wh = AttachedWarehouse(con, Path(tmp) / WAREHOUSE_FILE)
+            for t in RELEASE_TABLES:
+                seq_filter = ("" if t == "publishers" else
+                              " where seq <= ?" if t == "releases" else
+                              " where release_id in (select release_id from cur.releases where seq <= ?)")
+                con.execute(f"delete from wh.{t}")
+                con.execute(f"insert into wh.{t} select * from cur.{t}{seq_filter}", [] if t == "publishers" else [seq])
+            profile = load_profile(archive.fetch(home.archive, profile_sha, "the profile"))
+            wh.ensure_table(dataset)
+            state = releases.state_of(con, rid, db="cur")
+            materialise(con, home, state, Path(tmp))
+            cols = ", ".join(quote_ident(f) for f in profile.schema.field_names)
+            con.execute(f"insert into wh.{quote_ident(dataset)} ({cols}) select {cols} from new_rows "
+                        "order by period, source_file_sha256, source_line")
+            site = out / SITE_DIR
+            release = notes.release_info(con, rid)
+            for period in state:
+                publish.write_package(con, profile, site, release, seq, state, period)
+            publish.write_package(con, profile, site, release, seq, state, None)
+            for (earlier,) in con.execute("select release_id from wh.releases where publisher_id = ? and dataset = ? "
+                                          "order by seq", [publisher_id, dataset]).fetchall():
+                info = notes.release_info(con, earlier)
+                earlier_seq = con.execute("select seq from wh.releases where release_id = ?", [earlier]).fetchone()[0]
+                notes.write_release_notes(con, site, profile, info, earlier_seq)
+            expected = {path: sha for path, sha in con.execute(
+                "select path, sha256 from cur.release_packages where release_id = ?", [rid]).fetchall()}
+            got = {path: sha for _, path, _, sha in publish.inventory(site, publisher_id)}
+            wh.detach()
+        return RebuildResult(
+            release_id=rid, out=out, files=len(got),
+            mismatched=sorted(p for p in got if p in expected and got[p] != expected[p]),
+            missing=sorted(set(expected) - set(got)), extra=sorted(set(got) - set(expected)))
+    finally:
+        con.close()
+
+
+def rollback(home_root: Path, release_id: str, wait_seconds: float = 0) -> RunResult:
+    """Publish, as a new release, the state the publisher's dataset had right after `release_id`."""
+    home = Home(home_root)
+    con = duckdb.connect()
+    try:
+        with home.lock(wait_seconds), tempfile.TemporaryDirectory(prefix="spendpub-rollback-") as tmp:
+            _attach_current(con, home)
+            rid, _, publisher_id, dataset, profile_sha = _release_row(con, release_id)
+            latest = releases.latest_release_id(con, publisher_id, dataset, db="cur")
+            if latest == rid:
+                raise UsageError(f"{rid} is already the latest release of {publisher_id}")
+            target = releases.state_of(con, rid, db="cur")
+            current = releases.state_of(con, latest, db="cur")
+            profile = load_profile(archive.fetch(home.archive, profile_sha, "the profile"))
+            materialise(con, home, target, Path(tmp))
+            con.execute("detach cur")
+            release = new_release(profile, "rollback", rid)
+            result = RunResult(profile=profile, release=release, report=Report())
+            changed = {p: v for p, v in target.items() if current.get(p) != v}
+            con.execute("delete from new_rows where period not in (select unnest(?::varchar[]))", [list(changed)])
+            result.totals = _totals(con, profile, "new_rows")
+            removed = tuple(sorted(set(current) - set(target)))
+            commit_release(con, home, profile, release, result, changed, "new_rows", remove_periods=removed)
+            return result
+    finally:
+        con.close()

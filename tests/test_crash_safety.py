@@ -1,0 +1,82 @@
+"""A publish killed or failing at any step leaves the warehouse and site/ as the last good release."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from etl import pipeline, publish
+from tests.conftest import tree_digest
+
+GOOD = "Department,Supplier,Date,Amount\nParks,Acme Ltd,03/05/2024,10.00\nRoads,Big Co,04/05/2024,5.50\n"
+
+
+def spendpub(home: Path, *args: str, fault: str | None = None, **kw) -> subprocess.Popen:
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("SPENDPUB_FAULT_AT", None)
+    if fault:
+        env["SPENDPUB_FAULT_AT"] = fault
+    return subprocess.Popen([sys.executable, "-m", "etl", "--home", str(home), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw)
+
+
+def state(home: Path) -> tuple:
+    return tree_digest(home / "site"), hashlib.sha256((home / "warehouse.duckdb").read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def last_good(home, mini_profile, export):
+    """A home after one good release, and the arguments of a second, different publish."""
+    done = spendpub(home, "publish", "--profile", str(mini_profile()), str(export(GOOD, name="spend-2024-04.csv")))
+    assert done.wait(120) == 0, done.stderr.read()
+    next_args = ["publish", "--profile", str(mini_profile()),
+                 str(export(GOOD.replace("10.00", "11.00"), name="spend-2024-04.csv")),
+                 str(export(GOOD, name="spend-2024-05.csv"))]
+    return state(home), next_args
+
+
+@pytest.mark.parametrize("step", ["extract", "load", "package", "swap"])
+def test_sigkill_at_any_step_changes_nothing(home, last_good, step):
+    before, args = last_good
+    proc = spendpub(home, *args, fault=step)
+    assert proc.wait(120) == -signal.SIGKILL
+    assert state(home) == before
+    rerun = spendpub(home, *args)
+    assert rerun.wait(120) == 0, rerun.stderr.read()
+    assert state(home) != before
+    assert not list((home / "versions").glob(".staging-*"))
+
+
+def test_a_full_disk_while_writing_packages_changes_nothing(home, mini_profile, export, monkeypatch):
+    pipeline.run(mini_profile(), [export(GOOD, name="spend-2024-04.csv")], home)
+    before = state(home)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(publish, "write_package", full)
+    with pytest.raises(OSError):
+        pipeline.run(mini_profile(), [export(GOOD, name="spend-2024-05.csv")], home)
+    assert state(home) == before and not list((home / "versions").glob(".staging-*"))
+
+
+def test_a_second_publish_waits_or_is_refused(home, last_good):
+    before, args = last_good
+    first = spendpub(home, *args, fault="load:sleep=4")
+    time.sleep(1.5)  # the first now holds the lock, paused inside its load
+    refused = spendpub(home, *args[:1], "--wait", "0", *args[1:])
+    assert refused.wait(60) == 1
+    assert "another publish is running" in refused.stderr.read()
+    waiting = spendpub(home, *args[:1], "--wait", "60", *args[1:])
+    assert first.wait(60) == 0
+    assert waiting.wait(60) == 0
+    assert "nothing to publish" in waiting.stdout.read()  # the first already published these files
+    assert state(home) != before

@@ -1,0 +1,166 @@
+"""Releases: month by month equals all at once, corrections give exact diffs, nothing published twice."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl import pipeline, replay
+from tests.conftest import tree_digest
+from tests.test_pipeline_realdata import LEEDS_MONTHLY
+
+LEEDS = "spending/leeds-monthly-fy2012-13"
+HYNDBURN = "spending/hyndburn-monthly-fy2019-20"
+
+
+def warehouse_rows(home: Path) -> list[tuple]:
+    """The published rows, minus the release that published them (which differs by construction)."""
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    cols = [r[0] for r in con.execute("describe spending").fetchall() if r[0] != "release_id"]
+    return con.execute(f"select {', '.join(cols)} from spending order by all").fetchall()
+
+
+def package_rows(home: Path, publisher: str) -> list[str]:
+    """Every published CSV's rows of a publisher without the release_id column."""
+    out = []
+    for path in sorted((home / "site" / publisher).glob("*/data/*.csv")):
+        reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))
+        out += [f"{path.parent.parent.name}|" + "|".join(v for k, v in row.items() if k != "release_id")
+                for row in reader]
+    return sorted(out)
+
+
+def hyndburn_file_total(path: Path) -> Decimal:
+    """Computed without spendpub: the Windows-1252, CR-terminated file read with the csv module."""
+    text = path.read_bytes().decode("cp1252").replace("\r\n", "\n").replace("\r", "\n")
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    return sum((Decimal(r[6]) for r in rows if any(c.strip() for c in r)), Decimal(0))
+
+
+@pytest.mark.realdata
+def test_month_by_month_equals_one_go_and_every_month_reconciles(realdata, tmp_path):
+    sets = {"leeds": sorted((realdata / LEEDS).glob("*.csv")),
+            "hyndburn": sorted((realdata / HYNDBURN).glob("*.csv"))}
+    monthly, at_once = tmp_path / "monthly", tmp_path / "at-once"
+    for profile, files in sets.items():
+        for f in files:
+            assert pipeline.run(profile, [f], monthly).published
+        assert pipeline.run(profile, files, at_once).published
+    assert warehouse_rows(monthly) == warehouse_rows(at_once)
+    for publisher in sets:
+        assert package_rows(monthly, publisher) == package_rows(at_once, publisher)
+
+    con = duckdb.connect(str(monthly / "warehouse.duckdb"), read_only=True)
+    totals = dict(con.execute("select publisher_id || ' ' || period, sum(amount) from spending group by 1").fetchall())
+    for period, expected in LEEDS_MONTHLY.items():
+        assert totals[f"leeds {period}"] == Decimal(expected)
+    for f in sets["hyndburn"]:
+        period = pipeline.period_from_filename(f.name, pipeline.load_profile("hyndburn").period_patterns)
+        assert totals[f"hyndburn {period}"] == hyndburn_file_total(f), f.name
+    assert len(totals) == 24
+
+
+def corrected_copy(source: Path, target: Path) -> Path:
+    """The month with 3 amounts changed, 2 payments removed and 1 added."""
+    lines = source.read_bytes().split(b"\r\n")
+
+    def with_amount(line: bytes, amount: bytes) -> bytes:
+        cells = line.split(b",")
+        cells[9] = amount
+        return b",".join(cells)
+
+    for i in (10, 20, 30):
+        lines[i] = with_amount(lines[i], b"999.99")
+    added = lines[60].split(b",")
+    added[8] = b"1204-99999"
+    del lines[51], lines[41]
+    lines.insert(70, b",".join(added))
+    target.write_bytes(b"\r\n".join(lines))
+    return target
+
+
+@pytest.mark.realdata
+def test_a_corrected_month_gives_exactly_its_diff(realdata, home, tmp_path):
+    original = realdata / LEEDS / "spending_2012_04.csv"
+    first = pipeline.run("leeds", [original], home)
+    fixed_dir = tmp_path / "fixed"
+    fixed_dir.mkdir()
+    second = pipeline.run("leeds", [corrected_copy(original, fixed_dir / original.name)], home)
+    (change,) = second.changes
+    assert (change.added, change.removed, change.changed) == (1, 2, 3)
+    assert change.previous_release_id == first.release_id and change.matched_by == "transaction_id"
+    assert change.rows_before == 10177 and change.rows_after == 10176
+    assert change.totals_before == {"GBP": Decimal("73182739.90")}
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    assert change.totals_after == {"GBP": con.execute("select sum(amount) from spending").fetchone()[0]}
+    rows = con.execute("select change, match_key, fields_changed from release_changes where release_id = ? "
+                       "order by change, match_key", [second.release_id]).fetchall()
+    assert rows == [("added", "1204-99999", None),
+                    ("changed", "1204-00010", ["amount"]), ("changed", "1204-00020", ["amount"]),
+                    ("changed", "1204-00030", ["amount"]),
+                    ("removed", "1204-00041", None), ("removed", "1204-00051", None)]
+    notes = (home / "site/leeds/releases" / f"{second.release_id}.md").read_text()
+    assert f"2012-04 replaces {first.release_id} (matched by transaction_id): 1 added, 2 removed, 3 changed" in notes
+    package = home / "site/leeds/spending-2012-04"
+    assert "1 added, 2 removed, 3 changed" in (package / "CHANGELOG.md").read_text()
+    changes = list(csv.DictReader(open(package / "changes.csv", encoding="utf-8")))
+    assert sorted((c["change"], c["match_key"]) for c in changes if c["release_id"] == second.release_id) == \
+        [(r[0], r[1]) for r in rows]
+
+
+def test_publishing_the_same_file_again_changes_nothing(home, mini_profile, export):
+    data = export("Department,Supplier,Date,Amount\nParks,Acme,03/05/2024,10.00\n")
+    first = pipeline.run(mini_profile(), [data], home)
+    before = tree_digest(home / "site"), (home / "warehouse.duckdb").read_bytes()
+    again = pipeline.run(mini_profile(), [data], home)
+    assert again.unchanged_since == first.release_id and not again.published
+    assert (tree_digest(home / "site"), (home / "warehouse.duckdb").read_bytes()) == before
+
+
+def test_rows_without_unique_ids_are_matched_by_fingerprint(home, mini_profile, export):
+    rows = "Department,Supplier,Date,Amount,Ref\nParks,Acme,03/05/2024,10.00,B1\nParks,Acme,03/05/2024,10.00,B1\n"
+    pipeline.run(mini_profile(), [export(rows)], home)
+    second = pipeline.run(mini_profile(), [export(rows + "Roads,Big,04/05/2024,5.00,B1\n")], home)
+    (change,) = second.changes
+    assert change.matched_by == "fingerprint" and (change.added, change.removed, change.changed) == (1, 0, 0)
+
+
+def test_rebuild_reproduces_every_release_byte_for_byte_and_rollback(home, mini_profile, export):
+    body = "Department,Supplier,Date,Amount,Ref\nParks,Acme,03/05/2024,10.00,T1\nRoads,Big,04/05/2024,5.00,T2\n"
+    r1 = pipeline.run(mini_profile(), [export(body, name="spend-2024-05.csv")], home)
+    r2 = pipeline.run(mini_profile(), [export(body.replace("05/2024", "06/2024"), name="spend-2024-06.csv")], home)
+    r3 = pipeline.run(mini_profile(), [export(body.replace("10.00", "12.00"), name="spend-2024-05.csv")], home)
+    for r in (r1, r2, r3):
+        rebuilt = replay.rebuild(home, r.release_id, home.parent / "rebuilt" / r.release_id)
+        assert rebuilt.identical and rebuilt.files > 10, rebuilt
+    back = replay.rollback(home, r1.release_id)
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    # the state right after r1: May as first published (rows keep r1 as their release), June gone
+    assert con.execute("select period, sum(amount), min(release_id), max(release_id) from spending group by 1"
+                       ).fetchall() == [("2024-05", Decimal("15.00"), r1.release_id, r1.release_id)]
+    assert con.execute("select kind, rolls_back_to, periods from releases where release_id = ?",
+                       [back.release_id]).fetchone() == ("rollback", r1.release_id, ["2024-05", "2024-06"])
+    assert not (home / "site/testco/spending-2024-06").exists()
+    assert replay.rebuild(home, back.release_id, home.parent / "rebuilt-back").identical
+
+
+def test_catalog_lists_every_package_with_checksums(home, mini_profile, export):
+    pipeline.run(mini_profile(), [export("Department,Supplier,Date,Amount\nParks,Acme,03/05/2024,10.00\n")], home)
+    catalog = json.loads((home / "site/catalog.json").read_text())
+    ids = sorted(d["identifier"] for d in catalog["dataset"])
+    assert ids == ["testco-spending", "testco-spending-2024-05"]
+    for dataset in catalog["dataset"]:
+        assert dataset["publisher"]["name"] == "Test Borough Council" and dataset["license"]
+        assert dataset["temporal"] == {"startDate": "2024-05-01", "endDate": "2024-05-31"}
+        assert len(dataset["releases"]) == 1 and dataset["issued"].endswith("Z")
+        for dist in dataset["distribution"]:
+            data = (home / "site" / dist["downloadURL"]).read_bytes()
+            assert dist["byteSize"] == len(data)
+            assert dist["checksum"]["value"] == hashlib.sha256(data).hexdigest()

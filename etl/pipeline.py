@@ -290,8 +290,12 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
             fault_point("package")
         result.package_dir = publish.write_package(con, profile, site, release, seq, state_after, None)
         notes.write_release_notes(con, site, profile, release, seq)
+        previous_files = {path: (size, sha) for path, size, sha in con.execute(
+            "select path, bytes, sha256 from wh.release_packages where release_id = ?",
+            [releases.latest_release_id(con, profile.publisher_id, dataset, before_seq=seq)]).fetchall()}
         con.executemany("insert into wh.release_packages values (?, ?, ?, ?, ?)",
-                        [[release.release_id, *row] for row in publish.inventory(site, profile.publisher_id)])
+                        [[release.release_id, *row]
+                         for row in publish.inventory(site, profile.publisher_id, previous_files)])
         notes.write_catalog(con, site)
         wh.detach()
         fault_point("swap")

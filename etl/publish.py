@@ -145,13 +145,22 @@ def remove_package(site: Path, publisher_id: str, dataset: str, period: str) -> 
     (base / f"{name}.zip").unlink(missing_ok=True)
 
 
-def inventory(site: Path, publisher_id: str) -> list[tuple[str, str, int, str]]:
-    """(package, relative path, bytes, sha256) of every file the publisher's site holds."""
+def inventory(site: Path, publisher_id: str,
+              known: dict[str, tuple[int, str]] | None = None) -> list[tuple[str, str, int, str]]:
+    """(package, relative path, bytes, sha256) of every file the publisher's site holds.
+
+    A file still hard-linked to the previous version is unchanged: its recorded digest in `known`
+    is reused instead of reading it again.
+    """
     base = publisher_dir(site, publisher_id)
+    known = known or {}
     out = []
     for p in sorted(base.rglob("*")):
         if p.is_file():
             rel = p.relative_to(base).as_posix()
-            size, digest = file_digest(p)
+            if rel in known and p.stat().st_nlink > 1:
+                size, digest = known[rel]
+            else:
+                size, digest = file_digest(p)
             out.append((rel.split("/")[0].removesuffix(".zip"), rel, size, digest))
     return out

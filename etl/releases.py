@@ -56,9 +56,10 @@ def content_fields(schema: TableSchema) -> list[str]:
 
 
 def latest_release_id(con: duckdb.DuckDBPyConnection, publisher_id: str, dataset: str,
-                      db: str = "wh") -> str | None:
+                      db: str = "wh", before_seq: int | None = None) -> str | None:
     row = con.execute(f"select release_id from {db}.releases where publisher_id = ? and dataset = ? "
-                      "order by seq desc limit 1", [publisher_id, dataset]).fetchone()
+                      "and seq < coalesce(?, 2147483647) order by seq desc limit 1",
+                      [publisher_id, dataset, before_seq]).fetchone()
     return row[0] if row else None
 
 

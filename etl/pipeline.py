@@ -242,11 +242,21 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
 
 
 def new_rows_table(con: duckdb.DuckDBPyConnection, profile: Profile, table: str = "new_rows") -> str:
-    """The records to load, with exactly the schema's fields."""
+    """The records to load, with exactly the schema's fields (a view: no second copy of the data)."""
     cols = ", ".join(quote_ident(f) for f in profile.schema.field_names)
-    con.execute(f"create or replace temp table {table} as select {cols} from "
+    con.execute(f"create or replace temp view {table} as select {cols} from "
                 f"{quote_ident(stg_table(profile))} where row_kind = 'record'")
     return table
+
+
+WORK_MEMORY = "1GB"  # DuckDB's share; beyond it, work tables spill to the run's temporary folder
+
+
+def work_connection(workdir: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for one run, bounded in memory, silent (the CLI shows progress)."""
+    con = duckdb.connect(config={"memory_limit": WORK_MEMORY, "temp_directory": str(workdir / "duckdb.tmp")})
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile, release: Release,
@@ -331,9 +341,9 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
     if not files:
         raise UsageError("no input file given")
     home = Home(home)
-    con = duckdb.connect()
-    try:
-        with tempfile.TemporaryDirectory(prefix="spendpub-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="spendpub-") as tmp:
+        con = work_connection(Path(tmp))
+        try:
             prepared = prepare(con, profile, [Path(f) for f in files], Path(tmp), period=period, on_step=on_step)
             result = prepared.result
             if dry_run or not result.report.ok:
@@ -351,5 +361,5 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
                 commit_release(con, home, profile, result.release, result, published,
                                new_rows_table(con, profile), on_step=on_step)
             return result
-    finally:
-        con.close()
+        finally:
+            con.close()

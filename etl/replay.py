@@ -17,7 +17,7 @@ import duckdb
 from . import archive, notes, publish, releases
 from .errors import SpendpubError, UsageError
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
-from .pipeline import RunResult, _totals, commit_release, new_release, new_rows_table, prepare
+from .pipeline import RunResult, _totals, commit_release, new_release, new_rows_table, prepare, work_connection
 from .profile import load_profile
 from .releases import PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
@@ -74,7 +74,7 @@ def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, Per
                                 f"({prepared.result.report.error_count} errors): the code has changed how it reads "
                                 "these files")
         new_rows_table(con, profile, "replayed")
-        con.execute(f"create {'or replace ' if first else ''}temp table {table} as select * from replayed"
+        con.execute(f"create or replace temp table {table} as select * from replayed"
                     if first else f"insert into {table} select * from replayed")
         first = False
 
@@ -82,7 +82,7 @@ def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, Per
 def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> RebuildResult:
     """Write the packages of `release_id` again, from the archive, and compare them with the originals."""
     home = Home(home_root)
-    con = duckdb.connect()
+    con = work_connection(Path(tempfile.mkdtemp(prefix="spendpub-replay-")))
     try:
         _attach_current(con, home)
         rid, seq, publisher_id, dataset, profile_sha = _release_row(con, release_id)
@@ -130,7 +130,7 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
 def rollback(home_root: Path, release_id: str, wait_seconds: float = 0) -> RunResult:
     """Publish, as a new release, the state the publisher's dataset had right after `release_id`."""
     home = Home(home_root)
-    con = duckdb.connect()
+    con = work_connection(Path(tempfile.mkdtemp(prefix="spendpub-replay-")))
     try:
         with home.lock(wait_seconds), tempfile.TemporaryDirectory(prefix="spendpub-rollback-") as tmp:
             _attach_current(con, home)

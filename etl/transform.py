@@ -68,8 +68,10 @@ def _raw(i: int) -> str:
     return f"c{i + 1:03d}"
 
 
-def _concat(columns: list[str]) -> str:
-    return f"concat_ws('', {', '.join(columns)})"
+def _all_blank(columns: list[str], profile: Profile) -> str:
+    """True when every one of the raw cells is empty or whitespace. DuckDB stops testing a row at
+    its first filled cell, so ordinary rows cost one cheap test."""
+    return "(" + " and ".join(f"is_blank({_replaced(c, profile)})" for c in columns) + ")" if columns else "true"
 
 
 def _replaced(expr: str, profile: Profile) -> str:
@@ -166,7 +168,7 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
         if rule.only_filled:
             kept = {ex.header.index(columns[f]) for f in rule.only_filled if columns.get(f)}
             others = [_raw(i) for i in range(ncols) if i not in kept]
-            conds.append(f"is_blank({_replaced(_concat(others), profile)})" if others else "true")
+            conds.append(_all_blank(others, profile))
             conds += [f"{quote_ident('t_' + f)} is not null" for f in rule.only_filled]
         skip_cases.append(f"when {' and '.join(conds)} then {quote_literal(rule.kind)}")
 
@@ -189,7 +191,7 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
     return STG_TEMPLATE.format(
         dataset=profile.dataset,
         raw_table=quote_ident(ex.raw_table),
-        row_text=_replaced(_concat(raw_cols), profile),
+        is_blank_row=_all_blank(raw_cols, profile),
         cleaned_columns=cleaned_columns,
         skip_cases="\n            ".join(skip_cases),
         file_index=ctx.index,
@@ -213,5 +215,8 @@ def build_staging(con: duckdb.DuckDBPyConnection, profile: Profile,
         parts.append(staging_sql(profile, ctx, columns))
     union = "\nunion all by name\n".join(f"({p})" for p in parts)
     con.execute(f"create or replace temp table {quote_ident(stg_table(profile))} as {union}")
+    for ctx in contexts:  # every cell is now in stg_: the raw copies would only hold memory
+        con.execute(f"drop view {quote_ident(ctx.extracted.raw_table)}")
+        con.execute(f"drop table {quote_ident(ctx.extracted.raw_table + '_cells')}")
     return mappings
 

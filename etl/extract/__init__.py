@@ -86,7 +86,7 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
 
     if profile.format == "excel":
         sha256, size = excel_reader.to_csv(path, profile.sheet, work_copy, shown_as)
-        enc, readable, blanks = "xlsx", work_copy, []
+        enc, readable = "xlsx", work_copy
     else:
         scan = encoding.scan_file(path)
         sha256, size = scan.sha256, scan.bytes
@@ -95,19 +95,17 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
         if encoding.needs_working_copy(scan, enc):
             encoding.write_working_copy(path, enc, work_copy)
             readable = work_copy
-        blanks = encoding.blank_lines(readable, profile.quote)
+    blanks, lines = encoding.line_layout(readable, profile.quote)
 
     ncols = csv_reader.read_records(con, readable, raw_table, delimiter=profile.delimiter,
-                                    quote=profile.quote, blank_lines=blanks, shown_as=shown_as)
+                                    quote=profile.quote, blank_lines=blanks, lines=lines, shown_as=shown_as)
     cols = csv_reader.column_names(ncols)
     first_rows = con.execute(
-        f"select source_line, {', '.join(cols)} from {quote_ident(raw_table)} "
+        f"select source_line, record_index, {', '.join(cols)} from {quote_ident(raw_table)} "
         f"order by record_index limit {HEADER_SEARCH_ROWS}").fetchall()
-    header_index, header = _find_header(first_rows, profile, shown_as)
+    header_index, header = _find_header([(line, *cells) for line, _, *cells in first_rows], profile, shown_as)
     header_line = first_rows[header_index][0]
-    con.execute(f"delete from {quote_ident(raw_table)} where record_index <= "
-                f"(select record_index from {quote_ident(raw_table)} where source_line = ?)",
-                [header_line])
+    csv_reader.skip_to(con, raw_table, first_rows[header_index][1] + 1)
     records = con.execute(f"select count(*) from {quote_ident(raw_table)}").fetchone()[0]
     return ExtractedFile(path=path, name=path.name, sha256=sha256, bytes=size, encoding=enc,
                          raw_table=raw_table, header_line=header_line, header=header,

@@ -28,21 +28,21 @@ def column_names(n: int) -> list[str]:
 
 
 def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, delimiter: str,
-                 quote: str, blank_lines: list[int], shown_as: str) -> int:
-    """Create `table` (source_line, c001.., cNNN) from the file; returns the number of columns.
+                 quote: str, blank_lines: list[int], lines: int, shown_as: str) -> int:
+    """Create `table` (record_index, source_line, c001.., cNNN) from the file; returns the column count.
 
-    Empty cells are NULL. Records are numbered by the line they start on in the source: DuckDB keeps
-    file order, embedded newlines of multi-line cells are counted, and the empty lines DuckDB skips
-    are added back from `blank_lines` (see encoding.blank_lines).
+    Empty cells are NULL. Records are numbered by the line they start on in the source. DuckDB keeps
+    file order (rowid) and skips empty lines, which `blank_lines` gives back. When every record
+    fits on one line (records + blank lines = lines: the usual case) the numbering is arithmetic;
+    otherwise the embedded newlines of multi-line cells are counted.
     """
     n = count_columns(path, delimiter)
     cols = column_names(n)
     spec = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in cols) + "}"
-    newlines = " + ".join(
-        f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cols)
+    cells = quote_ident(table + "_cells")
     try:
         con.execute(f"""
-            create or replace temp table {quote_ident(table + '_read')} as
+            create or replace temp table {cells} as
             select * from read_csv({quote_literal(str(path))}, header = false, auto_detect = false,
                 columns = {spec}, delim = {quote_literal(delimiter)}, quote = {quote_literal(quote)},
                 escape = {quote_literal(quote)}, null_padding = true, parallel = false,
@@ -52,29 +52,37 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
         first = str(e).strip().splitlines()
         detail = " ".join(first[:2]) if first else "unreadable"
         raise InputError(f"cannot be read as delimited text: {detail}", where=shown_as) from None
-    con.execute("create or replace temp table blank_lines_seen (logical_line bigint)")
-    if blank_lines:
-        # A blank line at source line b is the (b - k)-th line once the k-th blank line is skipped.
-        con.executemany("insert into blank_lines_seen values (?)",
-                        [(b - k,) for k, b in enumerate(blank_lines, start=1)])
-    con.execute(f"""
-        create or replace temp table {quote_ident(table)} as
-        with numbered as (
-            select rowid as record_index, *,
+    records = con.execute(f"select count(*) from {cells}").fetchone()[0]
+    if records + len(blank_lines) == lines:
+        logical = "c.rowid + 1"
+    else:
+        newlines = " + ".join(f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cols)
+        con.execute(f"""
+            create or replace temp table {quote_ident(table + '_lines')} as
+            select rowid as record_index,
                    1 + coalesce(sum(1 + ({newlines})) over (
-                       order by rowid rows between unbounded preceding and 1 preceding), 0)
-                   as logical_line
-            from {quote_ident(table + '_read')}
-        ),
-        final as (
-            select record_index,
-                   logical_line + (select count(*) from blank_lines_seen b
-                                   where b.logical_line < n.logical_line) as source_line,
-                   {", ".join(cols)}
-            from numbered n
-        )
-        select * from final order by record_index
+                       order by rowid rows between unbounded preceding and 1 preceding), 0) as logical_line
+            from {cells}""")
+        logical = f"(select logical_line from {quote_ident(table + '_lines')} l where l.record_index = c.rowid)"
+    line = logical
+    if blank_lines:
+        # A blank line at source line b is the (b - k)-th line once the k-th blank line is skipped:
+        # a record is pushed down by the number of such thresholds before it.
+        con.execute(f"create or replace temp table {quote_ident(table + '_blanks')} (threshold bigint, pushed bigint)")
+        con.executemany(f"insert into {quote_ident(table + '_blanks')} values (?, ?)",
+                        [(b - k, k) for k, b in enumerate(blank_lines, start=1)])
+        line = (f"{logical} + coalesce((select max(pushed) from {quote_ident(table + '_blanks')} b "
+                f"where b.threshold < {logical}), 0)")
+    con.execute(f"""
+        create or replace temp view {quote_ident(table)} as
+        select rowid as record_index, {line} as source_line, {", ".join(cols)}
+        from {cells} c
+        where rowid >= getvariable({quote_literal(table + '_first')})
     """)
-    con.execute(f"drop table {quote_ident(table + '_read')}")
-    con.execute("drop table blank_lines_seen")
+    con.execute(f"set variable {quote_ident(table + '_first')} = 0")
     return n
+
+
+def skip_to(con: duckdb.DuckDBPyConnection, table: str, record_index: int) -> None:
+    """Records before record_index (a preamble, the header) are not part of the raw table."""
+    con.execute(f"set variable {quote_ident(table + '_first')} = {int(record_index)}")

@@ -140,34 +140,39 @@ def write_working_copy(path: Path, encoding: str, target: Path) -> None:
             dst.write("\n")
 
 
-def blank_lines(path: Path, quote: str = '"') -> list[int]:
-    """Line numbers of empty lines in a UTF-8 file with LF or CRLF endings.
+def line_layout(path: Path, quote: str = '"') -> tuple[list[int], int]:
+    """(line numbers of empty lines, number of lines) of a UTF-8 file with LF or CRLF endings.
 
     DuckDB's CSV reader skips empty lines; knowing where they were keeps every record's source
     line exact. An empty line inside a quoted multi-line cell is part of that cell, not skipped:
     it is told apart by the parity of the quote characters before it (escaped quotes come in
-    pairs, so they do not change it).
+    pairs, so they do not change it). Searching with bytes.find keeps this at memory speed.
     """
     q = quote.encode("utf-8")
     found: list[int] = []
-    newlines_before = quotes_before = 0
+    newlines = quotes = 0
     cr_tail = lf_tail = b""
     at_start = True
+    last_byte = b""
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
+            last_byte = chunk[-1:]
             data, cr_tail = _hold_back(cr_tail + chunk, b"\r")
             data, lf_tail = _hold_back(lf_tail + data.replace(b"\r\n", b"\n"), b"\n")
-            if at_start and (data or lf_tail).startswith(b"\n"):
+            window = data + lf_tail
+            if at_start and window.startswith(b"\n"):
                 found.append(1)
-            at_start = at_start and not (data or lf_tail)
+            at_start = at_start and not window
             last = 0
-            for m in _BLANK_LINE.finditer(data + lf_tail):
-                p = m.start()
-                newlines_before += data.count(b"\n", last, p + 1)
-                quotes_before += data.count(q, last, p + 1)
+            p = window.find(b"\n\n")
+            while p != -1 and p < len(data):
+                newlines += data.count(b"\n", last, p + 1)
+                quotes += data.count(q, last, p + 1)
                 last = p + 1
-                if quotes_before % 2 == 0:
-                    found.append(newlines_before + 1)
-            newlines_before += data.count(b"\n", last)
-            quotes_before += data.count(q, last)
-    return found
+                if quotes % 2 == 0:
+                    found.append(newlines + 1)
+                p = window.find(b"\n\n", p + 1)
+            newlines += data.count(b"\n", last)
+            quotes += data.count(q, last)
+    newlines += len(lf_tail) + len(cr_tail)
+    return found, newlines + (1 if last_byte and last_byte not in b"\r\n" else 0)

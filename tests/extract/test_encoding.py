@@ -66,21 +66,22 @@ def test_working_copy_is_utf8_with_lf(tmp_path, monkeypatch):
     assert target.read_bytes() == "h£\nx\ny\n".encode("utf-8")
 
 
-@pytest.mark.parametrize("data, blanks", [
-    (b"a\n\nb\n", [2]),
-    (b"\na\r\n\r\nb\r\n\r\n", [1, 3, 5]),
-    (b"a\nb\n\n\n", [3, 4]),
-    (b"a,b\nc,d", []),
+@pytest.mark.parametrize("data, blanks, lines", [
+    (b"a\n\nb\n", [2], 3),
+    (b"\na\r\n\r\nb\r\n\r\n", [1, 3, 5], 5),
+    (b"a\nb\n\n\n", [3, 4], 4),
+    (b"a,b\nc,d", [], 2),
+    (b"a\r\n", [], 1),
 ])
-def test_blank_lines(tmp_path, data, blanks, monkeypatch):
-    for chunk in (1 << 24, 1, 2):
+def test_blank_lines_and_line_count(tmp_path, data, blanks, lines, monkeypatch):
+    for chunk in (1 << 24, 1, 2, 3):
         monkeypatch.setattr(encoding, "CHUNK", chunk)
         path = tmp_path / "b.csv"
         path.write_bytes(data)
-        assert encoding.blank_lines(path) == blanks
+        assert encoding.line_layout(path) == (blanks, lines), chunk
 
 
 def test_empty_line_inside_a_quoted_cell_is_not_blank(tmp_path):
     path = tmp_path / "q.csv"
     path.write_bytes(b'a,b\n"x\n\ny",1\n\n"He said ""hi""",2\n')
-    assert encoding.blank_lines(path) == [5]
+    assert encoding.line_layout(path) == ([5], 6)

@@ -7,7 +7,6 @@ with source as (
 cleaned as (
     select
         *,
-        {row_text} as row_text,
         {cleaned_columns}
     from source
 ),
@@ -16,7 +15,7 @@ classified as (
     select
         *,
         case
-            when is_blank(row_text) then 'blank'
+            when {is_blank_row} then 'blank'
             {skip_cases}
             else 'record'
         end as row_kind

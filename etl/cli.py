@@ -92,7 +92,7 @@ def print_summary(result: pipeline.RunResult) -> None:
                       money(f.control_total) or "-")
     out.print(files)
     totals = Table(title="Totals loaded", title_justify="left")
-    for col in ("currency", "payments", "total"):
+    for col in ("currency", "rows", "total"):
         totals.add_column(col, justify="left" if col == "currency" else "right")
     by_currency: dict[str, list] = {}
     for t in result.totals:

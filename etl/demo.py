@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .paths import DATASETS_DIR
 
-DATA_SUFFIXES = {".csv", ".xlsx", ".xls", ".ods"}
+DATA_SUFFIXES = {".csv", ".xlsx", ".xls", ".ods", ".xml"}
 
 
 def demo_sources(root: Path = DATASETS_DIR) -> list[tuple[Path, list[Path]]]:

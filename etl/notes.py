@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def write_catalog(con: duckdb.DuckDBPyConnection, site: Path) -> Path:
                     "checksum": {"algorithm": "sha256",
                                  "value": (res.get("hash") or extra.get("hash")).removeprefix("sha256:")},
                     "downloadURL": f"{publisher_id}/{descriptor.parent.name}/{res['path']}"})
-            first, last = periods[0] if periods else None, periods[-1] if periods else None
+            start, end = (period_bounds(periods[0])[0], period_bounds(periods[-1])[1]) if periods else (None, None)
             datasets.append({
                 "@type": "dcat:Dataset",
                 "identifier": pkg["name"],
@@ -143,7 +144,7 @@ def write_catalog(con: duckdb.DuckDBPyConnection, site: Path) -> Path:
                 "publisher": {"name": name, "identifier": publisher_id, **({"homepage": url} if url else {})},
                 "license": pkg["licenses"][0].get("path") or pkg["licenses"][0]["name"],
                 "keyword": pkg.get("keywords", []),
-                "temporal": {"startDate": f"{first}-01" if first else None, "endDate": _month_end(last)},
+                "temporal": {"startDate": start, "endDate": end},
                 "issued": _iso(releases[0][1]) if releases else pkg["created"],
                 "modified": pkg["created"],
                 "version": pkg["version"],
@@ -157,9 +158,13 @@ def write_catalog(con: duckdb.DuckDBPyConnection, site: Path) -> Path:
     return path
 
 
-def _month_end(period: str | None) -> str | None:
-    if not period:
-        return None
-    year, month = map(int, period.split("-"))
-    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    return (first_next - dt.timedelta(days=1)).isoformat()
+def period_bounds(period: str) -> tuple[str | None, str | None]:
+    """First and last day a period covers: a month (2012-06), a year range (1976-2022), or a year
+    followed by a phase (2022-executed)."""
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", period):
+        year, month = int(m[1]), int(m[2])
+        first_next = dt.date(year + month // 12, month % 12 + 1, 1)
+        return f"{year:04d}-{month:02d}-01", (first_next - dt.timedelta(days=1)).isoformat()
+    if m := re.match(r"(\d{4})(?:-(\d{4})(?!\d))?", period):
+        return f"{m[1]}-01-01", f"{m[2] or m[1]}-12-31"
+    return None, None

@@ -19,7 +19,7 @@ from typing import Callable
 
 import duckdb
 
-from . import archive, notes, publish, redact, releases
+from . import archive, notes, publish, redact, reference, releases
 from .errors import UsageError
 from .extract import ExtractedFile, extract
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
@@ -110,29 +110,39 @@ def _periods(profile: Profile, extracted: list[ExtractedFile], given: str | None
         raise UsageError(f"--period {given!r} is not a month written YYYY-MM")
     periods = [given or period_from_filename(e.name, profile.period_patterns) for e in extracted]
     for e, p in zip(extracted, periods):
-        if p is None and profile.period_field is None:
+        if p is None and profile.period_field is None and not profile.period_fields:
             raise UsageError("cannot tell which month this file covers: its name matches none of the "
                              "profile's period.from_filename patterns; give --period YYYY-MM", where=e.name)
     return periods
 
 
-def _fill_periods_from_dates(con: duckdb.DuckDBPyConnection, profile: Profile,
-                             contexts: list[FileContext]) -> list[FileContext]:
-    """period.from_field: the most frequent month of that date field in each file."""
+def _fill_periods(con: duckdb.DuckDBPyConnection, profile: Profile,
+                  contexts: list[FileContext]) -> list[FileContext]:
+    """Periods the profile takes from the data: the most frequent month of a date field
+    (period.from_field), or the values of some fields (period.from_fields: '2022-executed')."""
     table = quote_ident(stg_table(profile))
-    col = quote_ident(profile.period_field or "")
     out = []
     for ctx in contexts:
         if ctx.period is None:
-            row = con.execute(
-                f"select strftime({col}, '%Y-%m') from {table} where source_file_index = ? and "
-                f"row_kind = 'record' and {col} is not null group by 1 order by count(*) desc, 1 desc limit 1",
-                [ctx.index]).fetchone()
-            if row is None:
-                raise UsageError(f"cannot tell which month this file covers: no {profile.period_field} "
-                                 "could be read; give --period YYYY-MM", where=ctx.extracted.name)
-            con.execute(f"update {table} set period = ? where source_file_index = ?", [row[0], ctx.index])
-            ctx = FileContext(ctx.index, ctx.extracted, row[0], ctx.release_id)
+            where = f"source_file_index = {ctx.index} and row_kind = 'record'"
+            if profile.period_field:
+                col = quote_ident(profile.period_field)
+                row = con.execute(f"select strftime({col}, '%Y-%m') from {table} where {where} and {col} is not null "
+                                  "group by 1 order by count(*) desc, 1 desc limit 1").fetchone()
+                period = row[0] if row else None
+            else:
+                parts = []
+                for f in profile.period_fields:
+                    low, high = con.execute(f"select cast(min({quote_ident(f)}) as varchar), "
+                                            f"cast(max({quote_ident(f)}) as varchar) from {table} where {where}").fetchone()
+                    parts.append(None if low is None else low if low == high else f"{low}-{high}")
+                period = None if None in parts else "-".join(parts)
+            if period is None:
+                fields = profile.period_field or ", ".join(profile.period_fields)
+                raise UsageError(f"cannot tell which period this file covers: no {fields} could be read; "
+                                 "give --period", where=ctx.extracted.name)
+            con.execute(f"update {table} set period = ? where source_file_index = ?", [period, ctx.index])
+            ctx = FileContext(ctx.index, ctx.extracted, period, ctx.release_id)
         out.append(ctx)
     return out
 
@@ -224,8 +234,9 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
                 for i, (e, p) in enumerate(zip(extracted, file_periods))]
     on_step("transforming")
     mappings = build_staging(con, profile, contexts)
-    if profile.period_field and not periods:
-        contexts = _fill_periods_from_dates(con, profile, contexts)
+    reference.enrich_staging(con, profile, stg_table(profile))
+    if (profile.period_field or profile.period_fields) and not periods:
+        contexts = _fill_periods(con, profile, contexts)
     _check_one_file_per_period(contexts)
     on_step("validating")
     report = validate(con, profile, contexts, mappings)
@@ -236,8 +247,9 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
     result.rejected_rows = con.execute(
         "select count(distinct (source_file_index, source_line)) from validation_issues "
         "where severity = 'error' and source_line is not null").fetchone()[0]
-    result.redacted_rows = con.execute(
-        f"select count(*) from {stg} where row_kind = 'record' and is_redacted").fetchone()[0]
+    if "is_redacted" in profile.schema.field_names:
+        result.redacted_rows = con.execute(
+            f"select count(*) from {stg} where row_kind = 'record' and is_redacted").fetchone()[0]
     return Prepared(result, contexts)
 
 
@@ -299,6 +311,7 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
             publish.write_package(con, profile, site, release, seq, state_after, period)
             fault_point("package")
         result.package_dir = publish.write_package(con, profile, site, release, seq, state_after, None)
+        publish.write_mart_package(con, profile, site, release, "budget_vs_actual")
         notes.write_release_notes(con, site, profile, release, seq)
         previous_files = {path: (size, sha) for path, size, sha in con.execute(
             "select path, bytes, sha256 from wh.release_packages where release_id = ?",

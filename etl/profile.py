@@ -42,6 +42,8 @@ class FieldSpec:
     decimal: str = "."
     thousands: str | None = None
     currency_symbols: tuple[str, ...] = ("£", "$", "€", "GBP", "USD", "EUR")
+    factor: int | float | None = None
+    unmapped: str = "error"
 
     @property
     def is_constant(self) -> bool:
@@ -81,6 +83,9 @@ class Profile:
     skip_rows: tuple[SkipRule, ...]
     period_patterns: tuple[str, ...]
     period_field: str | None
+    period_fields: tuple[str, ...]
+    unpivot: dict[str, str] | None
+    reference: dict
     fields: dict[str, FieldSpec]
     redaction_markers: tuple[str, ...] = field(default=())
 
@@ -199,7 +204,13 @@ def load_profile(name_or_path: str | Path) -> Profile:
             decimal=spec.get("decimal", "."),
             thousands=spec.get("thousands", "," if spec.get("decimal", ".") == "." else None),
             currency_symbols=tuple(spec.get("currency_symbols", FieldSpec.currency_symbols)),
+            factor=spec.get("factor"),
+            unmapped=spec.get("unmapped", "error"),
         )
+        if "factor" in spec and ftype != "number":
+            problems.append(f"{key}.factor: {name} is a {ftype}, not an amount")
+        if "unmapped" in spec and "map" not in spec:
+            problems.append(f"{key}.unmapped: only meaningful with a map")
 
     for f in schema.fields:
         if f.required and f.name not in PIPELINE_FIELDS and f.name not in fields:
@@ -237,6 +248,12 @@ def load_profile(name_or_path: str | Path) -> Profile:
     if "from_field" in period and (period["from_field"] not in fields
                                    or schema.field(period["from_field"]).type != "date"):
         problems.append(f"period.from_field: {period['from_field']!r} is not a mapped date field")
+    for f in period.get("from_fields", []):
+        if f not in fields:
+            problems.append(f"period.from_fields: {f!r} is not a mapped field")
+    cofog = doc.get("reference", {}).get("cofog")
+    if cofog and cofog["from_field"] not in fields:
+        problems.append(f"reference.cofog.from_field: {cofog['from_field']!r} is not a mapped field")
 
     if problems:
         raise ProfileError("invalid profile:\n  " + "\n  ".join(problems), where=where)
@@ -267,6 +284,9 @@ def load_profile(name_or_path: str | Path) -> Profile:
         skip_rows=tuple(skip_rules),
         period_patterns=tuple(period.get("from_filename", ())),
         period_field=period.get("from_field"),
+        period_fields=tuple(period.get("from_fields", ())),
+        unpivot=read.get("unpivot"),
+        reference=doc.get("reference", {}),
         fields=fields,
         redaction_markers=tuple(doc.get("redaction", {}).get("markers", ())),
     )

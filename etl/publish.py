@@ -18,8 +18,12 @@ from pathlib import Path
 import duckdb
 
 from . import __version__, notes
+from .exports import fdp
+from .exports.scdl_budget import scdl_schema, write_scdl_budget
+from .exports.uk_spend import uk_spend_schema, write_uk_spend
 from .files import file_digest, write_new
 from .profile import Profile
+from .schema import load_schema
 from .releases import PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
 
@@ -130,11 +134,74 @@ def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, 
             _resource(name, csv, root, "csv", "text/csv", descriptor_schema, title),
             _resource(f"{name}-parquet", parquet, root, "parquet", "application/vnd.apache.parquet",
                       descriptor_schema, title + " (Parquet)"),
+            *(_standard_exports(con, profile, root, name) if period is None else []),
         ],
     }
+    # Fiscal Data Package: what the measures and dimensions mean, for OpenSpending-style tools.
+    package.update(fdp.package_properties(con, f"wh.{dataset}", schema,
+                                          publisher_id=profile.publisher_id, country_code=profile.country))
     write_new(root / "datapackage.json", (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode())
     notes.write_changelog(con, root, profile, seq, period)
     _zip(root, base / f"{name}.zip", made_by.published_at)
+    return root
+
+
+def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, root: Path, name: str) -> list[dict]:
+    """The national formats the canonical table also goes out in: France's SCDL budget CSV for French
+    budgets, the UK transparency-code CSV for British spending."""
+    out = []
+    if profile.dataset == "budget" and profile.country == "FR":
+        target = root / "data" / f"{name}-scdl.csv"
+        # the budget table is already labelled from the chart of accounts at staging
+        rows = write_scdl_budget(con, target, "wh.budget", publisher_id=profile.publisher_id)
+        out.append(("scdl-budget", target, rows, scdl_schema().frictionless_descriptor(),
+                    "SCDL budget 0.8.3 (schema.data.gouv.fr)"))
+    if profile.dataset == "spending" and profile.country == "GB":
+        target = root / "data" / f"{name}-uk-transparency.csv"
+        rows = write_uk_spend(con, target, "wh.spending", publisher_id=profile.publisher_id)
+        out.append(("uk-transparency", target, rows, uk_spend_schema(),
+                    "UK Local Government Transparency Code: spending"))
+    resources = []
+    for suffix, target, rows, schema, title in out:
+        size, digest = file_digest(target)
+        resources.append(_resource(f"{name}-{suffix}", PackageFile(target, size, digest, rows), root, "csv",
+                                   "text/csv", schema, title))
+    return resources
+
+
+def write_mart_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, release: Release,
+                       mart: str) -> Path | None:
+    """A derived mart (budget_vs_actual) as the publisher's package, when it has rows for them."""
+    schema = load_schema(mart)
+    where = f"publisher_id = {quote_literal(profile.publisher_id)}"
+    base = publisher_dir(site, profile.publisher_id)
+    name = mart.replace("_", "-")
+    root = base / name
+    if root.exists():
+        shutil.rmtree(root)
+    (base / f"{name}.zip").unlink(missing_ok=True)
+    if not con.execute(f"select count(*) from wh.{quote_ident(mart)} where {where}").fetchone()[0]:
+        return None
+    (root / "data").mkdir(parents=True)
+    columns = ", ".join(quote_ident(f) for f in schema.field_names)
+    query = f"select {columns} from wh.{quote_ident(mart)} where {where} order by all"
+    csv = _export(con, query, root / "data" / f"{name}.csv", "format csv, header true")
+    package = {
+        "profile": "tabular-data-package",
+        "name": f"{profile.publisher_id}-{name}",
+        "title": f"{profile.publisher_name}: {schema.descriptor['title']}",
+        "description": schema.descriptor["description"],
+        "version": release.release_id,
+        "created": release.published_at.replace(tzinfo=dt.timezone.utc).isoformat(),
+        "licenses": [profile.licence],
+        "contributors": [{"title": profile.publisher_name, "role": "publisher"}],
+        "spendpub": {"version": __version__, "release_id": release.release_id, "dataset": mart,
+                     "period": None, "periods": []},
+        "resources": [_resource(name, csv, root, "csv", "text/csv", schema.frictionless_descriptor(),
+                                schema.descriptor["title"])],
+    }
+    write_new(root / "datapackage.json", (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode())
+    _zip(root, base / f"{name}.zip", release.published_at)
     return root
 
 

@@ -92,8 +92,10 @@ def load_schema(name: str) -> TableSchema:
 
 def dataset_names() -> list[str]:
     """Datasets a profile may target: every canonical table schema shipped in schemas/."""
-    return sorted(
-        p.name.removesuffix(".schema.json")
-        for p in SCHEMAS_DIR.glob("*.schema.json")
-        if not p.name.startswith("profile")
-    )
+    names = []
+    for p in sorted(SCHEMAS_DIR.glob("*.schema.json")):
+        descriptor = json.loads(p.read_text(encoding="utf-8"))
+        # profiles, policies, standards we export to and marts are not tables a profile fills
+        if "fields" in descriptor and descriptor.get("spendpub", {}).get("role", "canonical") == "canonical":
+            names.append(p.name.removesuffix(".schema.json"))
+    return names

@@ -90,7 +90,8 @@ def _literal(value, field: Field) -> str:
 
 def _mapped(expr: str, spec: FieldSpec, field: Field) -> str:
     whens = " ".join(f"when {quote_literal(k)} then {_literal(v, field)}" for k, v in spec.map.items())
-    return f"case lower({expr}) {whens} end"
+    otherwise = f" else {_typed(expr, spec, field)}" if spec.unmapped == "keep" else ""
+    return f"case lower({expr}) {whens}{otherwise} end"
 
 
 def _amount(expr: str, spec: FieldSpec) -> str:
@@ -102,7 +103,10 @@ def _amount(expr: str, spec: FieldSpec) -> str:
         expr = f"replace({expr}, ',', '.')"
     expr = f"regexp_replace({expr}, '^\\((.*)\\)$', '-\\1')"   # (12.50) is negative
     expr = f"regexp_replace({expr}, '^([^-].*)-$', '-\\1')"    # so is a trailing minus: 12.50-
-    return f"money(exact_decimal({expr}))"
+    value = f"exact_decimal({expr})"
+    if spec.factor is not None:
+        value = f"({value} * {spec.factor!r})"
+    return f"money({value})"
 
 
 def _date(expr: str, spec: FieldSpec) -> str:
@@ -120,6 +124,10 @@ def parse_expression(text: str, spec: FieldSpec, field: Field) -> str:
         expr = f"(case when regexp_matches({expr}, {rx}) then clean_text(regexp_extract({expr}, {rx}, 1)) else {expr} end)"
     if spec.map is not None:
         return _mapped(expr, spec, field)
+    return _typed(expr, spec, field)
+
+
+def _typed(expr: str, spec: FieldSpec, field: Field) -> str:
     if field.type == "date":
         return _date(expr, spec)
     if field.type == "number":
@@ -185,7 +193,11 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
         else:
             text = quote_ident("t_" + field.name)
             expr = parse_expression(text, spec, field)
-            field_columns.append(f"{text} as {quote_ident(text_column(field.name))}")
+            kept = text
+            if spec.map is not None and spec.unmapped == "empty":  # outside the map is empty by design
+                keys = ", ".join(quote_literal(k) for k in spec.map)
+                kept = f"case when lower({text}) in ({keys}) then {text} end"
+            field_columns.append(f"{kept} as {quote_ident(text_column(field.name))}")
         field_columns.append(f"cast({expr} as {field.sql_type}) as {quote_ident(field.name)}")
 
     return STG_TEMPLATE.format(

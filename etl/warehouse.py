@@ -12,9 +12,10 @@ import duckdb
 
 from .home import WAREHOUSE_FILE
 from .paths import DATASETS_DIR, SQL_DIR
-from .schema import load_schema
+from .schema import dataset_names, load_schema
 from .sqltext import quote_ident, quote_literal
 
+SETUP_MARTS = ("releases.sql", "cofog.sql")  # bookkeeping and reference tables, not derived marts
 RELEASES_SQL = (SQL_DIR / "marts" / "releases.sql").read_text(encoding="utf-8")
 COFOG_SQL = (SQL_DIR / "marts" / "cofog.sql").read_text(encoding="utf-8")
 COFOG_CSV = DATASETS_DIR / "reference" / "cofog" / "cofog.csv"
@@ -30,6 +31,8 @@ class AttachedWarehouse:
         self.path = path
         con.execute(f"attach {quote_literal(str(path))} as wh")
         self._in_wh(RELEASES_SQL, COFOG_SQL.format(path=quote_literal(str(COFOG_CSV))))
+        for dataset in dataset_names():  # every canonical table exists, so marts can join them
+            self.ensure_table(dataset)
 
     def _in_wh(self, *statements: str) -> None:
         self.con.execute("use wh")
@@ -49,8 +52,9 @@ class AttachedWarehouse:
             profile.population, profile.population_year])
 
     def refresh_aggregates(self) -> None:
-        """Run every etl/sql/marts/agg_*.sql (precomputed tables the app reads), in name order."""
-        self._in_wh(*(p.read_text(encoding="utf-8") for p in sorted((SQL_DIR / "marts").glob("agg_*.sql"))))
+        """Rebuild the derived marts (budget_vs_actual, the agg_* tables the app reads) in name order."""
+        self._in_wh(*(p.read_text(encoding="utf-8") for p in sorted((SQL_DIR / "marts").glob("*.sql"))
+                      if p.name not in SETUP_MARTS))
 
     def next_seq(self) -> int:
         return self.con.execute("select coalesce(max(seq), 0) + 1 from wh.releases").fetchone()[0]

@@ -13,7 +13,7 @@ from tests.conftest import MINI_PROFILE
 @pytest.mark.parametrize("name", sorted(p.parent.name for p in DATASETS_DIR.glob("*/profile.yaml")))
 def test_shipped_profiles_load(name):
     profile = load_profile(name)
-    assert profile.publisher_id and profile.dataset == "spending"
+    assert profile.publisher_id and profile.dataset in ("spending", "budget")
     assert profile.fields["amount"].columns and profile.fields["currency"].is_constant
 
 

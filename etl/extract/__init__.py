@@ -15,7 +15,7 @@ import duckdb
 from ..errors import InputError
 from ..profile import Profile
 from ..sqltext import quote_ident
-from . import csv_reader, encoding, excel_reader
+from . import budget_xml, csv_reader, encoding, excel_reader, reshape
 
 HEADER_SEARCH_ROWS = 200
 
@@ -47,8 +47,11 @@ def _clean_header_cell(cell: str | None, profile: Profile) -> str:
 
 def _find_header(rows: list[tuple], profile: Profile, shown_as: str) -> tuple[int, tuple[str, ...]]:
     """The header: the given line, or the first row naming every column the profile needs."""
+    made_later = {normalise_name(profile.unpivot[k]) for k in ("name_column", "value_column")} \
+        if profile.unpivot else set()  # columns the unpivot creates are not in the file's header
     needed = {name: {normalise_name(c) for c in spec.columns}
-              for name, spec in profile.column_fields.items() if not spec.optional}
+              for name, spec in profile.column_fields.items()
+              if not spec.optional and not {normalise_name(c) for c in spec.columns} & made_later}
     best: tuple[int, set[str]] | None = None
     for index, (line, *cells) in enumerate(rows):
         header = tuple(_clean_header_cell(c, profile) for c in cells)
@@ -84,6 +87,12 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
     raw_table = f"raw_{profile.dataset}_{index}"
     work_copy = workdir / f"{raw_table}.csv"
 
+    if profile.format == "budget-xml":
+        scan = encoding.scan_file(path)
+        header = budget_xml.load_budget_xml(con, path, raw_table)
+        records = con.execute(f"select count(*) from {quote_ident(raw_table)}").fetchone()[0]
+        return ExtractedFile(path=path, name=path.name, sha256=scan.sha256, bytes=scan.bytes, encoding="xml",
+                             raw_table=raw_table, header_line=0, header=header, records=records)
     if profile.format == "excel":
         sha256, size = excel_reader.to_csv(path, profile.sheet, work_copy, shown_as)
         enc, readable = "xlsx", work_copy
@@ -106,6 +115,10 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
     header_index, header = _find_header([(line, *cells) for line, _, *cells in first_rows], profile, shown_as)
     header_line = first_rows[header_index][0]
     csv_reader.skip_to(con, raw_table, first_rows[header_index][1] + 1)
+    if profile.unpivot:
+        u = profile.unpivot
+        header = reshape.unpivot(con, raw_table, header, u["columns"], u["name_column"], u["value_column"],
+                                 shown_as=shown_as)
     records = con.execute(f"select count(*) from {quote_ident(raw_table)}").fetchone()[0]
     return ExtractedFile(path=path, name=path.name, sha256=sha256, bytes=size, encoding=enc,
                          raw_table=raw_table, header_line=header_line, header=header,

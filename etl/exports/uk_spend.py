@@ -1,0 +1,85 @@
+"""The UK Local Government Transparency Code 2015 spending CSV from the canonical spending table.
+
+One row per payment, with the Code's mandatory fields (date, department, beneficiary, purpose,
+amount, irrecoverable VAT) and the common template's optional ones (body name and identifier,
+transaction number, service area, expenditure category, expense code, supplier id, capital or
+revenue), headed as the template names them. Dates are written the UK way (dd/mm/yyyy), amounts
+as plain decimals in pounds. Rows already redacted keep their amount, date and department; their
+beneficiary reads "Redacted – personal data" and their supplier id is left empty.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ..errors import SpendpubError
+from ..schema import load_schema
+from ..sqltext import quote_ident, quote_literal
+
+DATE_FORMAT = "%d/%m/%Y"
+
+# (template header, canonical spending field, SQL over `s`, Table Schema type of the CSV column)
+COLUMNS: tuple[tuple[str, str, str, str], ...] = (
+    ("Body Name", "publisher_name", "s.publisher_name", "string"),
+    ("Body", "publisher_id", "s.publisher_id", "string"),
+    ("Date", "payment_date", f"strftime(s.payment_date, '{DATE_FORMAT}')", "date"),
+    ("Transaction Number", "transaction_id", "s.transaction_id", "string"),
+    ("Net Amount", "amount", "cast(s.amount as decimal(18, 2))", "number"),
+    ("Irrecoverable VAT", "vat_irrecoverable", "cast(s.vat_irrecoverable as decimal(18, 2))", "number"),
+    ("Department", "department", "s.department", "string"),
+    ("Service Area", "service", "s.service", "string"),
+    ("Expenditure Category", "expense_type", "s.expense_type", "string"),
+    ("Expense Code", "expense_code", "s.expense_code", "string"),
+    ("Purpose", "purpose", "s.purpose", "string"),
+    ("Supplier Name", "supplier_name", "s.supplier_name", "string"),
+    ("Supplier ID", "supplier_id", "case when s.is_redacted then null else s.supplier_id end", "string"),
+    ("Capital or Revenue", "capital_or_revenue",
+     "case s.capital_or_revenue when 'capital' then 'Capital' when 'revenue' then 'Revenue' end", "string"),
+)
+REQUIRED = {"Body Name", "Date", "Net Amount", "Department", "Supplier Name"}
+
+
+def _columns() -> list[tuple[str, str, str, str]]:
+    """The template columns whose canonical field the spending schema has."""
+    fields = set(load_schema("spending").field_names)
+    return [c for c in COLUMNS if c[1] in fields]
+
+
+def uk_spend_schema() -> dict:
+    """Frictionless Table Schema of the CSV written by write_uk_spend."""
+    fields = []
+    for header, source, _, type_ in _columns():
+        f = {"name": header, "type": type_, "description": f"From the spendpub spending field {source}."}
+        if type_ == "date":
+            f["format"] = DATE_FORMAT
+        if header in REQUIRED:
+            f["constraints"] = {"required": True}
+        fields.append(f)
+    return {"fields": fields, "missingValues": [""]}
+
+
+def uk_spend_query(table: str = "spending", *, publisher_id: str | None = None) -> str:
+    """DuckDB SQL selecting the transparency-code rows, in date then source order."""
+    columns = ", ".join(f"{expr} as {quote_ident(header)}" for header, _, expr, _ in _columns())
+    where = f"where s.publisher_id = {quote_literal(publisher_id)}" if publisher_id else ""
+    source = ".".join(quote_ident(p) for p in table.split("."))
+    return (f"select {columns}\nfrom {source} s\n{where}\n"
+            "order by s.payment_date, s.source_file_sha256, s.source_line")
+
+
+def write_uk_spend(con: duckdb.DuckDBPyConnection, target: Path, table: str = "spending", *,
+                   publisher_id: str | None = None) -> int:
+    """Write the CSV (UTF-8, comma, header); returns the number of rows. Amounts must be in GBP."""
+    source = ".".join(quote_ident(p) for p in table.split("."))
+    where = f"where publisher_id = {quote_literal(publisher_id)}" if publisher_id else ""
+    other = con.execute(f"select count(*), string_agg(distinct currency, ', ') from {source} {where} "
+                        f"{'and' if where else 'where'} currency is distinct from 'GBP'").fetchone()
+    if other[0]:
+        raise SpendpubError(f"the transparency-code CSV is in pounds, but {other[0]} rows are in "
+                            f"{other[1] or 'no currency'}", where=table)
+    query = uk_spend_query(table, publisher_id=publisher_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"copy ({query}) to {quote_literal(str(target))} (format csv, header true)")
+    return con.execute(f"select count(*) from ({query})").fetchone()[0]

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, pipeline, releases, replay
+from . import __version__, cli_redaction, pipeline, releases, replay
 from .demo import demo_sources
 from .errors import SpendpubError, UsageError
 from .home import Home
@@ -26,6 +26,7 @@ from .validate.report import Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Publish public-spending exports as validated open data packages.")
+app.add_typer(cli_redaction.app, name="redactions")
 # Tables stay readable when the output goes to a file or a CI log rather than a terminal.
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -120,7 +121,18 @@ def print_changes(changes: list[releases.PeriodChange]) -> None:
     out.print(table)
 
 
+def print_redactions(result: pipeline.RunResult) -> None:
+    if result.redactions:
+        out.print("redacted: " + " · ".join(f"{reason} {n:,}" for reason, n in result.redactions.items()))
+    waiting = [c for c in result.redaction_candidates if not c.withheld]
+    if waiting:
+        out.print(f"[yellow]{len(waiting):,} probable natural person{'s' if len(waiting) != 1 else ''} "
+                  f"published by name until a person decides:[/] spendpub redactions review "
+                  f"--profile {result.profile.publisher_id} FILES...")
+
+
 def print_published(result: pipeline.RunResult) -> None:
+    print_redactions(result)
     if result.unchanged_since:
         out.print(f"[yellow]nothing to publish:[/] these files were already published, unchanged, by "
                   f"release {result.unchanged_since}.")

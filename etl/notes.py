@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import spreadsheet
 from .files import file_digest, write_new
 from .profile import Profile
 from .releases import Release
@@ -86,8 +87,10 @@ def write_changelog(con: duckdb.DuckDBPyConnection, root: Path, profile: Profile
               (header + "\n".join(release_entries(con, profile.publisher_id, profile.dataset, seq, period))).encode())
     con.execute(f"""
         copy (
-            select c.release_id, c.period, c.change, c.match_key, c.line_before, c.line_after,
-                   array_to_string(c.fields_changed, ';') as fields_changed, c.amount_before, c.amount_after
+            select c.release_id, c.period, c.change, {spreadsheet.safe_expression('c.match_key')} as match_key,
+                   c.line_before, c.line_after,
+                   {spreadsheet.safe_expression("array_to_string(c.fields_changed, ';')")} as fields_changed,
+                   c.amount_before, c.amount_after
             from wh.release_changes c join wh.releases r using (release_id)
             where r.publisher_id = ? and r.dataset = ? and r.seq <= ? and (? is null or c.period = ?)
             order by r.seq, c.period, c.change, c.match_key

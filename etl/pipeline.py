@@ -6,6 +6,7 @@ Library code: it returns results and raises SpendpubError; only the CLI and the 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import secrets
@@ -19,7 +20,7 @@ from typing import Callable
 
 import duckdb
 
-from . import archive, notes, publish, redact, reference, releases
+from . import archive, leakgate, notes, publish, redact, reference, releases
 from .errors import UsageError
 from .extract import ExtractedFile, extract
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
@@ -72,6 +73,8 @@ class RunResult:
     package_dir: Path | None = None
     unchanged_since: str | None = None  # the release that already published exactly these files
     changes: list[PeriodChange] = field(default_factory=list)
+    redactions: dict[str, int] = field(default_factory=dict)          # record rows per reason code
+    redaction_candidates: list[redact.Candidate] = field(default_factory=list)  # for a person to review
 
     @property
     def release_id(self) -> str:
@@ -214,10 +217,13 @@ class Prepared:
 
     result: RunResult
     contexts: list[FileContext]
+    policy: redact.Policy
+    decisions: redact.Decisions
 
 
 def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path], workdir: Path, *,
             period: str | None = None, periods: list[str] | None = None, release: Release | None = None,
+            decisions: redact.Decisions | None = None,
             on_step: Callable[[str], None] = lambda _: None) -> Prepared:
     """Extract, transform, validate and redact into stg_<dataset>; nothing outside `con` is touched.
 
@@ -240,7 +246,9 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
     _check_one_file_per_period(contexts)
     on_step("validating")
     report = validate(con, profile, contexts, mappings)
-    redact.apply_source_markers(con, profile)
+    policy = redact.load_policy(profile)
+    decisions = decisions if decisions is not None else redact.Decisions.empty()
+    redactions = redact.apply(con, profile, policy, decisions)
     stg = quote_ident(stg_table(profile))
     result = RunResult(profile=profile, release=release, report=report,
                        files=_summaries(con, profile, contexts), totals=_totals(con, profile))
@@ -250,7 +258,9 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
     if "is_redacted" in profile.schema.field_names:
         result.redacted_rows = con.execute(
             f"select count(*) from {stg} where row_kind = 'record' and is_redacted").fetchone()[0]
-    return Prepared(result, contexts)
+    result.redactions = redactions
+    result.redaction_candidates = redact.detect(con, profile, policy, decisions, [e.name for e in extracted])
+    return Prepared(result, contexts, policy, decisions)
 
 
 def new_rows_table(con: duckdb.DuckDBPyConnection, profile: Profile, table: str = "new_rows") -> str:
@@ -274,9 +284,12 @@ def work_connection(workdir: Path) -> duckdb.DuckDBPyConnection:
 def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile, release: Release,
                    result: RunResult, state_after_update: dict[str, PeriodVersion], new_rows: str,
                    remove_periods: tuple[str, ...] = (),
-                   on_step: Callable[[str], None] = lambda _: None) -> None:
+                   on_step: Callable[[str], None] = lambda _: None,
+                   policy: redact.Policy | None = None, decisions: redact.Decisions | None = None) -> None:
     """Load `new_rows` as `release` into a staged version of the home and switch to it."""
     schema, dataset = profile.schema, profile.dataset
+    policy = policy or redact.load_policy(profile)
+    decisions = decisions if decisions is not None else redact.load_decisions(home.root, profile.publisher_id)
     with home.staging() as staged:
         wh = AttachedWarehouse(con, staged / WAREHOUSE_FILE)
         wh.ensure_table(dataset)
@@ -292,11 +305,15 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
                         "and period in (select unnest(?::varchar[]))", [profile.publisher_id, list(remove_periods)])
         releases.diff_and_replace(con, schema, dataset, profile.publisher_id, new_rows, previous,
                                   release.release_id)
+        # A name redacted now (or confirmed since) is redacted in the rows earlier releases published too.
+        redacted_again = redact.redact_published(con, f"wh.{quote_ident(dataset)}", profile, policy, decisions)
         releases.record(con, release, seq, profile, sorted({*state_after_update, *remove_periods}),
                         result.files, result.totals, state_after,
                         {"read": result.records,
                          "loaded": con.execute(f"select count(*) from {new_rows}").fetchone()[0],
                          "rejected": result.rejected_rows, "redacted": result.redacted_rows})
+        con.execute("insert into wh.release_redaction values (?, ?, ?)",
+                    [release.release_id, redact.state_digest(policy, decisions), json.dumps(result.redactions)])
         wh.upsert_publisher(profile)
         wh.refresh_aggregates()
         con.execute("commit")
@@ -307,7 +324,7 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         site = staged / SITE_DIR
         for period in remove_periods:
             publish.remove_package(site, profile.publisher_id, dataset, period)
-        for period in sorted(state_after_update):
+        for period in sorted(set(state_after_update) | (set(redacted_again) & set(state_after))):
             publish.write_package(con, profile, site, release, seq, state_after, period)
             fault_point("package")
         result.package_dir = publish.write_package(con, profile, site, release, seq, state_after, None)
@@ -321,6 +338,12 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
                          for row in publish.inventory(site, profile.publisher_id, previous_files)])
         notes.write_catalog(con, site)
         wh.detach()
+        # The leak gate: no name redacted now or in an earlier release may be in what is about to go live.
+        on_step("checking for personal data")
+        leakgate.assert_clean(
+            [site / profile.publisher_id, *(p for p in site.iterdir() if p.is_file()), staged / WAREHOUSE_FILE],
+            **redact.gate_arguments(con, profile, policy, decisions))
+        redact.record_release(con, home.root, profile.publisher_id)
         fault_point("swap")
         home.commit(staged, release.release_id)
     result.published = True
@@ -328,8 +351,9 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
 
 
 def _unchanged_since(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
-                     contexts: list[FileContext]) -> str | None:
-    """The release that already published exactly these files, for these periods, with this profile."""
+                     contexts: list[FileContext], redaction_sha256: str) -> str | None:
+    """The release that already published exactly these files, for these periods, with this profile
+    and under the same redaction policy and decisions."""
     current = home.current()
     if current is None:
         return None
@@ -340,8 +364,14 @@ def _unchanged_since(con: duckdb.DuckDBPyConnection, home: Home, profile: Profil
             return None
         latest = releases.latest_release_id(con, profile.publisher_id, profile.dataset, db="cur")
         state = releases.state_of(con, latest, db="cur")
+        redacted_under = con.execute(
+            "select state_sha256 from cur.release_redaction where release_id = ?", [latest]).fetchone() \
+            if con.execute("select count(*) from duckdb_tables() where database_name = 'cur' "
+                           "and table_name = 'release_redaction'").fetchone()[0] else None
     finally:
         con.execute("detach cur")
+    if redacted_under is None or redacted_under[0] != redaction_sha256:
+        return None  # a name confirmed (or a rule changed) since: publish again
     same = all(ctx.period in state and state[ctx.period].source_sha256 == ctx.extracted.sha256
                and state[ctx.period].profile_sha256 == profile.sha256 for ctx in contexts)
     return latest if same and contexts else None
@@ -354,15 +384,19 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
     if not files:
         raise UsageError("no input file given")
     home = Home(home)
+    decisions = redact.load_decisions(home.root, profile.publisher_id)
     with tempfile.TemporaryDirectory(prefix="spendpub-") as tmp:
         con = work_connection(Path(tmp))
         try:
-            prepared = prepare(con, profile, [Path(f) for f in files], Path(tmp), period=period, on_step=on_step)
+            prepared = prepare(con, profile, [Path(f) for f in files], Path(tmp), period=period,
+                               decisions=decisions, on_step=on_step)
             result = prepared.result
             if dry_run or not result.report.ok:
                 return result
+            redact.check_pending(result.redaction_candidates, prepared.policy, profile)
             with home.lock(wait_seconds):
-                result.unchanged_since = _unchanged_since(con, home, profile, prepared.contexts)
+                result.unchanged_since = _unchanged_since(
+                    con, home, profile, prepared.contexts, redact.state_digest(prepared.policy, prepared.decisions))
                 if result.unchanged_since:
                     return result
                 for ctx in prepared.contexts:
@@ -372,7 +406,8 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
                                                        profile.sha256, result.release.release_id)
                              for ctx in prepared.contexts}
                 commit_release(con, home, profile, result.release, result, published,
-                               new_rows_table(con, profile), on_step=on_step)
+                               new_rows_table(con, profile), on_step=on_step,
+                               policy=prepared.policy, decisions=prepared.decisions)
             return result
         finally:
             con.close()

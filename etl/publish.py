@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import __version__, notes
+from . import __version__, notes, redact, spreadsheet
 from .exports import fdp
 from .exports.scdl_budget import scdl_schema, write_scdl_budget
 from .exports.uk_spend import uk_spend_schema, write_uk_spend
@@ -106,7 +106,10 @@ def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, 
     if period is not None:
         where += f" and period = {quote_literal(period)}"
     query = f"select {columns} from wh.{quote_ident(dataset)} where {where} order by {order}"
-    csv = _export(con, query, root / "data" / f"{name}.csv", "format csv, header true")
+    # CSV cells are opened in spreadsheets: no text may start like a formula (spreadsheet.SPREADSHEET_NOTE)
+    csv_query = (f"select {spreadsheet.safe_select_list(schema)} from wh.{quote_ident(dataset)} "
+                 f"where {where} order by {order}")
+    csv = _export(con, csv_query, root / "data" / f"{name}.csv", "format csv, header true")
     parquet = _export(con, query, root / "data" / f"{name}.parquet", "format parquet, compression zstd")
 
     scope = [period] if period else sorted(state)
@@ -129,7 +132,12 @@ def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, 
         "keywords": ["public spending", "transparency", dataset],
         "temporal": {"start": scope[0], "end": scope[-1]} if scope else {},
         "spendpub": {"version": __version__, "release_id": made_by.release_id, "dataset": dataset,
-                     "period": period, "periods": scope},
+                     "period": period, "periods": scope,
+                     **({"redactions": redact.published_counts(con, f"wh.{quote_ident(dataset)}",
+                                                               profile.publisher_id, period),
+                         "redaction_note": redact.REDACTION_NOTE}
+                        if "is_redacted" in schema.field_names else {}),
+                     "spreadsheet_safety": spreadsheet.SPREADSHEET_NOTE},
         "resources": [
             _resource(name, csv, root, "csv", "text/csv", descriptor_schema, title),
             _resource(f"{name}-parquet", parquet, root, "parquet", "application/vnd.apache.parquet",
@@ -138,7 +146,9 @@ def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, 
         ],
     }
     # Fiscal Data Package: what the measures and dimensions mean, for OpenSpending-style tools.
-    package.update(fdp.package_properties(con, f"wh.{dataset}", schema,
+    # Computed over this package's own rows only, so a period package never depends on other periods.
+    con.execute(f"create or replace temp view package_rows as select * from wh.{quote_ident(dataset)} where {where}")
+    package.update(fdp.package_properties(con, "package_rows", schema,
                                           publisher_id=profile.publisher_id, country_code=profile.country))
     write_new(root / "datapackage.json", (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode())
     notes.write_changelog(con, root, profile, seq, period)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import archive, notes, publish, releases
+from . import archive, notes, publish, redact, releases
 from .errors import SpendpubError, UsageError
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
 from .pipeline import RunResult, _totals, commit_release, new_release, new_rows_table, prepare, work_connection
@@ -68,7 +68,8 @@ def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, Per
         profile = load_profile(archive.fetch(home.archive, profile_sha, "the profile"))
         made_by = notes.release_info(con, row_release_id, db="cur")
         files = [archive.fetch(home.archive, v.source_sha256, v.source_name) for v in versions]
-        prepared = prepare(con, profile, files, workdir, periods=[v.period for v in versions], release=made_by)
+        prepared = prepare(con, profile, files, workdir, periods=[v.period for v in versions], release=made_by,
+                           decisions=redact.load_decisions(home.root, profile.publisher_id))
         if not prepared.result.report.ok:
             raise SpendpubError(f"replaying {row_release_id} no longer validates "
                                 f"({prepared.result.report.error_count} errors): the code has changed how it reads "

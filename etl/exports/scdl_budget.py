@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from ..schema import TableSchema, load_schema
+from .. import spreadsheet
 from ..sqltext import quote_ident, quote_literal
 
 SCDL_BUDGET_SCHEMA = "scdl-budget-0.8.3"
@@ -89,5 +90,5 @@ def write_scdl_budget(con: duckdb.DuckDBPyConnection, target: Path, table: str =
     """Write the SCDL budget CSV (UTF-8, comma, header) to target; returns the number of rows."""
     query = scdl_query(table, publisher_id=publisher_id, chart=chart)
     target.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"copy ({query}) to {quote_literal(str(target))} (format csv, header true)")
+    con.execute(f"copy ({spreadsheet.safe_query(con, query)}) to {quote_literal(str(target))} (format csv, header true)")
     return con.execute(f"select count(*) from ({query})").fetchone()[0]

@@ -61,10 +61,10 @@ def budget_rows(con, start_month, years, phases=("executed",)):
     schema = load_schema("budget")
     con.execute(schema.create_table_sql("budget"))
     for n, (year, phase) in enumerate([(y, p) for y in years for p in phases], start=1):
-        con.execute("insert into budget (publisher_id, publisher_name, fiscal_year, fiscal_year_start_month, phase, "
-                    "direction, economic_code, amount, currency, source_file_sha256, source_line, release_id, is_real) "
-                    "values ('b', 'Body', ?, ?, ?, 'expenditure', '6042', 10.50, 'EUR', ?, ?, 'r', true)",
-                    [year, start_month, phase, "c" * 64, n])
+        con.execute("insert into budget (publisher_id, publisher_name, period, fiscal_year, fiscal_year_start_month, "
+                    "phase, direction, economic_code, amount, currency, source_file_sha256, source_line, release_id, "
+                    "is_real) values ('b', 'Body', ?, ?, ?, ?, 'expenditure', '6042', 10.50, 'EUR', ?, ?, 'r', true)",
+                    [f"{year}-{phase}", year, start_month, phase, "c" * 64, n])
     return schema
 
 

@@ -17,6 +17,14 @@ create table if not exists releases (
     rows_redacted   bigint not null
 );
 
+-- The redaction state each release was made under (redact.state_digest: the policy and a person's
+-- decisions) and the rows it redacted per reason code.
+create table if not exists release_redaction (
+    release_id      varchar primary key,
+    state_sha256    varchar not null,
+    redacted        json not null               -- {"source-marker": 712, ...}
+);
+
 create table if not exists release_sources (
     release_id      varchar not null,
     file_name       varchar not null,

@@ -1,0 +1,139 @@
+"""`spendpub redactions ...`: review the detector's candidates, confirm or reject them.
+
+A typer sub-app mounted on the main command (etl/cli.py) as `redactions`; like cli.py it is an
+edge that speaks to people: one clear sentence on an error, exit 1 when something is refused,
+2 when the command is used wrongly. The decisions go to the publisher's private home.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import redact
+from .errors import SpendpubError, UsageError
+from .profile import load_profile
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Review probable natural persons; confirm or reject them (decisions are private).")
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_BUG = 1, 2, 3
+
+ProfileOpt = Annotated[str, typer.Option("--profile", "-p", help="Profile: a profile.yaml path or a publisher folder in datasets/.")]
+FilesArg = Annotated[list[Path], typer.Argument(help="Export files, as the finance system wrote them.")]
+NamesArg = Annotated[list[str], typer.Argument(help="Names exactly as the review listed them (case and punctuation do not matter).")]
+PeriodOpt = Annotated[Optional[str], typer.Option(help="Month the files cover (YYYY-MM), when their names do not say.")]
+NoteOpt = Annotated[str, typer.Option(help="Why: kept with the decision.")]
+
+
+def _home(ctx: typer.Context) -> Path:
+    obj = ctx.obj if isinstance(ctx.obj, dict) else {}
+    return Path(obj.get("home", "var"))
+
+
+def _guarded(action):
+    """Expected failures become one clear sentence and an exit code; never a traceback."""
+    try:
+        return action()
+    except UsageError as e:
+        err.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(EXIT_USAGE)
+    except SpendpubError as e:
+        err.print(f"[bold red]refused:[/] {e}")
+        raise typer.Exit(EXIT_REFUSED)
+    except Exception as e:  # a bug: one line, the traceback for those who ask
+        if os.environ.get("SPENDPUB_DEBUG"):
+            raise
+        err.print(f"[bold red]unexpected error[/] ({type(e).__name__}: {e}). Nothing was changed. "
+                  "Run again with SPENDPUB_DEBUG=1 to see the traceback.")
+        raise typer.Exit(EXIT_BUG)
+
+
+def _totals(c: redact.Candidate) -> str:
+    return ", ".join(f"{cur} {total:,.2f}".strip() for cur, total in sorted(c.totals.items())) or "-"
+
+
+def _table(title: str, candidates: list[redact.Candidate]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("name", "payments", "total", "first rows", "why"):
+        table.add_column(col, justify="right" if col in ("payments", "total") else "left", overflow="fold")
+    for c in candidates:
+        table.add_row(c.name, f"{c.payments:,}", _totals(c), "\n".join(c.examples), "; ".join(c.why))
+    return table
+
+
+@app.command()
+def review(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None,
+           as_json: Annotated[bool, typer.Option("--json", help="Print the candidates as JSON.")] = False):
+    """List the probable natural persons in the files (nothing is written or redacted)."""
+    candidates = _guarded(lambda: redact.review(profile, files, _home(ctx), period=period))
+    if as_json:
+        sys.stdout.write(json.dumps([
+            {"name": c.name, "payments": c.payments, "totals": {k: str(v) for k, v in c.totals.items()},
+             "examples": list(c.examples), "why": list(c.why), "withheld": c.withheld}
+            for c in candidates], indent=2, ensure_ascii=False) + "\n")
+        return
+    open_ones = [c for c in candidates if not c.withheld]
+    withheld = [c for c in candidates if c.withheld]
+    if open_ones:
+        out.print(_table("Probable natural persons, published by name until confirmed", open_ones))
+    if withheld:
+        out.print(_table("Withheld by a sensitive expense type: reject the organisations to publish their names",
+                         withheld))
+    if not candidates:
+        out.print("[green]no probable natural person to review[/]")
+        return
+    out.print(f"{len(open_ones):,} to review, {len(withheld):,} withheld. A person decides: "
+              f"`spendpub redactions confirm --profile {profile} NAME...` redacts a name at every publish, "
+              f"`spendpub redactions reject --profile {profile} NAME...` says it is not a natural person.")
+
+
+def _decide(ctx: typer.Context, profile: str, names: list[str], decision: str, note: str) -> None:
+    def run() -> tuple[str, int]:
+        p = load_profile(profile)
+        redact.decide(_home(ctx), p.publisher_id, names, decision, note=note)
+        return p.publisher_id, len(names)
+
+    publisher, n = _guarded(run)
+    what = "will be redacted at every publish" if decision == "confirmed" else "will be published and not reported again"
+    out.print(f"{decision} {n:,} name{'s' if n != 1 else ''} for {publisher}: {what}.")
+
+
+@app.command()
+def confirm(ctx: typer.Context, names: NamesArg, profile: ProfileOpt, note: NoteOpt = ""):
+    """Confirm that each name is a natural person: redacted (confirmed-person) at every later publish."""
+    _decide(ctx, profile, names, "confirmed", note)
+
+
+@app.command()
+def reject(ctx: typer.Context, names: NamesArg, profile: ProfileOpt, note: NoteOpt = ""):
+    """Say that each name is not a natural person: published, and never reported again."""
+    _decide(ctx, profile, names, "rejected", note)
+
+
+@app.command("list")
+def list_decisions(ctx: typer.Context, profile: ProfileOpt):
+    """Show the decisions taken for a publisher and how many names its private register holds."""
+    def run():
+        p = load_profile(profile)
+        return p.publisher_id, redact.load_decisions(_home(ctx), p.publisher_id)
+
+    publisher, decisions = _guarded(run)
+    table = Table(title=f"Decisions for {publisher}", title_justify="left")
+    table.add_column("name")
+    table.add_column("decision")
+    for name in sorted(decisions.confirmed.values(), key=str.casefold):
+        table.add_row(name, "confirmed")
+    for name in sorted(decisions.rejected.values(), key=str.casefold):
+        table.add_row(name, "rejected")
+    out.print(table)
+    out.print(f"{len(decisions.register):,} names in the private register of redacted names.")

@@ -1,0 +1,466 @@
+"""Leak gate: no name redacted in this or an earlier release may appear in anything about to be published.
+
+The pipeline calls it once the new packages and the warehouse copy are built in their private
+staging places and before they are swapped in; a hit refuses the publish and nothing is swapped.
+
+What is searched: every text cell of every output. CSV files cell by cell; JSON documents string by
+string (keys too); Parquet files and DuckDB database files through DuckDB, every text column of
+every table; zips member by member (nested zips too); any other file line by line as UTF-8 text.
+All of it is read into one table of distinct (source, column, value) and matched set-based in SQL.
+
+How a name matches: names and cells are compared as *token sequences*. A token is a run of letters
+or digits, lower-cased and stripped of accents, so case, spacing, punctuation and accents do not
+matter: 'Mr J. Smith' is found in 'MR J SMITH' and in '"Mr  J Smith"'. A name of two tokens or more
+is found when its tokens appear consecutively anywhere in a cell ('Mr J Smith' in 'Refund to Mr J
+Smith'), never inside a longer word ('Ann Lee' is not found in 'Joann Leeds'). A one-token name
+('Dupont') is found only when it is the whole cell, so it cannot hit 'Dupont Services Ltd'. So is
+a name given in whole_names: a name withheld only as a precaution (it was paid under a sensitive
+expense type) that shows no sign of a person, often a provider such as 'Let Leeds'; searching it
+inside other cells would refuse every publish that names 'Right Let Leeds'.
+
+Which names are searched (the rule against false positives): a name is skipped when its tokens
+hold fewer than MIN_LETTERS (5) letters and digits in all ('J Li', 'Mr Ng'), or when it has no token
+of two letters or more outside COMMON_WORDS (titles, function words, generic words such as
+'personal', 'data', 'services'; titles count as common words): 'Personal Data', 'The Trust',
+'Mr and Mrs', 'Sundry Payee'. The policy can add common words (surnames must never be among them).
+`searchable_names` says which names are kept and why the others are not.
+
+Organisations named like a person: in a column of supplier names (NAME_COLUMNS), a cell that holds
+a redacted name *and*, outside it, an organisation word (Ltd, Nursery, Trust, ... from the policy)
+is that organisation, not the person: 'Little Learners Private Day Nursery' is no leak of a
+redacted 'Little Learners'. A whole-cell match is always a hit, and so is any match in another
+column or in free text ('Refund to Mr J Smith re Council Tax').
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import duckdb
+
+from .errors import SpendpubError
+from .sqltext import quote_ident, quote_literal
+
+MIN_LETTERS = 5
+NAME_COLUMNS = ("supplier_name",)  # columns that hold names of suppliers (see the rule for organisations)
+
+# Shared with etl/redact.py: one tokenisation everywhere, so redaction, decisions and the gate agree.
+NAME_MACROS = r"""
+create or replace macro redaction_tokens(x) as
+    list_filter(regexp_split_to_array(strip_accents(lower(x)), '[^\pL\pN]+'), lambda t: t <> '');
+create or replace macro redaction_key(x) as
+    nullif(array_to_string(redaction_tokens(x), ' '), '');
+"""
+
+# Titles and words that are not names on their own. A name made only of these (and initials) is
+# never searched: it would match ordinary text. The policy can add more (common_words).
+TITLES = frozenset("""
+mr mrs ms miss mx dr rev revd sir dame lady lord prof m mme mlle monsieur madame mademoiselle
+messrs herr frau sr sra srta dona don
+""".split())
+COMMON_WORDS = TITLES | frozenset("""
+a an and are as at be by for from in into is it of on or the to with
+et de des du la le les un une en au aux pour par sur
+redacted redaction personal data private individual individuals person persons people withheld
+confidential unknown various sundry none null name names supplier suppliers payee payment payments
+refund refunds council services service care support trust fund total company
+""".split())
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One place where a redacted name was found."""
+
+    path: Path            # the output file (the zip, for a member of one)
+    member: str | None    # the member inside the zip, if any
+    where: str            # 'row 12, column supplier_name', 'table spending, column ..., row 3', '$.title'
+    name: str             # the redacted name that was found: never printed by str()
+    cells: int            # how many cells of that column hold it
+
+    def __str__(self) -> str:
+        member = f"!{self.member}" if self.member else ""
+        return f"{self.path}{member}: {self.where}: a redacted name ({mask(self.name)})"
+
+
+class LeakError(SpendpubError):
+    """The gate found redacted names in the outputs: the publish is refused, nothing is swapped."""
+
+    def __init__(self, hits: list[Hit]):
+        self.hits = hits
+        first = hits[0]
+        more = f" and {len(hits) - 1} other place{'s' if len(hits) > 2 else ''}" if len(hits) > 1 else ""
+        super().__init__(f"the leak gate found a redacted name in the outputs ({first}){more}; "
+                         "nothing was published")
+
+
+def mask(name: str) -> str:
+    """'Mr John Smith' -> 'M* J* S*': enough to recognise in a log, not enough to read."""
+    return " ".join(f"{w[0]}*" for w in name.split() if w) or "*"
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the name macros, unless they exist (so that it is safe inside a transaction)."""
+    present = con.execute("select count(*) from duckdb_functions() where function_name in "
+                          "('redaction_tokens', 'redaction_key')").fetchone()[0]
+    if present < 2:
+        con.execute(NAME_MACROS)
+
+
+def _array(values: list[str]) -> str:
+    return "[" + ", ".join(quote_literal(v) for v in values) + "]::varchar[]"
+
+
+def names_sql(names: Iterable[str], common_words: Iterable[str] = (), whole_names: Iterable[str] = ()) -> str:
+    """A relation (SQL text) of names with their tokens and whether the gate searches them (and why not).
+
+    whole_names are found only as whole cells (see the module's rules). Names are data, written as
+    quoted literals: the relation needs no table, so it can be used inside a transaction that
+    writes to another database.
+    """
+    names = sorted({n for n in names if n and n.strip()})
+    whole = sorted({n for n in whole_names if n and n.strip()} - set(names))
+    common = sorted({w.lower() for w in COMMON_WORDS} | {w.lower() for w in common_words})
+    return f"""(
+        with given as (
+            select unnest({_array(names)}) as name, false as whole
+            union all
+            select unnest({_array(whole)}), true
+        ),
+        tokens as (
+            select name, redaction_tokens(name) as tokens, whole from given
+        ),
+        judged as (
+            select name, tokens, len(tokens) as n, whole or len(tokens) = 1 as whole,
+                   case
+                       when len(tokens) = 0 then 'no letters'
+                       when length(array_to_string(tokens, '')) < {MIN_LETTERS} then 'shorter than {MIN_LETTERS} letters'
+                       when len(list_filter(tokens, lambda t: length(t) > 1
+                                and not list_contains({_array(common)}, t))) = 0
+                           then 'only initials, titles or common words'
+                   end as skipped
+            from tokens
+        )
+        select * from judged
+    )"""
+
+
+def names_table(con: duckdb.DuckDBPyConnection, table: str, names: Iterable[str],
+                common_words: Iterable[str] = (), whole_names: Iterable[str] = ()) -> None:
+    """names_sql() as a temp table."""
+    con.execute(f"create or replace temp table {quote_ident(table)} as "
+                f"select * from {names_sql(names, common_words, whole_names)}")
+
+
+def searchable_names(names: Iterable[str], common_words: Iterable[str] = ()) -> tuple[list[str], dict[str, str]]:
+    """(names the gate searches, {name: why it is not searched})."""
+    con = duckdb.connect()
+    try:
+        install_macros(con)
+        names_table(con, "gate_names", names, common_words)
+        rows = con.execute("select name, skipped from gate_names order by name").fetchall()
+    finally:
+        con.close()
+    return [n for n, s in rows if s is None], {n: s for n, s in rows if s is not None}
+
+
+# --------------------------------------------------------------------------- reading outputs
+
+@dataclass
+class _Source:
+    id: int
+    path: Path
+    member: str | None
+    kind: str                       # csv | parquet | duckdb | json | text
+    relation: str | None = None     # SQL of the table read, for locating a hit (csv, parquet)
+    tables: dict[str, str] | None = None  # duckdb: table label -> SQL relation
+    labels: dict[str, str] | None = None  # csv: column label (its header) -> column read
+
+
+def _kind(path: Path) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head[:4] == b"PAR1":
+        return "parquet"
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip"
+    if head[8:12] == b"DUCK":
+        return "duckdb"
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".geojson", ".jsonld") or head.lstrip()[:1] in (b"{", b"["):
+        return "json"
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    return "text"
+
+
+def _insert_relation(con: duckdb.DuckDBPyConnection, src: int, relation: str, columns: list[str],
+                     label: Iterable[str] | None = None) -> None:
+    """Distinct (column, value) of the given text columns of a relation, into gate_values."""
+    if not columns:
+        return
+    labels = list(label) if label is not None else columns
+    select = ", ".join(f"cast({quote_ident(c)} as varchar) as {quote_ident(l)}" for c, l in zip(columns, labels))
+    con.execute(f"""
+        insert into gate_values
+        select {src}, col, value from (
+            unpivot (select {select} from {relation}) on columns(*) into name col value value
+        ) group by all""")
+
+
+def _text_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    described = con.execute(f"describe select * from {relation}").fetchall()
+    return [r[0] for r in described if re.search(r"VARCHAR|JSON|ENUM", str(r[1]))]
+
+
+def _insert_pairs(con: duckdb.DuckDBPyConnection, src: int, pairs: list[tuple[str, str]]) -> None:
+    if pairs:
+        con.execute("insert into gate_values select ?, unnest(?::varchar[]), unnest(?::varchar[])",
+                    [src, [p[0] for p in pairs], [p[1] for p in pairs]])
+
+
+def _json_strings(doc, path: str = "$") -> Iterator[tuple[str, str]]:
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield f"{path} (key)", str(k)
+            yield from _json_strings(v, f"{path}.{k}")
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from _json_strings(v, f"{path}[{i}]")
+    elif isinstance(doc, str):
+        yield path, doc
+
+
+def _text_lines(path: Path) -> list[tuple[str, str]]:
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return [(f"line {i}", line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+class _Reader:
+    def __init__(self, con: duckdb.DuckDBPyConnection, tmp: Path, publisher_id: str | None):
+        self.con = con
+        self.tmp = tmp
+        self.publisher_id = publisher_id
+        self.sources: list[_Source] = []
+        self.attached = 0
+
+    def _new(self, path: Path, member: str | None, kind: str) -> _Source:
+        s = _Source(len(self.sources), path, member, kind)
+        self.sources.append(s)
+        return s
+
+    def add(self, path: Path, member: str | None = None, shown: Path | None = None) -> None:
+        shown = shown or path
+        if path.is_dir():
+            for p in sorted(path.rglob("*")):
+                if p.is_file():
+                    self.add(p)
+            return
+        if not path.is_file():
+            raise SpendpubError("the leak gate was asked to search an output that does not exist",
+                                where=str(path))
+        kind = _kind(path)
+        if kind == "zip":
+            self._zip(path, member, shown)
+            return
+        src = self._new(shown, member, kind)
+        _insert_pairs(self.con, src.id, [("(file name)", member or path.name)])
+        getattr(self, f"_{kind}")(src, path)
+
+    def _zip(self, path: Path, member: str | None, shown: Path) -> None:
+        target = Path(tempfile.mkdtemp(dir=self.tmp))
+        with zipfile.ZipFile(path) as zf:
+            for i, info in enumerate(zf.infolist()):
+                if info.is_dir():
+                    continue
+                # never trust member paths: each is written under a fresh name of our own
+                extracted = target / f"{i}{Path(info.filename).suffix[:16]}"
+                extracted.write_bytes(zf.read(info))
+                label = f"{member}!{info.filename}" if member else info.filename
+                self.add(extracted, label, shown)
+
+    def _csv(self, src: _Source, path: Path) -> None:
+        relation = (f"read_csv({quote_literal(str(path))}, all_varchar = true, header = false, "
+                    "null_padding = true)")
+        try:
+            columns = _text_columns(self.con, relation)
+        except duckdb.Error:  # not the CSV it claims to be: search its lines instead
+            src.kind = "text"
+            self._text(src, path)
+            return
+        src.relation = relation
+        # columns go by the header's names (the header row is searched like any other)
+        first = self.con.execute(f"select * from {relation} limit 1").fetchone() or ()
+        labels = [h if h and h not in first[:i] else c for i, (c, h) in enumerate(zip(columns, first))]
+        labels += columns[len(labels):]
+        src.labels = dict(zip(labels, columns))
+        _insert_relation(self.con, src.id, relation, columns, labels)
+
+    def _parquet(self, src: _Source, path: Path) -> None:
+        relation = f"read_parquet({quote_literal(str(path))})"
+        src.relation = relation
+        _insert_relation(self.con, src.id, relation, _text_columns(self.con, relation))
+
+    def _duckdb(self, src: _Source, path: Path) -> None:
+        alias = f"gate_db_{self.attached}"
+        self.attached += 1
+        self.con.execute(f"attach {quote_literal(str(path))} as {alias} (read_only)")
+        src.tables = {}
+        tables = self.con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = ? order by 1, 2",
+            [alias]).fetchall()
+        for schema, table in tables:
+            relation = f"{alias}.{quote_ident(schema)}.{quote_ident(table)}"
+            described = self.con.execute(f"describe {relation}").fetchall()
+            names = [r[0] for r in described]
+            if self.publisher_id is not None and "publisher_id" in names:
+                # other publishers' rows are theirs to check, with their own names
+                relation = (f"(select * from {relation} where publisher_id = "
+                            f"{quote_literal(self.publisher_id)})")
+            label = table if schema == "main" else f"{schema}.{table}"
+            src.tables[label] = relation
+            columns = [r[0] for r in described if re.search(r"VARCHAR|JSON|ENUM", str(r[1]))]
+            _insert_relation(self.con, src.id, relation, columns, [f"{label}\x1f{c}" for c in columns])
+
+    def _json(self, src: _Source, path: Path) -> None:
+        try:
+            doc = json.loads(path.read_bytes().decode("utf-8", errors="replace"))
+        except ValueError:  # JSON lines or not JSON at all: plain text then
+            src.kind = "text"
+            self._text(src, path)
+            return
+        _insert_pairs(self.con, src.id, list(_json_strings(doc)))
+
+    def _text(self, src: _Source, path: Path) -> None:
+        _insert_pairs(self.con, src.id, _text_lines(path))
+
+    def detach_all(self) -> None:
+        for i in range(self.attached):
+            self.con.execute(f"detach gate_db_{i}")
+
+
+# --------------------------------------------------------------------------- matching
+
+def token_matches_sql(values: str, names: str = "gate_names", allow: str | None = None,
+                      organisation_words: Iterable[str] = ()) -> str:
+    """SQL of the distinct (value, name, whole, organisation) where a searchable name occurs in a value.
+
+    values: a relation with a VARCHAR column `value`; names: a relation such as names_sql() or a
+    table made by names_table(); allow: a relation with a column `key` of allowed texts. `whole`
+    says the name is the whole value; `organisation` that a word of organisation_words stands in
+    the value outside the name. Set-based: every value is cut into tokens once, and a value meets
+    only the names that start with one of its tokens (an equi-join), before the whole token run is
+    compared.
+    """
+    allowed = f"and coalesce(redaction_key(p.value), '') not in (select key from {allow})" if allow else ""
+    orgs = _array(sorted({w.lower() for w in organisation_words}))
+    return f"""
+        with cells as (
+            select distinct value from {values} where value is not null
+        ),
+        tokens as (
+            select value, redaction_tokens(value) as tok from cells
+        ),
+        positions as (
+            select value, tok, unnest(range(1, len(tok) + 1)) as i from tokens where len(tok) > 0
+        ),
+        token_hits as (
+            select p.value, n.name, len(p.tok) = n.n as whole,
+                   list_has_any(list_concat(list_slice(p.tok, 1, p.i - 1), list_slice(p.tok, p.i + n.n, len(p.tok))),
+                                {orgs}) as organisation
+            from positions p
+            join {names} n on p.tok[p.i] = n.tokens[1]
+            where n.skipped is null
+              and list_slice(p.tok, p.i, p.i + n.n - 1) = n.tokens
+              and (not n.whole or len(p.tok) = n.n)
+              {allowed}
+        )
+        select value, name, bool_or(whole) as whole, bool_and(organisation) as organisation
+        from token_hits group by all"""
+
+
+def _match_sql(organisation_words: Iterable[str], name_columns: Iterable[str]) -> str:
+    columns = _array(sorted(set(name_columns)))
+    return f"""
+with matched as ({token_matches_sql("gate_values", "gate_names", "gate_allow", organisation_words)}),
+final as (
+    select g.src, g.col, m.name, min(g.value) as value, count(*) as cells
+    from gate_values g join matched m using (value)
+    -- a redacted name inside an organisation's name, in a name column, is that organisation
+    where not (not m.whole and m.organisation
+               and list_contains({columns}, coalesce(nullif(split_part(g.col, chr(31), 2), ''), g.col)))
+    group by all
+)
+select * from final order by src, col, name
+"""
+
+
+def _locate(con: duckdb.DuckDBPyConnection, src: _Source, col: str, value: str) -> str:
+    """A readable place for a hit: the first row holding the value."""
+    if src.kind in ("json", "text"):
+        return col
+    if src.kind == "duckdb":
+        table, column = col.split("\x1f", 1)
+        relation, where = src.tables[table], f"table {table}, column {column}"
+    else:
+        column = (src.labels or {}).get(col, col)
+        relation, where = src.relation, f"column {col}"
+    row = con.execute(
+        f"select min(rn) from (select row_number() over () as rn, cast({quote_ident(column)} as varchar) as v "
+        f"from {relation}) where v = ?", [value]).fetchone()[0]
+    return f"{where}, row {row}" if src.kind == "duckdb" else f"row {row}, {where}"
+
+
+def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | None = None,
+          common_words: Iterable[str] = (), allow: Iterable[str] = (),
+          organisation_words: Iterable[str] = (), name_columns: Iterable[str] = NAME_COLUMNS,
+          whole_names: Iterable[str] = ()) -> list[Hit]:
+    """Every place where one of `names` appears in the outputs (files, folders, zips, DuckDB files).
+
+    publisher_id: in DuckDB files, tables with a publisher_id column are searched in that
+    publisher's rows only. allow: cell texts known to be fine although they contain a name (e.g. a
+    company named after its founder), compared as token sequences. organisation_words and
+    name_columns: see the module's rule for organisations. whole_names: names found only as whole
+    cells (withheld as a precaution, with no sign of a person).
+    """
+    con = duckdb.connect()
+    try:
+        install_macros(con)
+        names_table(con, "gate_names", names, common_words, whole_names)
+        if con.execute("select count(*) from gate_names where skipped is null").fetchone()[0] == 0:
+            return []
+        con.execute("create temp table gate_allow as select distinct redaction_key(unnest(?::varchar[])) as key",
+                    [sorted(set(allow))])
+        con.execute("create temp table gate_values (src integer, col varchar, value varchar)")
+        with tempfile.TemporaryDirectory(prefix="spendpub-gate-") as tmp:
+            reader = _Reader(con, Path(tmp), publisher_id)
+            try:
+                for out in outputs:
+                    reader.add(Path(out))
+                rows = con.execute(_match_sql(organisation_words, name_columns)).fetchall()
+                hits = []
+                for src_id, col, name, value, cells in rows:
+                    src = reader.sources[src_id]
+                    hits.append(Hit(path=src.path, member=src.member, where=_locate(con, src, col, value),
+                                    name=name, cells=cells))
+            finally:
+                reader.detach_all()
+        return hits
+    finally:
+        con.close()
+
+
+def assert_clean(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | None = None,
+                 common_words: Iterable[str] = (), allow: Iterable[str] = (),
+                 organisation_words: Iterable[str] = (), name_columns: Iterable[str] = NAME_COLUMNS,
+                 whole_names: Iterable[str] = ()) -> None:
+    """check(), raising LeakError on the first sign of a leak."""
+    hits = check(outputs, names, publisher_id=publisher_id, common_words=common_words, allow=allow,
+                 organisation_words=organisation_words, name_columns=name_columns, whole_names=whole_names)
+    if hits:
+        raise LeakError(hits)

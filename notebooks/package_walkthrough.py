@@ -53,3 +53,26 @@ with open(package_dir / resource["path"], encoding="utf-8", newline="") as fh:
     first = next(csv.DictReader(fh))
 print(f"first row: {first['supplier_name']} {first['amount']} {first['currency']}, "
       f"from {sources[first['source_file_sha256']]} line {first['source_line']}, release {first['release_id']}")
+
+# %% [markdown]
+# ## 4. The app's Overview, reproduced from the package alone
+#
+# The citizens' app shows, for a body and a year: the total spent (per currency), the number of
+# payments, and the number of suppliers. Suppliers are distinct *named* suppliers: a payment
+# whose beneficiary was redacted (`is_redacted` is `true`, personal data) is a payment, but not
+# a supplier. The year is the one of the month each source file covers (`period`).
+
+# %%
+by_year: dict[str, dict] = defaultdict(lambda: {"payments": 0, "suppliers": set(),
+                                                "totals": defaultdict(Decimal)})
+with open(package_dir / resource["path"], encoding="utf-8", newline="") as fh:
+    for row in csv.DictReader(fh):
+        year = by_year[row["period"][:4]]
+        year["payments"] += 1
+        year["totals"][row["currency"]] += Decimal(row["amount"])
+        if row["is_redacted"] != "true":
+            year["suppliers"].add(row["supplier_name"])
+for year, figures in sorted(by_year.items()):
+    totals = ", ".join(f"{c} {t:,.2f}" for c, t in sorted(figures["totals"].items()))
+    print(f"overview {year}: {figures['payments']:,} payments, "
+          f"{len(figures['suppliers']):,} suppliers, total spent {totals}")

@@ -1,25 +1,39 @@
-"""The Streamlit app, run headless with AppTest over fixture warehouses."""
+"""The Streamlit app, run headless with AppTest over fixture warehouses: every page runs in both
+languages, and the figures each page shows equal a direct SQL query on the warehouse with the
+same filters (taken from the URL, as a shared link would give them)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+import calendar
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import app_data
-from app_format import format_money
-from tests.app_fixtures import LYON, WESTMINSTER, sample_releases, write_warehouse
+from app_format import format_count, format_money, format_percent
+from app_pages._shared import PAGES
+from tests.app_fixtures import (
+    LYON,
+    SECRET_NAME,
+    WESTMINSTER,
+    WESTMINSTER_POPULATION,
+    sample_budget,
+    sample_releases,
+    write_warehouse,
+)
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 30  # the first run imports pandas, altair, duckdb...
+CENT = Decimal("0.01")
 
 
 @pytest.fixture(scope="module")
 def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("apphome")
-    write_warehouse(home / "warehouse.duckdb", releases=sample_releases())
+    write_warehouse(home / "warehouse.duckdb", releases=sample_releases(),
+                    budget=sample_budget())
     return home
 
 
@@ -36,11 +50,19 @@ def sql(home: Path, query: str, params: list | None = None) -> list[tuple]:
         return con.execute(query, params or []).fetchall()
 
 
-def run_app(query_params: dict | None = None) -> AppTest:
+def one(home: Path, query: str, params: list | None = None):
+    [(value,)] = sql(home, query, params)
+    return value
+
+
+def run_app(page: str = "overview", **query: str | list[str]) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    for key, value in (query_params or {}).items():
+    for key, value in query.items():
         at.query_params[key] = value
+    if page != "overview":
+        at.switch_page(f"app_pages/{page}.py")
     at.run()
+    assert not at.exception, [e.value for e in at.exception]
     return at
 
 
@@ -48,82 +70,350 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_page_runs_and_headline_totals_equal_sql(app_home: Path) -> None:
-    at = run_app()
-    assert not at.exception
-    assert not at.error
+def table(at: AppTest, first_column: str):
+    """The first st.table whose first column is `first_column`, as a DataFrame."""
+    for t in at.table:
+        df = t.value
+        if list(df.columns)[:1] == [first_column]:
+            return df
+    raise AssertionError(f"no table starting with {first_column!r}: "
+                         f"{[list(t.value.columns) for t in at.table]}")
+
+
+def text_of(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption",
+                                  "info", "metric") for e in getattr(at, kind)
+             if isinstance(getattr(e, "value", None), str)]
+    parts += [t.value.to_string() for t in at.table] + [d.value.to_string() for d in at.dataframe]
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- every page
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_runs_in_both_languages(app_home: Path, page: str, lang: str) -> None:
+    for publisher in (WESTMINSTER, LYON):
+        at = run_app(page, lang=lang, publisher=publisher)
+        assert not at.error
+        assert at.title
+        assert SECRET_NAME not in text_of(at)
+        assert at.query_params["lang"] == lang and at.query_params["publisher"] == publisher
+
+
+# --------------------------------------------------------------------------- overview
+
+
+def test_overview_figures_equal_sql(app_home: Path) -> None:
+    at = run_app(publisher=WESTMINSTER, year="2024")
     shown = metrics(at)
-    totals = sql(app_home, "select currency, sum(amount), count(*) from spending group by 1 order by 1")
-    assert {c for c, _, _ in totals} == {"EUR", "GBP"}
-    for currency, total, _ in totals:
-        assert isinstance(total, Decimal)
-        assert shown[f"Total spent ({currency})"] == format_money(total, currency)
-    assert shown["Total spent (GBP)"] == "£105,225.54"
-    [(count,)] = sql(app_home, "select count(*) from spending")
-    assert shown["Payments"] == f"{count:,}"
-    assert any("Showing 14 of 14 payments" in c.value for c in at.caption)
-    assert any("r-216901231-1" in c.value for c in at.caption)  # latest release
-    # Chart figures are also available as tables (accessible alternative).
-    assert [e.label for e in at.expander] == [
-        "Monthly totals as a table",
-        "Department totals as a table",
-    ]
-    assert len(at.get("download_button")) == 1
+    f = "from spending where publisher_id = ? and period like ?"
+    total = one(app_home, f"select sum(amount) {f}", [WESTMINSTER, "2024-%"])
+    before = one(app_home, f"select sum(amount) {f}", [WESTMINSTER, "2023-%"])
+    assert shown["Total spent (GBP)"] == format_money(total, "GBP", "en") == "£105,225.54"
+    assert shown["Payments"] == str(one(app_home, f"select count(*) {f}", [WESTMINSTER, "2024-%"]))
+    assert shown["Suppliers"] == str(one(
+        app_home, f"select count(distinct supplier_name) filter (where not is_redacted) {f}",
+        [WESTMINSTER, "2024-%"]))
+    assert shown["Change on 2023"] == "+" + format_percent((total - before) / before, "en")
+    per_resident = (total / WESTMINSTER_POPULATION).quantize(CENT, ROUND_HALF_UP)
+    assert shown["Per resident (GBP)"] == format_money(per_resident, "GBP", "en") == "£0.52"
+    assert shown["Budget executed"] == "—"
+    assert any("r-E09000033-2024" in c.value for c in at.caption)  # latest release
 
 
-def test_filters_come_from_the_url(app_home: Path) -> None:
-    at = run_app(
-        {
-            "publisher": WESTMINSTER,
-            "supplier": "ACME",
-            "department": ["Highways", "Not a department"],
-        }
-    )
-    assert not at.exception
-    assert at.sidebar.selectbox[0].value == WESTMINSTER
-    assert at.sidebar.text_input[0].value == "ACME"
-    assert at.sidebar.multiselect[0].value == ["Highways"]
+def test_overview_in_french_with_a_budget(app_home: Path) -> None:
+    at = run_app(lang="fr", publisher=LYON, year="2024")
+    shown = metrics(at)
+    total = one(app_home, "select sum(amount) from spending where publisher_id = ?", [LYON])
+    assert shown["Total dépensé (EUR)"] == format_money(total, "EUR", "fr") \
+        == "14\u202f292,50\u00a0€"
+    assert shown["Paiements"] == "4"
+    executed, open_ = (one(app_home, "select sum(amount) from budget where publisher_id = ? "
+                                     "and phase = ? and direction = 'expenditure' and is_real",
+                           [LYON, phase]) for phase in ("executed", "adjusted"))
+    assert shown["Budget exécuté"] == format_percent(executed / open_, "fr") == "92,9\u202f%"
+    assert shown["Par habitant"] == "—"
+    assert at.title[0].value == "Ville de Lyon : 2024"
+
+
+def test_year_comes_from_the_url_and_defaults_to_the_latest(app_home: Path) -> None:
+    at = run_app(publisher=WESTMINSTER)
+    assert at.sidebar.selectbox[1].value == 2024
+    at = run_app(publisher=WESTMINSTER, year="2023")
+    assert metrics(at)["Total spent (GBP)"] == "£1,560.00"
+    assert metrics(at)["Change on 2022"] == "—"
+    assert at.query_params["year"] == "2023"
+
+
+def test_choosing_a_publisher_and_a_language_updates_the_url(app_home: Path) -> None:
+    at = run_app()
+    at.sidebar.selectbox[0].select(WESTMINSTER).run()
+    assert at.query_params["publisher"] == WESTMINSTER
+    assert "Total spent (GBP)" in metrics(at)
+    at.sidebar.radio[0].set_value("fr").run()
+    assert at.query_params["lang"] == "fr"
+    assert "Total dépensé (GBP)" in metrics(at)
+
+
+def test_unknown_values_in_the_url_fall_back(app_home: Path) -> None:
+    at = run_app(publisher="'; drop table spending; --", year="1066", lang="xx")
+    assert at.sidebar.selectbox[0].value == LYON  # first by name
+    assert metrics(at)["Payments"] == "4"
+    assert one(app_home, "select count(*) from spending") == 17
+
+
+# --------------------------------------------------------------------------- where
+
+
+def test_where_the_money_goes_equals_sql(app_home: Path) -> None:
+    at = run_app("where", publisher=WESTMINSTER, year="2024")
+    df = table(at, "Function")
+    expected = sql(app_home, "select left(cofog_code, 2), sum(amount), count(*) from spending "
+                             "where publisher_id = ? and period like '2024-%' group by 1 "
+                             "order by 2 desc", [WESTMINSTER])
+    assert list(df["Total"]) == [format_money(t, "GBP", "en") for _, t, _ in expected]
+    assert list(df["Payments"]) == [str(n) for *_, n in expected]
+    assert list(df["Function"])[0] == "04 Economic affairs"
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+    at = run_app("where", publisher=WESTMINSTER, year="2024", function="09")
+    df = table(at, "Department")
+    expected = sql(app_home, "select department, sum(amount) from spending where publisher_id = ? "
+                             "and period like '2024-%' and cofog_code like '09%' group by 1 "
+                             "order by 2 desc", [WESTMINSTER])
+    assert list(zip(df["Department"], df["Total"], strict=True)) == [
+        (d, format_money(t, "GBP", "en")) for d, t in expected]
+
+    at = run_app("where", publisher=WESTMINSTER, year="2024", function="~", department="~")
+    df = table(at, "Expense type")  # payments with neither function nor department
+    assert list(df["Total"]) == [format_money(Decimal("5000.00"), "GBP", "en")]
+
+
+def test_where_without_functions_starts_with_departments(app_home: Path) -> None:
+    at = run_app("where", publisher=LYON, lang="fr")
+    df = table(at, "Service")
+    expected = sql(app_home, "select department, sum(amount) from spending where publisher_id = ? "
+                             "group by 1 order by 2 desc", [LYON])
+    assert list(zip(df["Service"], df["Total"], strict=True)) == [
+        (d, format_money(t, "EUR", "fr")) for d, t in expected]
+
+
+# --------------------------------------------------------------------------- over time
+
+
+def test_over_time_equals_sql(app_home: Path) -> None:
+    at = run_app("over_time", publisher=WESTMINSTER)
+    df = table(at, "Year")
+    expected = sql(app_home, "select left(period, 4), sum(amount), count(*), "
+                             "count(distinct period) from spending where publisher_id = ? "
+                             "group by 1 order by 1", [WESTMINSTER])
+    assert list(df["Year"]) == [y for y, *_ in expected]
+    assert list(df["Total"]) == [format_money(t, "GBP", "en") for _, t, *_ in expected]
+    assert list(df["Months published"]) == [str(m) for *_, m in expected]
+    (_, before, *_), (_, after, *_) = expected
+    assert list(df["Change on the year before"]) == [
+        "—", "+" + format_percent((after - before) / before, "en")]
+    months = table(at, "Month")
+    assert list(months["Month"]) == ["January 2023", "February 2023", "January 2024",
+                                     "February 2024", "March 2024"]
+
+
+# --------------------------------------------------------------------------- suppliers
+
+
+def test_top_suppliers_equal_sql(app_home: Path) -> None:
+    at = run_app("suppliers", publisher=WESTMINSTER, year="2024")
+    df = table(at, "#")
+    expected = sql(app_home, "select case when is_redacted then ? else supplier_name end s, "
+                             "sum(amount) t, count(*) from spending where publisher_id = ? "
+                             "and period like '2024-%' group by 1 order by t desc, s",
+                   [app_data.REDACTED_LABEL, WESTMINSTER])
+    assert list(zip(df["Supplier"], df["Total"], df["Payments"], strict=True)) == [
+        (s, format_money(t, "GBP", "en"), str(n)) for s, t, n in expected]
+
+
+def test_supplier_search_and_page(app_home: Path) -> None:
+    at = run_app("suppliers", publisher=WESTMINSTER, year="2024", q="acme")
+    df = table(at, "#")
+    assert set(df["Supplier"]) == {"Acme Construction Ltd", "ACME CONSTRUCTION LTD"}
+    name = "Acme Construction Ltd"
+    at = run_app("suppliers", publisher=WESTMINSTER, year="2024", supplier=name)
+    assert at.selectbox[0].value == name
+    shown = metrics(at)
+    f = "from spending where publisher_id = ? and supplier_name = ? and period like '2024-%'"
+    assert shown["Paid in 2024 (GBP)"] == format_money(
+        one(app_home, f"select sum(amount) {f}", [WESTMINSTER, name]), "GBP", "en")
+    assert shown["Payments"] == str(one(app_home, f"select count(*) {f}", [WESTMINSTER, name]))
+    [payments] = at.dataframe
+    assert len(payments.value) == 2
+    by_department = table(at, "Department")
+    assert set(by_department["Department"]) == {"Children's Services", "Highways"}
+    over_time = table(at, "Month")
+    assert list(over_time["Month"]) == ["January 2023", "January 2024", "February 2024"]
+
+
+def test_a_redacted_name_cannot_be_looked_up(app_home: Path) -> None:
+    for supplier in (SECRET_NAME, app_data.REDACTED_LABEL):
+        at = run_app("suppliers", publisher=WESTMINSTER, supplier=supplier)
+        assert at.selectbox[0].value == ""
+        assert SECRET_NAME not in text_of(at)
+
+
+# --------------------------------------------------------------------------- payments
+
+
+def test_payments_follow_the_url_filters(app_home: Path) -> None:
+    at = run_app("payments", publisher=WESTMINSTER, year="2024", months="2024-01..2024-02",
+                 department=["Highways", "Not a department"], supplier="ACME")
+    assert at.multiselect[0].value == ["Highways"]
+    assert at.text_input[1].value == "ACME"
     [(total, count)] = sql(
         app_home,
-        "select sum(amount), count(*) from spending where publisher_id = ? "
-        "and department = ? and supplier_name ilike ?",
-        [WESTMINSTER, "Highways", "%acme%"],
-    )
+        "select sum(amount), count(*) from spending where publisher_id = ? and period between "
+        "'2024-01' and '2024-02' and department = ? and supplier_name ilike ?",
+        [WESTMINSTER, "Highways", "%acme%"])
     shown = metrics(at)
-    assert shown["Total spent (GBP)"] == format_money(total, "GBP") == "£98,765.44"
-    assert shown["Payments"] == str(count)
-    assert "Total spent (EUR)" not in shown
+    assert shown["Their total (GBP)"] == format_money(total, "GBP", "en") == "£98,765.43"
+    assert shown["Matching payments"] == str(count) == "1"
+    [grid] = at.dataframe
+    assert len(grid.value) == count
+    assert at.download_button[0].label == "Download these 1 rows as CSV"
 
 
-def test_choosing_a_publisher_updates_the_url(app_home: Path) -> None:
-    at = run_app()
-    at.sidebar.selectbox[0].select(LYON).run()
-    assert not at.exception
-    assert at.query_params["publisher"] == LYON
-    [(total,)] = sql(app_home, "select sum(amount) from spending where publisher_id = ?", [LYON])
-    assert metrics(at)["Total spent (EUR)"] == format_money(total, "EUR")
-    at.sidebar.selectbox[0].select("").run()
-    assert "publisher" not in at.query_params
-    assert set(metrics(at)) >= {"Total spent (EUR)", "Total spent (GBP)"}
-
-
-def test_unknown_publisher_in_url_falls_back_to_all(app_home: Path) -> None:
-    at = run_app({"publisher": "'; drop table spending; --"})
-    assert not at.exception
-    assert metrics(at)["Payments"] == "14"
+def test_payments_amounts_text_and_sort(app_home: Path) -> None:
+    at = run_app("payments", publisher=WESTMINSTER, year="2024", min="0.05", max="5000",
+                 q="services", sort="amount_asc")
+    expected = sql(app_home,
+                   "select amount from spending where publisher_id = ? and period like '2024-%' "
+                   "and amount between 0.05 and 5000 and (department ilike '%services%' or "
+                   "expense_type ilike '%services%' or purpose ilike '%services%' or "
+                   "(case when is_redacted then ? else supplier_name end) ilike '%services%') "
+                   "order by amount", [WESTMINSTER, app_data.REDACTED_LABEL])
+    [grid] = at.dataframe
+    assert [Decimal(str(a)).quantize(CENT) for a in grid.value["amount"]] == [a for a, in expected]
+    assert metrics(at)["Matching payments"] == str(len(expected))
+    rows = grid.value
+    redacted = rows[rows["is_redacted"]]
+    assert set(redacted["supplier_name"]) == {app_data.REDACTED_LABEL}
+    assert all("release=r-E09000033-2024" in url for url in rows["release_id"])
+    assert set(rows["source_file"]) <= {f"{WESTMINSTER}-2024-0{m}.csv" for m in (1, 2, 3)}
 
 
 def test_nothing_matches(app_home: Path) -> None:
-    at = run_app({"supplier": "no such supplier"})
-    assert not at.exception
-    assert metrics(at)["Payments"] == "0"
+    at = run_app("payments", publisher=WESTMINSTER, supplier="no such supplier")
+    assert metrics(at)["Matching payments"] == "0"
     assert any("No payments match" in i.value for i in at.info)
+    assert not at.dataframe
+
+
+# --------------------------------------------------------------------------- budget, taxes
+
+
+def test_budget_against_actual_equals_sql(app_home: Path) -> None:
+    at = run_app("budget", publisher=LYON)
+    shown = metrics(at)
+
+    def total(phase: str) -> Decimal:
+        return one(app_home, "select sum(amount) from budget where publisher_id = ? and "
+                             "phase = ? and direction = 'expenditure' and is_real", [LYON, phase])
+
+    assert shown["Voted"] == format_money(total("approved"), "EUR", "en")
+    assert shown["Open"] == format_money(total("adjusted"), "EUR", "en")
+    assert shown["Executed"] == format_money(total("executed"), "EUR", "en")
+    assert shown["Execution rate"] == format_percent(total("executed") / total("adjusted"), "en")
+    chapters = table(at, "Chapter")
+    expected = sql(app_home, "select economic_code || ' ' || min(economic_label), "
+                             "sum(amount) filter (where phase = 'adjusted') o, "
+                             "sum(amount) filter (where phase = 'executed') e from budget "
+                             "where publisher_id = ? and direction = 'expenditure' and is_real "
+                             "group by economic_code order by o desc", [LYON])
+    assert list(zip(chapters["Chapter"], chapters["Open"], chapters["Execution rate"],
+                    strict=True)) == [(c, format_money(o, "EUR", "en"), format_percent(e / o, "en"))
+                                      for c, o, e in expected]
+    functions = table(at, "Function")
+    assert list(functions["Function"]) == ["2 Enseignement - formation",
+                                           "8 Aménagement et services urbains",
+                                           "0 Services généraux"]
+
+
+def test_budget_pages_say_when_no_budget_is_published(app_home: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    for page in ("budget", "your_taxes"):
+        at = run_app(page, publisher=WESTMINSTER)
+        [info] = at.info
+        assert info.value == "No budget is published for Westminster City Council yet."
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))  # no budget table at all
+    write_warehouse(tmp_path / "warehouse.duckdb", releases=sample_releases())
+    for page in ("budget", "your_taxes"):
+        at = run_app(page, publisher=LYON, lang="fr")
+        [info] = at.info
+        assert info.value == "Aucun budget n'est encore publié pour Ville de Lyon."
+    assert metrics(run_app(publisher=LYON))["Budget executed"] == "—"
+
+
+def test_your_taxes_equal_the_budget_shares(app_home: Path) -> None:
+    at = run_app("your_taxes", publisher=LYON, amount="1200")
+    df = table(at, "Function")
+    rows = sql(app_home, "select functional_code || ' ' || min(functional_label), sum(amount) t "
+                         "from budget where publisher_id = ? and phase = 'executed' and "
+                         "direction = 'expenditure' and is_real group by functional_code "
+                         "order by t desc", [LYON])
+    whole = sum(t for _, t in rows)
+    days = 366 if calendar.isleap(2024) else 365
+    assert list(df["Function"]) == [f for f, _ in rows]
+    assert list(df["Per year"]) == [
+        format_money((Decimal(1200) * t / whole).quantize(CENT, ROUND_HALF_UP), "EUR", "en")
+        for _, t in rows]
+    assert list(df["Per day"]) == [
+        format_money((Decimal(1200) * t / whole / days).quantize(CENT, ROUND_HALF_UP), "EUR",
+                     "en") for _, t in rows]
+    assert metrics(at)["Per day"] == format_money(Decimal("3.28"), "EUR", "en")
+
+
+def test_your_taxes_from_an_income(app_home: Path) -> None:
+    at = run_app("your_taxes", publisher=LYON, mode="income")
+    assert any("Enter your income" in i.value for i in at.info)
+    at = run_app("your_taxes", publisher=LYON, mode="income", income="30000", rate="2.5")
+    assert metrics(at)["Per year"] == "€750.00"
+
+
+# --------------------------------------------------------------------------- data
+
+
+def test_data_page_lists_releases_redactions_and_the_dictionary(app_home: Path) -> None:
+    at = run_app("data", publisher=WESTMINSTER)
+    releases = table(at, "Release")
+    assert list(releases["Release"]) == [r for r, in sql(
+        app_home, "select release_id from releases where publisher_id = ? "
+                  "order by published_at desc", [WESTMINSTER])]
+    redactions = table(at, "Reason")
+    expected = sql(app_home, "select left(period, 4), count(*), sum(amount) from spending "
+                             "where publisher_id = ? and is_redacted group by 1 order by 1",
+                   [WESTMINSTER])
+    assert list(zip(redactions["Year"], redactions["Payments"], redactions["Total"],
+                    strict=True)) == [(y, str(n), format_money(t, "GBP", "en"))
+                                      for y, n, t in expected]
+    dictionary = table(at, "Column")
+    assert list(dictionary["Column"])[:3] == ["publisher_id", "publisher_name", "period"]
+    files = table(at, "Release")  # first table of the release tab is the releases list
+    assert len(files)
+
+
+def test_a_release_link_opens_that_release(app_home: Path) -> None:
+    at = run_app("data", publisher=LYON, release=f"r-{LYON}-2024")
+    assert any(f"r-{LYON}-2024" in s.value for s in at.success)
+    files = table(at, "Release")
+    assert f"{LYON}-2024-02.csv" in files.to_string()
+
+
+# --------------------------------------------------------------------------- failures
 
 
 def test_no_warehouse_shows_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path / "empty"))
     at = run_app()
-    assert not at.exception
     [error] = at.error
     assert "make demo" in error.value and "spendpub publish" in error.value
     assert not at.metric
@@ -133,13 +423,29 @@ def test_warehouse_without_payments(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
     write_warehouse(tmp_path / "warehouse.duckdb", [])
     at = run_app()
-    assert not at.exception
     assert not at.error
-    assert any("no payments" in i.value for i in at.info)
+    assert any("No payments are published yet" in i.value for i in at.info)
 
 
-def test_fixture_warehouse_is_untouched(app_home: Path) -> None:
-    at = run_app({"supplier": "' or 1=1 --"})
-    assert not at.exception
-    assert metrics(at)["Payments"] == "0"
-    assert sql(app_home, "select count(*) from spending") == [(14,)]
+def test_formats_follow_the_language() -> None:
+    assert format_count(1234, "fr") == "1\u202f234"
+    assert format_money(Decimal("1234.56"), "GBP", "en") == "£1,234.56"
+    assert format_money(Decimal("1234.56"), "EUR", "fr") == "1\u202f234,56\u00a0€"
+
+
+def test_a_body_with_a_budget_and_no_payments(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    only_budget = [{**r, "publisher_id": "montreuil", "publisher_name": "Ville de Montreuil"}
+                   for r in sample_budget()]
+    write_warehouse(tmp_path / "warehouse.duckdb", releases=sample_releases(),
+                    budget=only_budget)
+    at = run_app(publisher="montreuil", lang="fr")
+    assert at.sidebar.selectbox[1].options == ["2024"]
+    assert any("n'a publié aucun paiement pour 2024" in i.value for i in at.info)
+    assert metrics(at)["Budget exécuté"] == "92,9\u202f%"
+    at = run_app("budget", publisher="montreuil")
+    assert metrics(at)["Execution rate"] == "92.9%"
+    for page in ("where", "over_time", "suppliers", "payments", "data"):
+        at = run_app(page, publisher="montreuil")
+        assert not at.error

@@ -27,4 +27,8 @@ def test_app_shows_a_new_release_without_restart(home, monkeypatch):
 
     assert pipeline.run(*sources["us-treasury"], home).published
     at.run()  # the same running app, the same caches: only a rerun, as a browser refresh does
-    assert not at.exception and payments_shown(at) == "3,281"
+    assert not at.exception and payments_shown(at) == "3,155"
+    assert at.sidebar.selectbox[0].options == ["London Borough of Lambeth",
+                                               "US Department of the Treasury"]
+    at.sidebar.selectbox[0].select("us-treasury").run()  # the new publisher is there
+    assert not at.exception and payments_shown(at) == "126"

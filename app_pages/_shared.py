@@ -1,0 +1,222 @@
+"""What every page shares (not a page): the language and scope pickers of the sidebar, charts
+with their text alternative, tables of money, links between pages.
+
+The language, the public body and the year are widgets of ``app.py`` bound to the query string
+(``?lang=fr&publisher=lambeth&year=2012``); each page adds its own bound filters, so the address
+bar always holds the whole view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+import app_data
+from app_data import Publisher, WarehouseError
+from app_format import OKABE_ITO, vega_locale
+from app_i18n import LANG_NAMES, LANGS, Translator, normalise_lang
+
+LANG_KEY = "lang"
+PUBLISHER_KEY = "publisher"
+YEAR_KEY = "year"
+SCOPE_STATE = "_scope"
+NOT_STATED_KEY = "~"  # a drill-down key meaning "not stated" (NULL) in widgets and URLs
+
+# The pages, in menu order: URL path (= file name in app_pages/) -> icon. The first is the
+# default page.
+PAGES: dict[str, str] = {
+    "overview": ":material/dashboard:",
+    "where": ":material/account_tree:",
+    "over_time": ":material/show_chart:",
+    "suppliers": ":material/storefront:",
+    "payments": ":material/receipt_long:",
+    "budget": ":material/balance:",
+    "your_taxes": ":material/calculate:",
+    "data": ":material/download:",
+}
+
+
+def page_file(slug: str) -> str:
+    return f"app_pages/{slug}.py"
+
+
+@dataclass(frozen=True)
+class Scope:
+    publisher: Publisher
+    year: int
+    publishers: tuple[Publisher, ...]
+
+    @property
+    def publisher_id(self) -> str:
+        return self.publisher.publisher_id
+
+
+# --------------------------------------------------------------------------- sidebar
+
+
+def url_choice(widget: Callable[..., Any], label: str, options: Sequence[Any], *, param: str,
+               index: int = 0, encode: Callable[[Any], str] = str, always: bool = False,
+               **kwargs: Any) -> Any:
+    """A choice widget (selectbox, radio, select_slider...) whose value is kept in the URL as
+    ``?<param>=<encode(value)>``, while the widget shows ``format_func`` labels.
+
+    (Streamlit's ``bind="query-params"`` would put the displayed label in the URL: a
+    translated text, or a name instead of an id.) The default choice is left out of the URL
+    unless `always`.
+    A value in the URL that is not an option is ignored. The URL wins when it holds a value
+    this widget did not write (a shared link, a link from another page); a URL without the
+    parameter (Streamlit drops the query string when the menu changes page) keeps the choice."""
+    options = list(options)
+    codes = [encode(o) for o in options]
+    key, last_key = f"_url_{param}", f"_url_{param}_written"
+    in_url = st.query_params.get(param)
+    if key not in st.session_state or encode(st.session_state[key]) not in codes:
+        st.session_state[key] = options[codes.index(in_url)] if in_url in codes \
+            else options[index]
+    elif in_url is not None and in_url != st.session_state.get(last_key) and in_url in codes:
+        st.session_state[key] = options[codes.index(in_url)]
+    value = widget(label, options, key=key, **kwargs)
+    code = encode(value)
+    if value is None or (code == codes[index] and not always):
+        if param in st.query_params:
+            del st.query_params[param]
+    elif st.query_params.get(param) != code:
+        st.query_params[param] = code
+    st.session_state[last_key] = st.query_params.get(param)
+    return value
+
+
+def language_picker() -> Translator:
+    """English / Français, kept in the URL as ?lang=; the browser's language by default."""
+    default = normalise_lang(getattr(st.context, "locale", None))
+    lang = url_choice(
+        st.sidebar.radio, "Language / Langue", LANGS, param=LANG_KEY,
+        index=LANGS.index(default), format_func=LANG_NAMES.get, horizontal=True, always=True,
+    )
+    return Translator(lang or default)
+
+
+def translator() -> Translator:
+    return Translator(st.session_state.get(f"_url_{LANG_KEY}") or "en")
+
+
+def scope_picker(T: Translator) -> Scope | None:
+    """The public body and the year every page shows; None when nothing is published."""
+    publishers = app_data.list_publishers()
+    if not publishers:
+        st.info(T("app.no_data"), icon=":material/info:")
+        return None
+    by_id = {p.publisher_id: p for p in publishers}
+    publisher_id = url_choice(
+        st.sidebar.selectbox, T("scope.publisher"), list(by_id), param=PUBLISHER_KEY,
+        format_func=lambda pid: by_id[pid].name, always=True,
+    )
+    publisher = by_id[publisher_id or publishers[0].publisher_id]
+    years = sorted(set(publisher.years) | set(app_data.budget_years(publisher.publisher_id)),
+                   reverse=True)
+    year = url_choice(st.sidebar.selectbox, T("scope.year"), years, param=YEAR_KEY,
+                      help=T("scope.year_help"), always=True)
+    st.sidebar.caption(T("scope.share"))
+    scope = Scope(publisher, int(year if year is not None else years[0]), tuple(publishers))
+    st.session_state[SCOPE_STATE] = scope
+    return scope
+
+
+def scope() -> Scope:
+    return st.session_state[SCOPE_STATE]
+
+
+def page(render: Callable[[Translator, Scope], None]) -> None:
+    """Run a page's body, turning a warehouse failure into one clear error message."""
+    T = translator()
+    try:
+        render(T, scope())
+    except WarehouseError as exc:
+        st.error(str(exc), icon=":material/database_off:")
+
+
+def budget_year(T: Translator, scope: Scope, years: list[int], key: str) -> int:
+    """The fiscal year: the chosen year when it has a budget, else the latest one (kept in
+    the URL as ?fy=)."""
+    ordered = sorted(years, reverse=True)
+    index = ordered.index(scope.year) if scope.year in ordered else 0
+    return int(url_choice(st.selectbox, T("budget.year"), ordered, param=key, index=index)
+               or ordered[index])
+
+
+# --------------------------------------------------------------------------- links
+
+
+def _query(**params: Any) -> dict[str, str]:
+    query = {LANG_KEY: translator().lang, PUBLISHER_KEY: scope().publisher_id}
+    query.update({k: str(v) for k, v in params.items() if v is not None})
+    return query
+
+
+def page_url(slug: str, **params: Any) -> str:
+    """A relative URL of another page of the app, with its query string (language and body
+    kept): for links inside tables."""
+    return f"./{slug}?{urlencode(_query(**params))}"
+
+
+def link(slug: str, label: str, icon: str | None = None, **params: Any) -> None:
+    """A link to another page of the app, keeping the language and the body."""
+    st.page_link(page_file(slug), label=label, icon=icon or PAGES[slug],
+                 query_params=_query(**params))
+
+
+# --------------------------------------------------------------------------- charts and tables
+
+
+def colour(i: int) -> str:
+    return OKABE_ITO[i % len(OKABE_ITO)]
+
+
+def palette(n: int) -> list[str]:
+    return [colour(i) for i in range(n)]
+
+
+def show_chart(chart: alt.TopLevelMixin, alt_text: str, T: Translator) -> None:
+    """An Altair chart in the page's language, with its text alternative for screen readers
+    (the same figures are always also given as a table next to it)."""
+    st.altair_chart(chart.configure(locale=vega_locale(T.lang)), width="stretch", alt=alt_text)
+
+
+def money_frame(
+    df: pd.DataFrame, T: Translator, columns: Sequence[tuple[str, str]],
+    money: Sequence[str] = ("total",), counts: Sequence[str] = ("payments",),
+    currency: str = "currency",
+) -> pd.DataFrame:
+    """A display copy of `df`: money formatted with its currency in the page's language, counts
+    grouped, and the columns renamed to their titles (`columns`: (name, title) pairs)."""
+    out = {}
+    for name, title in columns:
+        values = df[name]
+        if name in money:
+            out[title] = [T.money(v, c) if v is not None and not _isnan(v) else ""
+                          for v, c in zip(values, df[currency], strict=True)]
+        elif name in counts:
+            out[title] = [T.count(v) for v in values]
+        else:
+            out[title] = [("" if v is None else v) for v in values]
+    return pd.DataFrame(out)
+
+
+def _isnan(value: Any) -> bool:
+    return isinstance(value, float) and value != value
+
+
+def not_stated(value: Any, T: Translator) -> str:
+    return T("common.not_stated") if value is None or _isnan(value) else str(value)
+
+
+def as_float(values: Sequence[Decimal]) -> list[float]:
+    """Money to float, for drawing only."""
+    return [float(v) for v in values]

@@ -1,0 +1,179 @@
+"""Where the money goes: a drill-down treemap by function (COFOG division), then department,
+then expense type, with the same figures in a table. The path chosen is kept in the URL
+(``?function=09&department=Education``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+import app_data
+from app_format import squarify
+from app_i18n import Translator
+from app_pages import _shared as ui
+
+ALL = ""  # selectbox option meaning "no choice at this level"
+TILES = 20  # tiles drawn; the table lists every row
+DARK = {"#0072B2", "#000000"}  # white text on these, black elsewhere (contrast >= 4.5:1)
+
+
+def _key_option(key: str | None) -> str:
+    return ui.NOT_STATED_KEY if key is None else key
+
+
+def _option_key(option: str) -> str | None:
+    return None if option == ui.NOT_STATED_KEY else option
+
+
+def _labels(df: pd.DataFrame, T: Translator) -> dict[str, str]:
+    column = "label_fr" if T.lang == "fr" else "label_en"
+    out = {}
+    for key, label in zip(df["key"], df[column], strict=True):
+        option = _key_option(key)
+        if key is None:
+            out[option] = T("common.not_stated")
+        elif label != key:
+            out[option] = f"{key} {label}"
+        else:
+            out[option] = str(label)
+    return out
+
+
+def _level_picker(T: Translator, df: pd.DataFrame, level: str, key: str) -> str | None | bool:
+    """A selectbox over the level's keys. Returns the chosen key (None = not stated), or False
+    when nothing is chosen at this level."""
+    labels = _labels(df, T)
+    options = [ALL, *dict.fromkeys(_key_option(k) for k in df["key"])]
+    choice = ui.url_choice(
+        st.selectbox, T(f"where.pick.{level}"), options, param=key,
+        format_func=lambda o: T(f"where.all.{level}") if o == ALL else labels.get(o, o),
+    )
+    if not choice:
+        return False
+    return _option_key(choice)
+
+
+def render(T: Translator, scope: ui.Scope) -> None:
+    pid, year = scope.publisher_id, scope.year
+    st.title(T("where.title"))
+    st.caption(T("where.intro", name=scope.publisher.name, year=year))
+    top = app_data.breakdown(pid, year, ())
+    if not len(top):
+        st.info(T("common.no_payments_year", name=scope.publisher.name, year=year),
+                icon=":material/info:")
+        return
+
+    path: list[str | None] = []
+    breadcrumb: list[str] = []
+    pickers = st.columns(2)
+    unclassified = bool(top["key"].isna().all())
+    if unclassified:
+        st.caption(T("where.no_cofog"))
+        path.append(None)
+    else:
+        with pickers[0]:
+            chosen = _level_picker(T, top, "cofog_division", "function")
+        if chosen is not False:
+            path.append(chosen)
+            breadcrumb.append(_labels(top, T)[_key_option(chosen)])
+    if path:
+        departments = app_data.breakdown(pid, year, tuple(path))
+        with pickers[0 if unclassified else 1]:
+            chosen = _level_picker(T, departments, "department", "department")
+        if chosen is not False:
+            path.append(chosen)
+            breadcrumb.append(_labels(departments, T)[_key_option(chosen)])
+
+    rows = app_data.breakdown(pid, year, tuple(path))
+    level = app_data.BREAKDOWN_LEVELS[len(path)]
+    if breadcrumb:
+        st.markdown(" › ".join([f"**{scope.publisher.name} {year}**", *breadcrumb]))
+    if not len(rows):
+        st.info(T("where.nothing_here"), icon=":material/info:")
+        return
+    labels = _labels(rows, T)
+    for currency in sorted(set(rows["currency"])):
+        part = rows[rows["currency"] == currency].reset_index(drop=True)
+        names = [labels[_key_option(k)] for k in part["key"]]
+        total = sum(part["total"], Decimal(0))
+        st.subheader(T(f"where.by.{level}", currency=currency,
+                       total=T.money(total, currency)))
+        _treemap(T, part, names, currency, level)
+        shares = [(t / total if total else None) for t in part["total"]]
+        table = pd.DataFrame({
+            T(f"where.column.{level}"): names,
+            T("common.total"): [T.money(t, currency) for t in part["total"]],
+            T("common.share"): [T.percent(s) for s in shares],
+            T("common.payments"): [T.count(n) for n in part["payments"]],
+        })
+        st.caption(T("where.table_caption"))
+        st.table(table, border="horizontal")
+
+
+def _treemap(T: Translator, part: pd.DataFrame, names: list[str], currency: str,
+             level: str) -> None:
+    positive = [(n, t, p) for n, t, p in zip(names, part["total"], part["payments"],
+                                              strict=True) if t > 0]
+    if not positive:
+        return
+    shown = positive[:TILES]
+    if len(positive) > TILES:
+        rest = positive[TILES:]
+        shown.append((T("where.others", n=len(rest)), sum((t for _, t, _ in rest), Decimal(0)),
+                      sum(p for _, _, p in rest)))
+    whole = sum((t for _, t, _ in shown), Decimal(0))
+    rects = squarify([float(t) for _, t, _ in shown], width=100, height=60)
+    colours = ui.palette(len(shown))
+    df = pd.DataFrame({
+        "name": [n for n, _, _ in shown],
+        "x": [r[0] for r in rects], "x2": [r[0] + r[2] for r in rects],
+        "y": [r[1] for r in rects], "y2": [r[1] + r[3] for r in rects],
+        "cx": [r[0] + r[2] / 2 for r in rects], "cy": [r[1] + r[3] / 2 for r in rects],
+        "big": [r[2] * r[3] > 60 and r[2] > 8 for r in rects],
+        "total": [T.money(t, currency) for _, t, _ in shown],
+        "share": [T.percent(t / whole) for _, t, _ in shown],
+        "payments": [T.count(p) for _, _, p in shown],
+        "colour": colours,
+        "ink": ["#FFFFFF" if c in DARK else "#000000" for c in colours],
+    })
+    # ~9 px per percent of width, ~7 px per character at 12 px
+    limits = [max(4, int(r[2] * 1.2)) for r in rects]
+    df["short"] = [n if len(n) <= k else n[:k - 1] + "…" for n, k in zip(df["name"], limits,
+                                                                         strict=True)]
+    scale_x = alt.Scale(domain=[0, 100], nice=False, padding=0)
+    scale_y = alt.Scale(domain=[0, 60], nice=False, padding=0, reverse=True)
+    tooltip = [
+        alt.Tooltip("name:N", title=T(f"where.column.{level}")),
+        alt.Tooltip("total:N", title=T("common.total")),
+        alt.Tooltip("share:N", title=T("common.share")),
+        alt.Tooltip("payments:N", title=T("common.payments")),
+    ]
+    base = alt.Chart(df)
+    tiles = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        x=alt.X("x:Q", scale=scale_x, axis=None), x2="x2:Q",
+        y=alt.Y("y:Q", scale=scale_y, axis=None), y2="y2:Q",
+        color=alt.Color("colour:N", scale=None, legend=None),
+        tooltip=tooltip,
+    )
+    text = base.transform_filter("datum.big").mark_text(fontSize=12, align="center").encode(
+        x=alt.X("cx:Q", scale=scale_x), y=alt.Y("cy:Q", scale=scale_y),
+        text="short:N", color=alt.Color("ink:N", scale=None, legend=None), tooltip=tooltip,
+    )
+    share = base.transform_filter("datum.big").mark_text(fontSize=11, dy=15).encode(
+        x=alt.X("cx:Q", scale=scale_x), y=alt.Y("cy:Q", scale=scale_y),
+        text="share:N", color=alt.Color("ink:N", scale=None, legend=None), tooltip=tooltip,
+    )
+    chart = (tiles + text + share).properties(height=420)
+    largest = df.iloc[0]
+    ui.show_chart(
+        chart,
+        T("where.chart_alt", n=len(df), level=T(f"where.column.{level}").lower(),
+          name=largest["name"], share=largest["share"]),
+        T,
+    )
+
+
+ui.page(render)

@@ -166,7 +166,10 @@ def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, root: Pa
         rows = write_scdl_budget(con, target, "wh.budget", publisher_id=profile.publisher_id)
         out.append(("scdl-budget", target, rows, scdl_schema().frictionless_descriptor(),
                     "SCDL budget 0.8.3 (schema.data.gouv.fr)"))
-    if profile.dataset == "spending" and profile.country == "GB":
+    in_pounds_only = profile.dataset == "spending" and not con.execute(
+        "select count(*) from wh.spending where publisher_id = ? and currency is distinct from 'GBP'",
+        [profile.publisher_id]).fetchone()[0]
+    if profile.dataset == "spending" and profile.country == "GB" and in_pounds_only:
         target = root / "data" / f"{name}-uk-transparency.csv"
         rows = write_uk_spend(con, target, "wh.spending", publisher_id=profile.publisher_id)
         out.append(("uk-transparency", target, rows, uk_spend_schema(),

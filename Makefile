@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOME_DIR ?= var
 PORT ?= 8501
 
-.PHONY: demo test app install clean
+.PHONY: demo test app bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -26,6 +26,10 @@ app: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Issue 4's benchmark: a 1M-row synthetic export through frictionless, the SQL validator and a publish.
+bench: install
+	$(BIN)/python -m bench.run --rows 1000000
 
 clean:
 	rm -rf $(HOME_DIR) .pytest_cache

@@ -29,9 +29,12 @@ def test_every_error_is_collected_with_its_place(mini_profile, export, home):
         (6, "capital_or_revenue", "CapRev", "X"),
         (7, "amount", "Amount", "ten"),
     }
-    assert by_code["type-error"].count == 4 and by_code["missing-value"].count == 1
+    assert by_code["type-error"].count == 4 and by_code["constraint-error"].count == 1
+    (required,) = by_code["constraint-error"].examples
+    assert required.constraint == "required" and required.reason == "is required but empty"
     date_error = next(e for e in by_code["type-error"].examples if e.field == "payment_date")
     assert date_error.file == "spend-2024-05.csv" and "%d/%m/%Y" in date_error.reason
+    assert "%d/%m/%Y" in date_error.message("fr") and date_error.message("fr").startswith("n'est pas une date")
 
 
 def test_total_row_that_does_not_reconcile_is_an_error(mini_profile, export, home):
@@ -51,3 +54,15 @@ def test_report_as_json_is_serialisable(mini_profile, export, home):
     result, _ = report_of(mini_profile, export, home, "Parks,Acme,bad,1,R\n")
     doc = json.loads(json.dumps(result.report.to_dict()))
     assert doc["valid"] is False and doc["issues"][0]["examples"][0]["line"] == 2
+
+
+def test_a_value_the_same_on_every_row_is_checked_once_per_file(mini_profile, export, home):
+    """A profile constant breaking the schema (currency pattern [A-Z]{3}) names every record."""
+    profile = mini_profile(base=__import__("tests.conftest", fromlist=["x"]).MINI_PROFILE.replace(
+        "currency: {value: GBP}", "currency: {value: gbp}"))
+    result = pipeline.run(profile, [export(HEADER + "Parks,Acme,03/05/2024,1.00,R\nRoads,Big,03/05/2024,2.00,C\n")],
+                          home, dry_run=True)
+    (summary,) = result.report.summaries
+    assert (summary.code, summary.count) == ("constraint-error", 2)
+    assert {(e.line, e.field, e.constraint, e.value) for e in summary.examples} == {
+        (2, "currency", "pattern", "gbp"), (3, "currency", "pattern", "gbp")}

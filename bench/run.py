@@ -1,0 +1,279 @@
+"""The validation and publish benchmark (`make bench`).
+
+    .venv/bin/python -m bench.run --rows 1000000
+    .venv/bin/python -m bench.run --rows 1000000 --rows 10000000             # frictionless skipped at 10M
+    .venv/bin/python -m bench.run --rows 10000000 --frictionless-large        # ~15 min more
+
+For each size it generates a synthetic export (bench/generate.py, cached under var/bench/), then
+times, each as its own process with its peak memory taken from the kernel (os.wait4):
+
+(a) `frictionless validate` on the export's datapackage.json (errors up to --limit-errors);
+(b) spendpub's SQL validator on the same resource (bench/validate_table.py), and checks that the
+    two find the same errors (type, row, field);
+(c) `spendpub publish` of the export into a fresh home (read, transform, validate, load, write
+    CSV + Parquet + datapackage.json). The export with injected errors is published when the
+    profile format accepts `validation: {quarantine: true}`; otherwise (no quarantine yet) a clean
+    export of the same size is, since errors would refuse it.
+
+It prints rows/s, wall time and peak memory of each, the ratio (a)/(b), the targets, and the
+machine's load average (other work on the machine slows every figure). `--steps` adds a run of
+the publish that times each pipeline step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+PROFILE_PATH = BENCH_DIR / "profile.yaml"
+
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+TARGET_RATIO = 30
+TARGET_PUBLISH_SECONDS = 6.0
+TARGET_PUBLISH_MB_1M = 1500
+TARGET_PUBLISH_MB_10M = 4000
+
+
+@dataclass
+class Measured:
+    label: str
+    command: list[str]
+    seconds: float
+    peak_mb: float
+    returncode: int
+    stdout: str = field(repr=False, default="")
+    stderr: str = field(repr=False, default="")
+
+
+# A child's peak RSS as the kernel reports it includes what its parent had when it forked, so
+# every measured command is started by this small launcher (a fresh interpreter of a few MB),
+# which times it and reads its rusage with os.wait4.
+LAUNCHER = r"""
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:], stdout=open(sys.argv[1] + ".out", "wb"), stderr=open(sys.argv[1] + ".err", "wb"))
+_, status, usage = os.wait4(proc.pid, 0)
+seconds = time.perf_counter() - started
+json.dump({"seconds": seconds, "maxrss_kb": usage.ru_maxrss, "returncode": os.waitstatus_to_exitcode(status)},
+          open(sys.argv[1] + ".json", "w"))
+"""
+
+
+def measure(label: str, command: list[str], cwd: Path | None = None) -> Measured:
+    """Run a command as its own process: wall time, and its peak resident memory (kernel rusage)."""
+    out = cwd or ROOT
+    stem = out / f".bench-{os.getpid()}"
+    subprocess.run([PYTHON, "-c", LAUNCHER, str(stem), *command], cwd=cwd, check=True)
+    figures = json.loads(Path(f"{stem}.json").read_text())
+    stdout = Path(f"{stem}.out").read_text(encoding="utf-8", errors="replace")
+    stderr = Path(f"{stem}.err").read_text(encoding="utf-8", errors="replace")
+    for suffix in ("json", "out", "err"):
+        Path(f"{stem}.{suffix}").unlink(missing_ok=True)
+    return Measured(label, command, figures["seconds"], figures["maxrss_kb"] / 1024, figures["returncode"],
+                    stdout, stderr)
+
+
+@dataclass(frozen=True)
+class Export:
+    path: Path
+    datapackage: Path
+    bytes: int
+    seconds: float
+    injected: dict[str, int]
+
+
+def generate(rows: int, out: Path, *, error_rate: float) -> Export:
+    """bench/generate.py in its own process (DuckDB's memory stays out of this one); a file made
+    before with the same size and error rate is reused."""
+    stem = f"spend-2024-05-{rows}{'-clean' if error_rate == 0 else ''}"
+    manifest = out / f"{stem}.manifest.json"
+    if manifest.exists():
+        made = json.loads(manifest.read_text())
+        if made.get("error_rate") == error_rate and Path(made["path"]).exists() \
+                and Path(made["path"]).stat().st_size == made["bytes"]:
+            return Export(Path(made["path"]), Path(made["datapackage"]), made["bytes"], 0.0, made["injected"])
+    run = subprocess.run([PYTHON, "-m", "bench.generate", "--rows", str(rows), "--out", str(out),
+                          "--error-rate", repr(error_rate), "--json"], cwd=ROOT, check=True,
+                         capture_output=True, text=True)
+    made = json.loads(run.stdout.strip().splitlines()[-1])
+    manifest.write_text(json.dumps({**made, "error_rate": error_rate}))
+    return Export(Path(made["path"]), Path(made["datapackage"]), made["bytes"], made["seconds"], made["injected"])
+
+
+def _errors_of_frictionless(text: str) -> Counter:
+    report = json.loads(text)
+    errors = [e for task in report.get("tasks", []) for e in task.get("errors", [])] or report.get("errors", [])
+    return Counter((e["type"], e.get("rowNumber"), e.get("fieldName") or None) for e in errors)
+
+
+def _errors_of_ours(text: str) -> Counter:
+    report = json.loads(text)
+    return Counter((e["type"], e.get("rowNumber"), e.get("fieldName") or None) for e in report["errors"])
+
+
+def _quarantine_supported() -> bool:
+    schema = json.loads((ROOT / "schemas" / "profile.schema.json").read_text(encoding="utf-8"))
+    return "validation" in schema.get("properties", {})
+
+
+def _quarantine_profile(out: Path) -> Path:
+    target = out / "profile-quarantine.yaml"
+    target.write_text(PROFILE_PATH.read_text(encoding="utf-8") + "validation:\n  quarantine: true\n",
+                      encoding="utf-8")
+    return target
+
+
+def _row(name: str, rows: int, m: Measured | None, note: str = "") -> str:
+    if m is None:
+        return f"{name:<34} {'skipped':>10} {'':>12} {'':>10}  {note}"
+    rate = rows / m.seconds if m.seconds else 0
+    return f"{name:<34} {m.seconds:>9.2f}s {rate:>11,.0f}/s {m.peak_mb:>8,.0f} MB  {note}"
+
+
+STEPS_SCRIPT = r"""
+import json, resource, sys, time
+from pathlib import Path
+from etl import pipeline
+marks = []
+start = time.perf_counter()
+def on_step(label):
+    marks.append((label, time.perf_counter() - start))
+result = pipeline.run(sys.argv[1], [Path(sys.argv[2])], Path(sys.argv[3]), on_step=on_step)
+marks.append(("done", time.perf_counter() - start))
+steps = [(a[0], round(b[1] - a[1], 3)) for a, b in zip(marks, marks[1:])]
+print(json.dumps({"steps": steps, "total": round(marks[-1][1], 3), "published": result.published,
+                  "errors": result.report.error_count, "warnings": result.report.warning_count,
+                  "loaded": result.loaded,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, publish: bool, steps: bool,
+               error_rate: float) -> dict:
+    print(f"\n== {rows:,} rows ==", flush=True)
+    dirty = generate(rows, out, error_rate=error_rate)
+    print(f"export {dirty.path.name}: {dirty.bytes / 1e6:,.0f} MB"
+          f"{f' generated in {dirty.seconds:.1f} s' if dirty.seconds else ' (reused)'}; "
+          f"{sum(dirty.injected.values()):,} rows with an injected error "
+          f"({len(dirty.injected)} kinds)", flush=True)
+    results: dict = {"rows": rows, "bytes": dirty.bytes, "injected": dirty.injected, "load_before": os.getloadavg()}
+    fl = ours = pub = None
+    if frictionless:
+        fl = measure("frictionless validate", [str(BIN / "frictionless"), "validate", dirty.datapackage.name,
+                                               "--resource-name", "spending", "--limit-errors", str(limit_errors),
+                                               "--json"], cwd=out)
+    ours = measure("spendpub SQL validator", [PYTHON, "-m", "bench.validate_table", str(dirty.datapackage),
+                                              "--resource-name", "spending", "--limit-errors", str(limit_errors),
+                                              "--json"], cwd=ROOT)
+    same = None
+    found = _errors_of_ours(ours.stdout)
+    if fl is not None:
+        expected = _errors_of_frictionless(fl.stdout)
+        same = expected == found
+        results["frictionless_errors"] = sum(expected.values())
+        if not same:
+            results["only_frictionless"] = [list(k) for k in list((expected - found).elements())[:10]]
+            results["only_ours"] = [list(k) for k in list((found - expected).elements())[:10]]
+    results["our_errors"] = sum(found.values())
+    if publish:
+        home = out / f"home-{rows}"
+        shutil.rmtree(home, ignore_errors=True)
+        if _quarantine_supported():
+            source, profile, kind = dirty.path, _quarantine_profile(out), "with errors, quarantine on"
+        else:
+            clean = generate(rows, out, error_rate=0)
+            source, profile, kind = clean.path, PROFILE_PATH, "clean (the profile format has no quarantine yet)"
+        pub = measure("spendpub publish", [str(BIN / "spendpub"), "--home", str(home), "publish", "--profile",
+                                            str(profile), str(source)], cwd=ROOT)
+        if pub.returncode != 0 and source == dirty.path:
+            print(f"publish of the export with errors was refused (exit {pub.returncode}); publishing a clean "
+                  "export instead: the pipeline does not set rejected rows aside yet", flush=True)
+            clean = generate(rows, out, error_rate=0)
+            shutil.rmtree(home, ignore_errors=True)
+            source, profile, kind = clean.path, PROFILE_PATH, "clean (quarantine not wired in the pipeline yet)"
+            pub = measure("spendpub publish", [str(BIN / "spendpub"), "--home", str(home), "publish", "--profile",
+                                                str(profile), str(source)], cwd=ROOT)
+        results["publish_input"] = kind
+        if pub.returncode != 0:
+            results["publish_failed"] = pub.stderr[-2000:]
+        if steps:
+            shutil.rmtree(home, ignore_errors=True)
+            run = measure("publish steps", [PYTHON, "-c", STEPS_SCRIPT, str(profile), str(source), str(home)], cwd=ROOT)
+            if run.returncode == 0:
+                results["steps"] = json.loads(run.stdout.strip().splitlines()[-1])
+            else:
+                results["steps_failed"] = run.stderr[-2000:]
+        shutil.rmtree(home, ignore_errors=True)
+    results["load_after"] = os.getloadavg()
+
+    print(f"{'':<34} {'wall':>10} {'rows/s':>13} {'peak':>11}")
+    print(_row("(a) frictionless validate", rows, fl))
+    print(_row("(b) spendpub SQL validator", rows, ours,
+               "" if same is None else ("same errors" if same else "DIFFERENT errors")))
+    if fl is not None:
+        ratio = fl.seconds / ours.seconds
+        results["ratio"] = ratio
+        print(f"    (a)/(b) = {ratio:.1f}x faster (target >= {TARGET_RATIO}x): "
+              f"{results['frictionless_errors']:,} errors found by both" if same else
+              f"    (a)/(b) = {ratio:.1f}x; errors differ: only frictionless {results.get('only_frictionless')}, "
+              f"only ours {results.get('only_ours')}")
+    else:
+        print(f"    spendpub found {results['our_errors']:,} errors (frictionless not run at this size)")
+    if publish:
+        target_mb = TARGET_PUBLISH_MB_1M if rows <= 1_000_000 else TARGET_PUBLISH_MB_10M
+        note = results["publish_input"] + ("" if pub.returncode == 0 else f"; FAILED exit {pub.returncode}")
+        print(_row("(c) spendpub publish", rows, pub, note))
+        target = (f"under {TARGET_PUBLISH_SECONDS:.0f} s and {target_mb:,} MB" if rows <= 1_000_000
+                  else f"under {target_mb:,} MB")
+        print(f"    target: {target}")
+        if "steps" in results:
+            s = results["steps"]
+            print("    steps: " + ", ".join(f"{label} {secs:.2f}s" for label, secs in s["steps"]) +
+                  f" (total {s['total']:.2f}s, peak {s['peak_mb']:,.0f} MB)")
+    for key, m in (("frictionless", fl), ("ours", ours), ("publish", pub)):
+        if m is not None:
+            results[key] = {"seconds": round(m.seconds, 3), "peak_mb": round(m.peak_mb, 1), "returncode": m.returncode}
+    print(f"    load average before {results['load_before'][0]:.2f}, after {results['load_after'][0]:.2f} "
+          f"on {os.cpu_count()} CPUs", flush=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, action="append", help="rows of the export (repeatable); default 1,000,000")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--error-rate", type=float, default=0.001)
+    parser.add_argument("--limit-errors", type=int, default=100_000_000)
+    parser.add_argument("--no-frictionless", action="store_true", help="skip frictionless at every size")
+    parser.add_argument("--frictionless-large", action="store_true",
+                        help="also run frictionless above 2M rows (about 15 minutes at 10M)")
+    parser.add_argument("--no-publish", action="store_true")
+    parser.add_argument("--steps", action="store_true", help="time each publish step too")
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    args = parser.parse_args(argv)
+    sizes = args.rows or [1_000_000]
+    print(f"spendpub benchmark on {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
+    results = []
+    for rows in sizes:
+        results.append(bench_size(
+            rows, args.out, frictionless=not args.no_frictionless and (rows <= 2_000_000 or args.frictionless_large),
+            limit_errors=args.limit_errors, publish=not args.no_publish, steps=args.steps,
+            error_rate=args.error_rate))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""Domain checks beyond the Table Schema, as set-based SQL over stg_ records.
+
+Each check has a stable code, a message template (messages/) and a default severity (policy.py):
+
+- invalid-company-number, invalid-siren, invalid-siret: supplier_id is not a UK company number
+  (GB publishers) or a SIREN/SIRET whose Luhn check holds (FR publishers);
+- date-outside-period: payment_date more than `date_tolerance_days` outside the period;
+- probable-duplicate: same supplier, payment date and amount as an earlier row;
+- amount-outlier: |amount| above `factor` x the `quantile` of the publisher's own past absolute
+  amounts, in the same currency. The history is a table or relation of past spending rows given
+  to validate(); without one (a first publish, a dry run without a warehouse) the check is skipped;
+- total-mismatch: records that do not add up to the file's own total row, or to a control total
+  given for the file (by file name or period);
+- unknown-code: cofog_code not in COFOG, or a field's code not in a reference list the profile names.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Mapping
+
+import duckdb
+
+from ..errors import UsageError
+from ..paths import DATASETS_DIR
+from ..profile import Profile
+from ..sqltext import quote_ident, quote_literal
+from ..transform import FileContext, stg_table
+from . import messages
+from .checks import RECORDS, issue_select
+from .policy import IGNORE, ValidationPolicy
+
+COFOG_CSV = DATASETS_DIR / "reference" / "cofog" / "cofog.csv"
+COMPANY_NUMBER = ("[0-9]{8}|(AC|BR|FC|GE|GN|GS|IC|IP|LP|NA|NF|NI|NL|NO|NP|NR|NZ|OC|RC|SA|SC|SE|SF|SG|SI|SL|SO|"
+                  "SP|SR|SZ|ZC|R0)[0-9]{6}")
+LA_POSTE_SIREN = "356000000"   # La Poste's SIRETs follow their own rule: digit sum divisible by 5
+
+
+def luhn_sql(expr: str, length: int) -> str:
+    """SQL: the Luhn check of a string of exactly `length` ASCII digits."""
+    terms = []
+    for i in range(1, length + 1):
+        d = f"(ascii(substr({expr}, {i}, 1)) - 48)"
+        if (length - i + 1) % 2 == 0:
+            terms.append(f"(case when {d} > 4 then {d} * 2 - 9 else {d} * 2 end)")
+        else:
+            terms.append(d)
+    return f"(({' + '.join(terms)}) % 10 = 0)"
+
+
+def digit_sum_sql(expr: str, length: int) -> str:
+    return "(" + " + ".join(f"(ascii(substr({expr}, {i}, 1)) - 48)" for i in range(1, length + 1)) + ")"
+
+
+def _mapped(profile: Profile, name: str) -> bool:
+    return name in profile.schema.field_names and name in profile.fields
+
+
+def supplier_id_queries(profile: Profile, policy: ValidationPolicy, table: str) -> list[str]:
+    if not _mapped(profile, "supplier_id"):
+        return []
+    scheme = policy.supplier_id_scheme
+    if scheme == "none":
+        return []
+    country = (profile.country or "").upper()
+    gb = scheme == "gb-company-number" or (scheme == "auto" and country == "GB")
+    fr = scheme == "fr-siren-siret" or (scheme == "auto" and country == "FR")
+    raw = "supplier_id"
+    norm = f"upper(regexp_replace({raw}, '[\\s.]', '', 'g'))"
+    prefixed = f"starts_with({norm}, 'GB-COH-')"
+    queries = []
+    sev_gb = policy.severity_of("invalid-company-number")
+    if sev_gb != IGNORE:
+        company = f"(case when {prefixed} then substr({norm}, 8) else {norm} end)"
+        which = prefixed if not gb else "true"
+        queries.append(issue_select(
+            "invalid-company-number", "supplier_id", raw,
+            f"{RECORDS} and {raw} is not null and not regexp_full_match({raw}, {quote_literal(COMPANY_NUMBER)}) "
+            f"and {which} and not regexp_full_match({company}, {quote_literal(COMPANY_NUMBER)})", table,
+            severity=sev_gb))
+    if fr:
+        digits = f"regexp_replace({raw}, '[\\s.]', '', 'g')"
+        siren_ok = f"(regexp_full_match({digits}, '[0-9]{{9}}') and {luhn_sql(digits, 9)})"
+        siret_ok = (f"(regexp_full_match({digits}, '[0-9]{{14}}') and ({luhn_sql(digits, 14)} or "
+                    f"(starts_with({digits}, '{LA_POSTE_SIREN}') and {digit_sum_sql(digits, 14)} % 5 = 0)))")
+        is_siret = f"length({digits}) >= 12"
+        for code, shape, ok in (("invalid-siren", f"not {is_siret}", siren_ok),
+                                ("invalid-siret", is_siret, siret_ok)):
+            sev = policy.severity_of(code)
+            if sev != IGNORE:
+                queries.append(issue_select(
+                    code, "supplier_id", raw,
+                    f"{RECORDS} and {raw} is not null and not {prefixed} and {shape} and not {ok}",
+                    table, severity=sev))
+    return queries
+
+
+def date_queries(profile: Profile, policy: ValidationPolicy, table: str) -> list[str]:
+    sev = policy.severity_of("date-outside-period")
+    if sev == IGNORE or "payment_date" not in profile.schema.field_names or "period" not in profile.schema.field_names:
+        return []
+    start = "try_strptime(period || '-01', '%Y-%m-%d')::date"
+    end = f"last_day({start})"
+    tol = int(policy.date_tolerance_days)
+    days = (f"(case when payment_date < {start} then date_diff('day', payment_date, {start}) "
+            f"else date_diff('day', {end}, payment_date) end)")
+    return [issue_select(
+        "date-outside-period", "payment_date", "payment_date",
+        f"{RECORDS} and payment_date is not null and period is not null and "
+        f"(payment_date < {start} - to_days({tol}) or payment_date > {end} + to_days({tol}))",
+        table, severity=sev,
+        params={"days": days, "period": "period", "tolerance": str(tol)})]
+
+
+def duplicate_queries(profile: Profile, policy: ValidationPolicy, table: str) -> list[str]:
+    sev = policy.severity_of("probable-duplicate")
+    names = profile.schema.field_names
+    if sev == IGNORE or not {"payment_date", "amount"} <= set(names):
+        return []
+    has_id, has_name = _mapped(profile, "supplier_id"), _mapped(profile, "supplier_name")
+    if not (has_id or has_name):
+        return []
+    parts = (["nullif(trim(supplier_id), '')"] if has_id else []) + (
+        ["lower(trim(supplier_name))"] if has_name else [])
+    supplier = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+    markers = [m.strip().lower() for m in profile.redaction_markers]
+    not_redacted = (f" and lower(trim(coalesce(supplier_name, ''))) not in ({', '.join(map(quote_literal, markers))})"
+                    if markers and has_name else "")
+    if "is_redacted" in names:   # people whose names are redacted are not one supplier
+        not_redacted += " and not coalesce(is_redacted, false)"
+    where = f"{RECORDS} and payment_date is not null and amount is not null{not_redacted}"
+    # Rows are grouped by a hash of the three values first (one integer key, cheap to group a
+    # million of); only rows whose hash repeats are compared on the values themselves.
+    hashed = f"hash({supplier}, payment_date, amount)"
+    base = (f"(select source_file_index, source_line, {supplier} as supplier_key, payment_date, amount "
+            f"from {table} where {where} and {hashed} in (select h from (select {hashed} as h from {table} "
+            f"where {where} and {supplier} is not null) group by h having count(*) > 1)) b")
+    keys = "supplier_key, payment_date, amount"
+    repeated = (f"(select b.*, first_value(source_line) over w as first_line, row_number() over w as nth "
+                f"from {base} where supplier_key is not null "
+                f"window w as (partition by {keys} order by source_file_index, source_line)) t")
+    return [issue_select("probable-duplicate", "amount", "cast(amount as varchar)", "nth > 1", repeated,
+                         severity=sev, params={"first_line": "first_line"})]
+
+
+def _history_source(con: duckdb.DuckDBPyConnection, history: Any) -> str | None:
+    if history is None:
+        return None
+    if isinstance(history, str):
+        return history
+    if isinstance(history, duckdb.DuckDBPyRelation):
+        con.execute(f"create or replace temp view validation_history as {history.sql_query()}")
+        return "validation_history"
+    raise TypeError("history is a table name or a DuckDB relation of past spending rows")
+
+
+def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
+                    table: str, history: Any) -> list[str]:
+    sev = policy.severity_of("amount-outlier")
+    source = _history_source(con, history)
+    if sev == IGNORE or source is None or not {"amount", "currency"} <= set(profile.schema.field_names):
+        return []
+    q, factor = float(policy.outlier_quantile), float(policy.outlier_factor)
+    stats = (f"(select currency, quantile_cont(abs(amount), {q}) as usual, count(*) as history "
+             f"from {source} where publisher_id = {quote_literal(profile.publisher_id)} and amount is not null "
+             f"group by currency having count(*) >= {int(policy.outlier_min_history)} and usual > 0)")
+    joined = (f"(select s.*, h.usual, h.history from {table} s join {stats} h using (currency) "
+              f"where s.{RECORDS} and abs(s.amount) > {factor} * h.usual) t")
+    return [issue_select(
+        "amount-outlier", "amount", "cast(amount as varchar)", "true", joined, severity=sev,
+        params={"ratio": "cast(round(abs(amount) / usual, 1) as varchar)",
+                "threshold": "cast(round(usual, 2) as varchar) || ' ' || currency",
+                "history": "cast(history as varchar)"})]
+
+
+def _control_total_rows(con: duckdb.DuckDBPyConnection, contexts: list[FileContext],
+                        control_totals: Mapping[str, Decimal] | None) -> list[tuple[int, str, Decimal]]:
+    if not control_totals:
+        return []
+    rows = []
+    matched = set()
+    for ctx in contexts:
+        for key in (ctx.extracted.name, ctx.period):
+            if key is not None and key in control_totals:
+                rows.append((ctx.index, key, Decimal(control_totals[key])))
+                matched.add(key)
+                break
+    unknown = sorted(set(control_totals) - matched)
+    if unknown:
+        raise UsageError(f"control total given for {', '.join(unknown)}, which names no file and no period "
+                         "of this publish")
+    return rows
+
+
+def total_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy, table: str,
+                  contexts: list[FileContext], control_totals: Mapping[str, Decimal] | None) -> list[str]:
+    sev = policy.severity_of("total-mismatch")
+    if sev == IGNORE or "amount" not in profile.schema.field_names:
+        return []
+    queries = []
+    if any(r.kind == "total" for r in profile.skip_rows):
+        totals = (f"(select source_file_index, sum(amount) filter (where {RECORDS}) as loaded, "
+                  f"sum(amount) filter (where row_kind = 'total') as stated, "
+                  f"max(source_line) filter (where row_kind = 'total') as total_line "
+                  f"from {table} group by source_file_index) t")
+        queries.append(issue_select(
+            "total-mismatch", "amount", "cast(stated as varchar)", "stated is not null and stated <> coalesce(loaded, 0)",
+            totals, severity=sev, line_sql="total_line",
+            params={"loaded": "cast(coalesce(loaded, 0) as varchar)", "stated": "cast(stated as varchar)",
+                    "source": quote_literal(messages.phrase("total-source.row")),
+                    "source_key": quote_literal("total-source.row")}))
+    given = _control_total_rows(con, contexts, control_totals)
+    if given:
+        values = ", ".join(f"({i}, {quote_literal(k)}, CAST({quote_literal(str(v))} AS DECIMAL(38, 2)))"
+                           for i, k, v in given)
+        totals = (f"(select g.file_index as source_file_index, g.key, g.stated, "
+                  f"coalesce((select sum(amount) from {table} s where s.source_file_index = g.file_index "
+                  f"and s.{RECORDS}), 0) as loaded from (values {values}) g(file_index, key, stated)) t")
+        queries.append(issue_select(
+            "total-mismatch", "amount", "cast(stated as varchar)", "stated <> loaded", totals, severity=sev,
+            line_sql="cast(null as bigint)",
+            params={"loaded": "cast(loaded as varchar)", "stated": "cast(stated as varchar)",
+                    "key": "key", "source": messages.render_sql("total-source.given", {"key": "key"}),
+                    "source_key": quote_literal("total-source.given")}))
+    return queries
+
+
+def _reference_table(con: duckdb.DuckDBPyConnection, name: str, path, column: str | None) -> str:
+    target = f"validation_codes_{name}"
+    col = quote_ident(column) if column else "#1"
+    con.execute(f"create or replace temp table {quote_ident(target)} as select distinct cast({col} as varchar) as code "
+                f"from read_csv({quote_literal(str(path))}, header = true, all_varchar = true)")
+    return target
+
+
+def _cofog_table(con: duckdb.DuckDBPyConnection) -> str:
+    """The warehouse's cofog table when attached or present, otherwise the shipped COFOG list."""
+    for db, schema in con.execute("select database_name, schema_name from duckdb_tables() "
+                                  "where table_name = 'cofog'").fetchall():
+        con.execute(f"create or replace temp table validation_codes_cofog as select distinct cofog_code as code "
+                    f"from {quote_ident(db)}.{quote_ident(schema)}.cofog")
+        return "validation_codes_cofog"
+    return _reference_table(con, "cofog", COFOG_CSV, "Code")
+
+
+def code_list_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
+                      table: str) -> list[str]:
+    sev = policy.severity_of("unknown-code")
+    if sev == IGNORE:
+        return []
+    lists: list[tuple[str, str, str]] = []
+    if _mapped(profile, "cofog_code"):
+        lists.append(("cofog_code", _cofog_table(con), "COFOG"))
+    for i, cl in enumerate(policy.code_lists):
+        if cl.field in profile.schema.field_names and cl.field in profile.fields:
+            lists.append((cl.field, _reference_table(con, f"{i}", cl.path, cl.column), cl.name or cl.path.name))
+    queries = []
+    for field, ref, name in lists:
+        col = quote_ident(field)
+        queries.append(issue_select(
+            "unknown-code", field, col,
+            f"{RECORDS} and {col} is not null and cast({col} as varchar) not in (select code from {quote_ident(ref)})",
+            table, severity=sev, params={"list": quote_literal(name)}))
+    return queries
+
+
+def domain_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
+                   contexts: list[FileContext], *, control_totals: Mapping[str, Decimal] | None = None,
+                   history: Any = None) -> list[str]:
+    table = quote_ident(stg_table(profile))
+    return [
+        *total_queries(con, profile, policy, table, contexts, control_totals),
+        *supplier_id_queries(profile, policy, table),
+        *date_queries(profile, policy, table),
+        *duplicate_queries(profile, policy, table),
+        *outlier_queries(con, profile, policy, table, history),
+        *code_list_queries(con, profile, policy, table),
+    ]

@@ -1,0 +1,110 @@
+"""Message templates for validation issues, in English and French (messages/<lang>.yaml).
+
+Every issue has a stable code; its message is a template with `{placeholders}` filled from the
+issue's parameters. Templates render in Python (`render`) for reports, and as SQL (`render_sql`)
+so that a million issue rows get their sentence in one set-based query (the quarantine file).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from ..sqltext import quote_literal
+
+MESSAGES_DIR = Path(__file__).with_name("messages")
+LANGUAGES = ("en", "fr")
+DEFAULT_LANG = "en"
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, Any]:
+    if lang not in LANGUAGES:
+        raise ValueError(f"no messages in {lang!r} (available: {', '.join(LANGUAGES)})")
+    return yaml.safe_load((MESSAGES_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+
+
+def _entry(key: str, lang: str) -> Any:
+    for language in (lang, DEFAULT_LANG):
+        entry = catalog(language).get(key)
+        if entry is not None:
+            return entry
+    return None
+
+
+def template(code: str, lang: str = DEFAULT_LANG, constraint: str | None = None) -> str:
+    """The message template of an issue code (per constraint when there is one)."""
+    for key in ([f"{code}.{constraint}"] if constraint else []) + [code]:
+        entry = _entry(key, lang)
+        if isinstance(entry, dict) and "message" in entry:
+            return entry["message"]
+        if isinstance(entry, str):
+            return entry
+    return code
+
+
+def title(code: str, lang: str = DEFAULT_LANG) -> str:
+    entry = _entry(code, lang)
+    return entry.get("title", code) if isinstance(entry, dict) else code
+
+
+def label(name: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
+    labels = catalog(lang).get("_labels", {})
+    text = labels.get(name) or catalog(DEFAULT_LANG)["_labels"].get(name, name)
+    return fill(text, params)
+
+
+def phrase(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
+    """A plain keyed phrase (expected.date, total-source.row, ...), filled."""
+    entry = _entry(key, lang)
+    return fill(entry if isinstance(entry, str) else key, params)
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fill(text: str, params: Mapping[str, Any]) -> str:
+    return string.Formatter().vformat(text, (), _Blank({k: "" if v is None else v for k, v in params.items()}))
+
+
+def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANG, constraint: str | None = None) -> str:
+    """Python rendering. A parameter `<name>_key` names a phrase (expected.date, total-source.row)
+    that is rendered in `lang` into `<name>`, so that no English text leaks into other languages."""
+    values = dict(params)
+    for key, phrase_key in list(values.items()):
+        if key.endswith("_key") and phrase_key:
+            values[key[:-4]] = phrase(str(phrase_key), lang, **values)
+    return fill(template(code, lang, constraint), values)
+
+
+def render_sql(code: str, params: Mapping[str, str], lang: str = DEFAULT_LANG,
+               constraint: str | None = None) -> str:
+    """SQL concatenating a template with SQL expressions for its placeholders (NULL renders empty)."""
+    text = template(code, lang, constraint)
+    parts: list[str] = []
+    last = 0
+    for m in _PLACEHOLDER.finditer(text):
+        if m.start() > last:
+            parts.append(quote_literal(text[last:m.start()]))
+        expr = params.get(m.group(1))
+        parts.append(f"coalesce(cast({expr} as varchar), '')" if expr is not None else "''")
+        last = m.end()
+    if last < len(text):
+        parts.append(quote_literal(text[last:]))
+    return "(" + " || ".join(parts or ["''"]) + ")"
+
+
+def params_sql(params: Mapping[str, str]) -> str:
+    """SQL JSON object of an issue's parameters (kept with the issue, for rendering in any language)."""
+    if not params:
+        return "cast(null as varchar)"
+    pairs = ", ".join(f"{quote_literal(k)}, cast({v} as varchar)" for k, v in params.items())
+    return f"cast(json_object({pairs}) as varchar)"

@@ -1,0 +1,138 @@
+"""Quarantine: when the profile allows it, rows with errors are set aside instead of blocking.
+
+    rejected = rejected_rows(con)                       # {(file index, line), ...}
+    result = write_quarantine(con, profile, contexts, path, lang="fr")
+    set_aside(con, profile)                             # stg_ rows become row_kind 'quarantined'
+
+The quarantine file is a CSV: the source file and line of each rejected row, its issue codes and
+reasons (in the chosen language), then the source text of every field the profile reads, under
+the source column's header.
+Errors that concern a whole file (a total that does not reconcile, no records) are never
+quarantined: they still block the publish (Report.blocks_publish).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ..profile import Profile
+from ..sqltext import quote_ident, quote_literal
+from ..transform import FileContext, stg_table, text_column
+from . import messages
+from .report import ERROR, FILE_LEVEL_CODES
+
+QUARANTINED = "quarantined"
+_FILE_LEVEL = ", ".join(quote_literal(c) for c in sorted(FILE_LEVEL_CODES))
+REJECTED_SQL = (f"select distinct source_file_index, source_line from validation_issues "
+                f"where severity = '{ERROR}' and source_line is not null and code not in ({_FILE_LEVEL})")
+
+
+@dataclass(frozen=True)
+class QuarantineResult:
+    path: Path | None
+    rows: int
+    by_code: dict[str, int]
+
+
+def rejected_rows(con: duckdb.DuckDBPyConnection) -> set[tuple[int, int]]:
+    """(file index, source line) of every row with at least one error a row can be blamed for."""
+    return {(int(i), int(line)) for i, line in con.execute(REJECTED_SQL).fetchall()}
+
+
+def reason_sql(con: duckdb.DuckDBPyConnection, lang: str) -> str:
+    """SQL over validation_issues: each issue's reason in `lang` (English is stored already)."""
+    if lang == messages.DEFAULT_LANG:
+        return "reason"
+    combos = con.execute("select distinct code, constraint_name, "
+                         "json_extract_string(params, '$.expected_key'), json_extract_string(params, '$.source_key') "
+                         "from validation_issues").fetchall()
+    names = set()
+    for code, constraint, *_ in combos:
+        names |= set(messages._PLACEHOLDER.findall(messages.template(code, lang, constraint)))
+    branches = []
+    for code, constraint, expected_key, source_key in combos:
+        params = {n: f"json_extract_string(params, '$.{n}')" for n in names | {"key", "formats", "values", "type"}}
+        for name, key in (("expected", expected_key), ("source", source_key)):
+            if key:
+                params[name] = messages.render_sql(key, params, lang)
+        cond = (f"code = {quote_literal(code)} and constraint_name is not distinct from "
+                f"{quote_literal(constraint) if constraint else 'null'} "
+                f"and json_extract_string(params, '$.expected_key') is not distinct from "
+                f"{quote_literal(expected_key) if expected_key else 'null'} "
+                f"and json_extract_string(params, '$.source_key') is not distinct from "
+                f"{quote_literal(source_key) if source_key else 'null'}")
+        branches.append(f"when {cond} then {messages.render_sql(code, params, lang, constraint)}")
+    return f"(case {' '.join(branches)} else reason end)" if branches else "reason"
+
+
+def _source_rows(profile: Profile, mappings: dict[int, dict[str, str | None]] | None) -> str:
+    """The rejected rows' cells as the source gave them: every field the profile reads from a
+    column keeps its cleaned source text in stg_ (<field>__text); it is shown under the source
+    column's header (the field name when the files disagree or no mapping is given)."""
+    headers: dict[str, set[str]] = {}
+    for columns in (mappings or {}).values():
+        for field, header in columns.items():
+            if header:
+                headers.setdefault(field, set()).add(header)
+    cols = []
+    used: set[str] = set()
+    for name, spec in profile.fields.items():
+        if spec.is_constant:
+            continue
+        found = headers.get(name, set())
+        label = next(iter(found)) if len(found) == 1 else name
+        if label in used:
+            label = f"{label} ({name})"
+        used.add(label)
+        cols.append(f"{quote_ident(text_column(name))} as {quote_ident(label)}")
+    table = quote_ident(stg_table(profile))
+    return f"select source_file_index, source_line{''.join(', ' + c for c in cols)} from {table}"
+
+
+def write_quarantine(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: list[FileContext],
+                     path: str | Path, *, mappings: dict[int, dict[str, str | None]] | None = None,
+                     lang: str = messages.DEFAULT_LANG) -> QuarantineResult:
+    """Write the rejected rows, with their reasons, to a CSV file; nothing is written when none."""
+    path = Path(path)
+    rows = con.execute(f"select count(*) from ({REJECTED_SQL})").fetchone()[0]
+    by_code = dict(con.execute(
+        f"select code, count(distinct (source_file_index, source_line)) from validation_issues "
+        f"where (source_file_index, source_line) in ({REJECTED_SQL}) and severity = '{ERROR}' "
+        f"group by code order by code").fetchall()) if rows else {}
+    if not rows:
+        return QuarantineResult(None, 0, {})
+    names = ", ".join(f"({ctx.index}, {quote_literal(ctx.extracted.name)})" for ctx in contexts)
+    reason = reason_sql(con, lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"""
+        copy (
+            with reasons as (
+                select source_file_index, source_line,
+                       string_agg(distinct code, '; ' order by code) as codes,
+                       string_agg(coalesce(field || ': ', '') || {reason}, '; '
+                                  order by code, field, constraint_name) as reasons
+                from validation_issues
+                where severity = '{ERROR}' and source_line is not null and code not in ({_FILE_LEVEL})
+                group by all
+            ),
+            names(source_file_index, source_file) as (values {names}),
+            source as ({_source_rows(profile, mappings)})
+            select n.source_file, r.source_line, r.codes, r.reasons, s.* exclude (source_file_index, source_line)
+            from reasons r join names n using (source_file_index)
+            left join source s using (source_file_index, source_line)
+            order by r.source_file_index, r.source_line
+        ) to {quote_literal(str(path))} (header, delimiter ',')""")
+    return QuarantineResult(path, rows, by_code)
+
+
+def set_aside(con: duckdb.DuckDBPyConnection, profile: Profile) -> int:
+    """Mark the rejected records of stg_ as quarantined, so that they are neither loaded nor
+    counted in the totals (every later step reads row_kind = 'record'). Returns how many."""
+    table = quote_ident(stg_table(profile))
+    before = con.execute(f"select count(*) from {table} where row_kind = '{QUARANTINED}'").fetchone()[0]
+    con.execute(f"update {table} set row_kind = '{QUARANTINED}' where row_kind = 'record' and "
+                f"(source_file_index, source_line) in ({REJECTED_SQL})")
+    return con.execute(f"select count(*) from {table} where row_kind = '{QUARANTINED}'").fetchone()[0] - before

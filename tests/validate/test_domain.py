@@ -1,0 +1,167 @@
+"""Domain checks on stg_: supplier identifiers, dates against the period, probable duplicates,
+outliers against the publisher's history, control totals, codes unknown to COFOG or a code list,
+and the policy that sets each code's severity."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from etl.errors import UsageError
+from etl.validate.domain import LA_POSTE_SIREN
+from etl.validate.policy import CodeList, ValidationPolicy, policy_of
+
+HEADER = "Department,Supplier,Company,Date,Amount,COFOG,Account\n"
+
+
+def issues(report, code):
+    return {(e.line, e.value) for s in report.summaries if s.code == code for e in s.examples}
+
+
+def luhn(digits: str) -> bool:
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def test_uk_company_numbers(staged):
+    run = staged(HEADER + "Parks,A,01234567,03/05/2024,10.00,,\n"     # 8 digits
+                 "Parks,B,SC123456,03/05/2024,11.00,,\n"              # Scottish prefix
+                 "Parks,C,1234567,03/05/2024,12.00,,\n"               # a leading zero dropped
+                 "Parks,D,AB123456,03/05/2024,13.00,,\n"              # no such prefix
+                 "Parks,E,GB-COH-12345678,03/05/2024,14.00,,\n"       # org-id form
+                 "Parks,F,,03/05/2024,15.00,,\n")                     # none given
+    assert issues(run.validate(), "invalid-company-number") == {(4, "1234567"), (5, "AB123456")}
+
+
+def test_french_siren_and_siret_with_their_luhn_check(staged):
+    good_siren, bad_siren = "732829320", "732829321"
+    good_siret, bad_siret = "73282932000074", "73282932000075"
+    la_poste = LA_POSTE_SIREN + "00001"            # digit sum 5+6+3 = 14 ... adjusted below
+    while sum(map(int, la_poste)) % 5:
+        la_poste = la_poste[:-1] + str(int(la_poste[-1]) + 1)
+    assert luhn(good_siren) and not luhn(bad_siren) and luhn(good_siret) and not luhn(bad_siret)
+    assert not luhn(la_poste)                       # valid only by La Poste's own rule
+    rows = [good_siren, bad_siren, good_siret, bad_siret, la_poste, "732 829 320", "12345"]
+    run = staged(HEADER + "".join(f"Parcs,S{i},{v},03/05/2024,{i + 1}.00,,\n" for i, v in enumerate(rows)),
+                 country="FR")
+    report = run.validate()
+    assert issues(report, "invalid-siren") == {(3, bad_siren), (8, "12345")}
+    assert issues(report, "invalid-siret") == {(5, bad_siret)}
+    assert issues(report, "invalid-company-number") == set()
+
+
+def test_payment_dates_within_a_tolerance_of_the_period(staged):
+    run = staged(HEADER + "Parks,A,,03/05/2024,10.00,,\n"
+                 "Parks,B,,01/04/2024,11.00,,\n"     # 30 days before May
+                 "Parks,C,,31/03/2024,12.00,,\n"     # 31 days before
+                 "Parks,D,,30/03/2024,13.00,,\n"     # 32 days before
+                 "Parks,E,,15/07/2024,14.00,,\n")    # 45 days after
+    report = run.validate()
+    assert issues(report, "date-outside-period") == {(5, "2024-03-30"), (6, "2024-07-15")}
+    (summary,) = [s for s in report.summaries if s.code == "date-outside-period"]
+    assert summary.severity == "warning" and report.ok
+    strict = run.validate(policy=ValidationPolicy(date_tolerance_days=0, severity={"date-outside-period": "error"}))
+    assert len(issues(strict, "date-outside-period")) == 4 and not strict.ok
+    assert "32 days outside 2024-05" in next(e.reason for s in report.summaries for e in s.examples
+                                             if e.code == "date-outside-period" and e.line == 5)
+
+
+def test_probable_duplicates_same_supplier_date_and_amount(staged):
+    run = staged(HEADER + "Parks,Acme Ltd,,03/05/2024,10.00,,\n"
+                 "Roads,ACME LTD ,,03/05/2024,10.00,,\n"                # same supplier, other case
+                 "Parks,Acme Ltd,,04/05/2024,10.00,,\n"                 # other date
+                 "Parks,Acme Ltd,,03/05/2024,10.01,,\n"                 # other amount
+                 "Parks,REDACTED PERSONAL DATA,,03/05/2024,50.00,,\n"   # redacted people are not one supplier
+                 "Parks,REDACTED PERSONAL DATA,,03/05/2024,50.00,,\n")
+    report = run.validate()
+    assert issues(report, "probable-duplicate") == {(3, "10.00")}
+    (dup,) = [e for s in report.summaries for e in s.examples if e.code == "probable-duplicate"]
+    assert dup.reason == "same supplier, date and amount as line 2" and dup.severity == "warning"
+
+
+def test_outliers_against_the_publishers_history(staged):
+    run = staged(HEADER + "Parks,A,,03/05/2024,150.00,,\n" "Parks,B,,03/05/2024,25000.00,,\n"
+                 "Parks,C,,03/05/2024,-30000.00,,\n")
+    assert issues(run.validate(), "amount-outlier") == set()       # no history given: skipped
+    run.con.execute("create table past as select 'testco' as publisher_id, 'GBP' as currency, "
+                    "cast(100 + i % 100 as decimal(18, 2)) as amount from range(500) t(i)")
+    report = run.validate(history="past")
+    assert issues(report, "amount-outlier") == {(3, "25000.00"), (4, "-30000.00")}
+    assert report.ok                                                # a warning
+    other = run.con.sql("select 'someone-else' as publisher_id, currency, amount from past")
+    assert issues(run.validate(history=other), "amount-outlier") == set()
+    few = run.validate(history="past", policy=ValidationPolicy(outlier_min_history=1000))
+    assert issues(few, "amount-outlier") == set()
+
+
+def test_control_totals_from_the_file_and_from_the_command_line(staged):
+    body = HEADER + "Parks,A,,03/05/2024,10.00,,\n" "Parks,B,,03/05/2024,5.50,,\n"
+    run = staged(body + "Parks,Total,,,15.50,,\n")
+    assert issues(run.validate(), "total-mismatch") == set()
+    assert issues(run.validate(control_totals={"2024-05": Decimal("15.50")}), "total-mismatch") == set()
+    wrong = run.validate(control_totals={"spend-2024-05.csv": Decimal("16.00")})
+    assert issues(wrong, "total-mismatch") == {(None, "16.00")}
+    assert "15.50" in wrong.summaries[0].examples[0].reason and not wrong.ok
+    with pytest.raises(UsageError, match="2024-06"):
+        run.validate(control_totals={"2024-06": Decimal("1")})
+    bad_row = staged(body + "Parks,Total,,,99.00,,\n")
+    assert issues(bad_row.validate(), "total-mismatch") == {(4, "99.00")}
+
+
+def test_codes_unknown_to_cofog_and_to_a_code_list(staged, tmp_path):
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("account,label\n6064,Fournitures\n611,Contrats\n", encoding="utf-8")
+    run = staged(HEADER + "Parks,A,,03/05/2024,1.00,07.1,6064\n" "Parks,B,,03/05/2024,2.00,07.9.9,611\n"
+                 "Parks,C,,03/05/2024,3.00,01,9999\n" "Parks,D,,03/05/2024,4.00,,\n")
+    report = run.validate(policy=ValidationPolicy(
+        code_lists=(CodeList(field="expense_code", path=accounts, column="account", name="M57"),)))
+    assert issues(report, "unknown-code") == {(3, "07.9.9"), (4, "9999")}
+    reasons = {e.reason for s in report.summaries for e in s.examples if e.code == "unknown-code"}
+    assert reasons == {"is not a code of COFOG", "is not a code of M57"}
+
+
+def test_severity_can_be_raised_lowered_or_ignored(staged):
+    run = staged(HEADER + "Parks,A,1234567,03/05/2024,10.00,,\n")
+    assert not run.validate().ok
+    lowered = run.validate(policy=ValidationPolicy(severity={"invalid-company-number": "warning"}))
+    assert lowered.ok and lowered.warning_count == 1
+    ignored = run.validate(policy=ValidationPolicy(severity={"invalid-company-number": "ignore"}))
+    assert ignored.ok and not ignored.summaries
+
+
+def test_policy_is_read_from_the_profile_defensively(tmp_path):
+    yaml_path = tmp_path / "profile.yaml"
+    yaml_path.write_text("publisher: {id: x}\nvalidation:\n  quarantine: true\n  date_tolerance_days: 5\n"
+                         "  severity: {probable-duplicate: error, nonsense: wrong}\n"
+                         "  code_lists: {expense_code: {path: accounts.csv, column: code}}\n"
+                         "  outliers: {factor: 20}\n  lang: fr\n", encoding="utf-8")
+    policy = policy_of(SimpleNamespace(path=yaml_path))
+    assert policy.quarantine and policy.date_tolerance_days == 5 and policy.lang == "fr"
+    assert policy.severity_of("probable-duplicate") == "error" and policy.severity_of("amount-outlier") == "warning"
+    assert policy.code_lists[0].path == tmp_path / "accounts.csv" and policy.outlier_factor == 20
+    assert policy_of(SimpleNamespace(path=yaml_path, validation={"quarantine": False})).quarantine is False
+    assert policy_of(SimpleNamespace(path=tmp_path / "missing.yaml")) == ValidationPolicy()
+    assert policy_of(SimpleNamespace()) == ValidationPolicy()
+
+
+def test_the_profile_schema_snippet_accepts_what_the_policy_reads():
+    import jsonschema
+
+    from etl.validate.policy import PROFILE_SCHEMA_SNIPPET
+
+    snippet = PROFILE_SCHEMA_SNIPPET["validation"]
+    jsonschema.Draft202012Validator.check_schema(snippet)
+    validator = jsonschema.Draft202012Validator(snippet)
+    good = {"quarantine": True, "date_tolerance_days": 10, "severity": {"probable-duplicate": "error"},
+            "supplier_id_scheme": "fr-siren-siret", "outliers": {"factor": 20, "quantile": 0.95, "min_history": 50},
+            "code_lists": {"expense_code": "m57.csv", "service": {"path": "services.csv", "column": "code"}},
+            "lang": "fr"}
+    assert not list(validator.iter_errors(good))
+    for bad in ({"quarantine": "yes"}, {"severity": {"no-such-code": "error"}}, {"severity": {"unknown-code": "fatal"}},
+                {"surprise": 1}, {"lang": "de"}, {"date_tolerance_days": -1}):
+        assert list(validator.iter_errors(bad)), bad

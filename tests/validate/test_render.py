@@ -1,0 +1,89 @@
+"""Reports for people and machines, in English and French, from the message templates."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from rich.console import Console
+
+from etl.validate import messages, render
+from etl.validate.policy import DEFAULT_SEVERITY
+from etl.validate.report import CODE_LIST, Issue, Report, CodeSummary
+
+HEADER = "Department,Supplier,Company,Date,Amount,COFOG,Account\n"
+
+
+def sample_report() -> Report:
+    issue = Issue(code="constraint-error", severity="error", file="spend.csv", line=7, field="supplier_name",
+                  column="Supplier", value="<b>A|B</b>", reason="is required but empty", constraint="required")
+    typed = Issue(code="type-error", severity="error", file="spend.csv", line=9, field="payment_date",
+                  column="Date", value="31/02/2024", reason="is not a date in the format %d/%m/%Y",
+                  params=(("expected_key", "expected.date"), ("formats", "%d/%m/%Y")))
+    late = Issue(code="date-outside-period", severity="warning", file="spend.csv", line=3, field="payment_date",
+                 column="Date", value="2024-01-01", reason="is 121 days outside 2024-05 (tolerance 31 days)",
+                 params=(("days", "121"), ("period", "2024-05"), ("tolerance", "31")))
+    return Report(summaries=[CodeSummary("constraint-error", "error", 12, [issue]),
+                             CodeSummary("type-error", "error", 1, [typed]),
+                             CodeSummary("date-outside-period", "warning", 1, [late])],
+                  records=20, rejected_rows=13)
+
+
+@pytest.mark.parametrize("lang", messages.LANGUAGES)
+def test_every_code_has_a_title_and_a_message_in_every_language(lang):
+    english = messages.catalog("en")
+    for code in set(CODE_LIST) | set(DEFAULT_SEVERITY):
+        assert messages.title(code, lang) != code and messages.template(code, lang) != code, (lang, code)
+    catalog = messages.catalog(lang)
+    assert set(catalog) == set(english)
+    for key, entry in english.items():
+        if key == "_labels":
+            assert set(catalog[key]) == set(entry)
+            continue
+        ours = catalog[key]
+        text_en = entry.get("message", "") if isinstance(entry, dict) else entry
+        text = ours.get("message", "") if isinstance(ours, dict) else ours
+        assert set(re.findall(r"\{(\w+)\}", text)) == set(re.findall(r"\{(\w+)\}", text_en)), key
+
+
+def test_markdown_in_both_languages(tmp_path):
+    report = sample_report()
+    en = render.to_markdown(report, "en")
+    assert en.startswith("# Validation report") and "13 errors and 1 warnings. The publish is refused" in en
+    assert "| spend.csv:7 | supplier_name [Supplier] | <b>A\\|B</b> | is required but empty |" in en
+    assert "… and 11 more" in en
+    fr = render.to_markdown(report, "fr")
+    assert "# Rapport de validation" in fr and "est obligatoire mais vide" in fr
+    assert "n'est pas une date au format %d/%m/%Y" in fr and "est à 121 jours hors de 2024-05" in fr
+    assert "is required" not in fr
+
+
+def test_html_is_escaped_and_self_contained():
+    html = render.to_html(sample_report(), "fr", title="Ville <de> Test")
+    assert html.startswith("<!doctype html>") and '<html lang="fr">' in html
+    assert "&lt;b&gt;A|B&lt;/b&gt;" in html and "<b>A|B</b>" not in html
+    assert "Ville &lt;de&gt; Test" in html and "avertissement" in html
+
+
+def test_json_for_machines():
+    doc = json.loads(render.to_json(sample_report(), "fr"))
+    assert doc["valid"] is False and doc["errors"] == 13 and doc["blocks_publish"] is True
+    assert doc["issues"][0]["title"] == "une valeur enfreint une contrainte du schéma"
+    assert doc["issues"][0]["examples"][0]["reason"] == "est obligatoire mais vide"
+
+
+def test_terminal_table_grouped_by_type():
+    console = Console(width=200, record=True)
+    console.print(render.rich_table(sample_report(), "en"))
+    text = console.export_text()
+    assert "constraint-error" in text and "spend.csv:7  supplier_name [Supplier] '<b>A|B</b>': is required" in text
+    assert "… and 11 more" in text and text.index("constraint-error") < text.index("date-outside-period")
+
+
+def test_a_real_run_renders_in_french(staged):
+    run = staged(HEADER + "Parks,A,1234567,31/02/2024,10.00,99,\n")
+    md = render.to_markdown(run.validate(), "fr")
+    for expected in ("n'est pas un numéro d'entreprise britannique", "n'est pas une date au format %d/%m/%Y",
+                     "n'est pas un code de COFOG"):
+        assert expected in md

@@ -7,31 +7,24 @@ Exit codes: 0 success, 1 the data or a file were refused, 2 the command was used
 from __future__ import annotations
 
 import json
-import os
 import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__, cli_redaction, pipeline, releases, replay
 from .demo import demo_sources
-from .errors import SpendpubError, UsageError
+from .terminal import EXIT_REFUSED, EXIT_USAGE, FilesArg, PeriodOpt, ProfileOpt, err, guarded, out
 from .home import Home
 from .validate.report import Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Publish public-spending exports as validated open data packages.")
 app.add_typer(cli_redaction.app, name="redactions")
-# Tables stay readable when the output goes to a file or a CI log rather than a terminal.
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-
-EXIT_REFUSED, EXIT_USAGE, EXIT_BUG = 1, 2, 3
 
 
 def money(amount: Decimal | None) -> str:
@@ -140,30 +133,6 @@ def print_published(result: pipeline.RunResult) -> None:
     out.print(f"[green]published[/] release {result.release_id} → {result.package_dir}")
 
 
-def _guarded(action):
-    """Turn expected failures into one clear sentence and an exit code; never a traceback."""
-    try:
-        return action()
-    except UsageError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(EXIT_USAGE)
-    except SpendpubError as e:
-        err.print(f"[bold red]refused:[/] {e}")
-        raise typer.Exit(EXIT_REFUSED)
-    except KeyboardInterrupt:
-        err.print("interrupted: nothing was published")
-        raise typer.Exit(130)
-    except Exception as e:  # a bug: say so in one line, keep the traceback for those who ask
-        if os.environ.get("SPENDPUB_DEBUG"):
-            raise
-        err.print(f"[bold red]unexpected error[/] ({type(e).__name__}: {e}). Nothing was published. "
-                  "Run again with SPENDPUB_DEBUG=1 to see the traceback.")
-        raise typer.Exit(EXIT_BUG)
-
-
-ProfileOpt = Annotated[str, typer.Option("--profile", "-p", help="Profile: a profile.yaml path or a publisher folder in datasets/.")]
-FilesArg = Annotated[list[Path], typer.Argument(help="Export files, as the finance system wrote them.")]
-PeriodOpt = Annotated[Optional[str], typer.Option(help="Month the files cover (YYYY-MM), when their names do not say.")]
 WaitOpt = Annotated[float, typer.Option(help="Seconds to wait for a publish already running in this home.")]
 
 
@@ -171,7 +140,7 @@ WaitOpt = Annotated[float, typer.Option(help="Seconds to wait for a publish alre
 def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None,
             wait: WaitOpt = 60):
     """Validate the files and, if they pass, load them and write the data packages."""
-    result = _guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=False, wait=wait))
+    result = guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=False, wait=wait))
     print_report(result.report)
     if not result.report.ok:
         err.print(f"[bold red]refused:[/] {result.report.error_count:,} errors; nothing was published.")
@@ -185,7 +154,7 @@ def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: Pe
 def validate(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None,
              as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False):
     """Dry run: read, transform and validate the files, and report. Nothing is written."""
-    result = _guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=True, quiet=as_json))
+    result = guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=True, quiet=as_json))
     if as_json:
         sys.stdout.write(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n")
     else:
@@ -202,7 +171,7 @@ def demo(ctx: typer.Context):
     """Build the demo warehouse and site from the openly licensed exports in datasets/."""
     for profile, files in demo_sources():
         out.print(f"[bold]{profile.parent.name}[/]: {', '.join(f.name for f in files)}")
-        result = _guarded(lambda: _run(_home(ctx), str(profile), files, None, dry_run=False))
+        result = guarded(lambda: _run(_home(ctx), str(profile), files, None, dry_run=False))
         print_report(result.report)
         if not result.report.ok:
             err.print(f"[bold red]refused:[/] the demo data for {profile.parent.name} did not validate.")
@@ -270,7 +239,7 @@ def diff(ctx: typer.Context,
 def rollback(ctx: typer.Context, release: Annotated[str, typer.Argument(help="Release to go back to.")],
              wait: WaitOpt = 60):
     """Publish again, as a new release, what the publisher's data were right after RELEASE."""
-    result = _guarded(lambda: replay.rollback(_home(ctx), release, wait))
+    result = guarded(lambda: replay.rollback(_home(ctx), release, wait))
     print_changes(result.changes)
     print_published(result)
 
@@ -279,7 +248,7 @@ def rollback(ctx: typer.Context, release: Annotated[str, typer.Argument(help="Re
 def rebuild(ctx: typer.Context, release: Annotated[str, typer.Argument(help="Release to rebuild.")],
             out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write (default: HOME/rebuild/RELEASE).")] = None):
     """Rebuild a release's packages from the source archive and check them byte for byte."""
-    result = _guarded(lambda: replay.rebuild(_home(ctx), release, out_dir))
+    result = guarded(lambda: replay.rebuild(_home(ctx), release, out_dir))
     if result.identical:
         out.print(f"[green]identical:[/] {result.files} files of {result.release_id} rebuilt byte for byte in {result.out}")
         return

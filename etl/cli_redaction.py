@@ -8,54 +8,26 @@ edge that speaks to people: one clear sentence on an error, exit 1 when somethin
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from . import redact
-from .errors import SpendpubError, UsageError
+from .terminal import FilesArg, PeriodOpt, ProfileOpt, guarded, out
 from .profile import load_profile
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Review probable natural persons; confirm or reject them (decisions are private).")
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-
-EXIT_REFUSED, EXIT_USAGE, EXIT_BUG = 1, 2, 3
-
-ProfileOpt = Annotated[str, typer.Option("--profile", "-p", help="Profile: a profile.yaml path or a publisher folder in datasets/.")]
-FilesArg = Annotated[list[Path], typer.Argument(help="Export files, as the finance system wrote them.")]
 NamesArg = Annotated[list[str], typer.Argument(help="Names exactly as the review listed them (case and punctuation do not matter).")]
-PeriodOpt = Annotated[Optional[str], typer.Option(help="Month the files cover (YYYY-MM), when their names do not say.")]
 NoteOpt = Annotated[str, typer.Option(help="Why: kept with the decision.")]
 
 
 def _home(ctx: typer.Context) -> Path:
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     return Path(obj.get("home", "var"))
-
-
-def _guarded(action):
-    """Expected failures become one clear sentence and an exit code; never a traceback."""
-    try:
-        return action()
-    except UsageError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(EXIT_USAGE)
-    except SpendpubError as e:
-        err.print(f"[bold red]refused:[/] {e}")
-        raise typer.Exit(EXIT_REFUSED)
-    except Exception as e:  # a bug: one line, the traceback for those who ask
-        if os.environ.get("SPENDPUB_DEBUG"):
-            raise
-        err.print(f"[bold red]unexpected error[/] ({type(e).__name__}: {e}). Nothing was changed. "
-                  "Run again with SPENDPUB_DEBUG=1 to see the traceback.")
-        raise typer.Exit(EXIT_BUG)
 
 
 def _totals(c: redact.Candidate) -> str:
@@ -75,7 +47,7 @@ def _table(title: str, candidates: list[redact.Candidate]) -> Table:
 def review(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None,
            as_json: Annotated[bool, typer.Option("--json", help="Print the candidates as JSON.")] = False):
     """List the probable natural persons in the files (nothing is written or redacted)."""
-    candidates = _guarded(lambda: redact.review(profile, files, _home(ctx), period=period))
+    candidates = guarded(lambda: redact.review(profile, files, _home(ctx), period=period))
     if as_json:
         sys.stdout.write(json.dumps([
             {"name": c.name, "payments": c.payments, "totals": {k: str(v) for k, v in c.totals.items()},
@@ -103,7 +75,7 @@ def _decide(ctx: typer.Context, profile: str, names: list[str], decision: str, n
         redact.decide(_home(ctx), p.publisher_id, names, decision, note=note)
         return p.publisher_id, len(names)
 
-    publisher, n = _guarded(run)
+    publisher, n = guarded(run)
     what = "will be redacted at every publish" if decision == "confirmed" else "will be published and not reported again"
     out.print(f"{decision} {n:,} name{'s' if n != 1 else ''} for {publisher}: {what}.")
 
@@ -127,7 +99,7 @@ def list_decisions(ctx: typer.Context, profile: ProfileOpt):
         p = load_profile(profile)
         return p.publisher_id, redact.load_decisions(_home(ctx), p.publisher_id)
 
-    publisher, decisions = _guarded(run)
+    publisher, decisions = guarded(run)
     table = Table(title=f"Decisions for {publisher}", title_justify="left")
     table.add_column("name")
     table.add_column("decision")

@@ -1,0 +1,45 @@
+"""What the command line's modules share: consoles, exit codes, option types, and the guard that
+turns expected failures into one clear sentence instead of a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from .errors import SpendpubError, UsageError
+
+# Tables stay readable when the output goes to a file or a CI log rather than a terminal.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_BUG = 1, 2, 3
+
+ProfileOpt = Annotated[str, typer.Option("--profile", "-p", help="Profile: a profile.yaml path or a publisher folder in datasets/.")]
+FilesArg = Annotated[list[Path], typer.Argument(help="Export files, as the finance system wrote them.")]
+PeriodOpt = Annotated[Optional[str], typer.Option(help="Month the files cover (YYYY-MM), when their names do not say.")]
+
+
+def guarded(action):
+    """Run action; expected failures become one clear sentence and an exit code, never a traceback."""
+    try:
+        return action()
+    except UsageError as e:
+        err.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(EXIT_USAGE)
+    except SpendpubError as e:
+        err.print(f"[bold red]refused:[/] {e}")
+        raise typer.Exit(EXIT_REFUSED)
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing was changed")
+        raise typer.Exit(130)
+    except Exception as e:  # a bug: say so in one line, keep the traceback for those who ask
+        if os.environ.get("SPENDPUB_DEBUG"):
+            raise
+        err.print(f"[bold red]unexpected error[/] ({type(e).__name__}: {e}). Nothing was changed. "
+                  "Run again with SPENDPUB_DEBUG=1 to see the traceback.")
+        raise typer.Exit(EXIT_BUG)

@@ -218,18 +218,16 @@ def _where(filters: Filters) -> tuple[str, list[Any]]:
     """A WHERE clause made only of constant SQL text, and its parameters in order."""
     clauses: list[str] = []
     params: list[Any] = []
-    if filters.publisher_id is not None:
-        clauses.append("publisher_id = ?")
-        params.append(filters.publisher_id)
     if filters.year is not None:
         clauses.append("period >= ? AND period <= ?")
         params.extend([f"{filters.year:04d}-01", f"{filters.year:04d}-12"])
-    if filters.period_from is not None:
-        clauses.append("period >= ?")
-        params.append(filters.period_from)
-    if filters.period_to is not None:
-        clauses.append("period <= ?")
-        params.append(filters.period_to)
+    # one bound value each; the SQL text is constant
+    for value, clause in ((filters.publisher_id, "publisher_id = ?"), (filters.period_from, "period >= ?"),
+                          (filters.period_to, "period <= ?"), (filters.supplier_exact, "NOT is_redacted AND supplier_name = ?"),
+                          (filters.amount_min, "amount >= ?"), (filters.amount_max, "amount <= ?")):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
     if filters.periods:
         clauses.append("list_contains(?::VARCHAR[], period)")
         params.append(list(filters.periods))
@@ -240,9 +238,6 @@ def _where(filters: Filters) -> tuple[str, list[Any]]:
         clause, pattern = _supplier_contains(filters.supplier)
         clauses.append(clause)
         params.extend(pattern)
-    if filters.supplier_exact is not None:
-        clauses.append("NOT is_redacted AND supplier_name = ?")
-        params.append(filters.supplier_exact)
     if filters.text:
         parts = [_supplier_contains(filters.text)] + [
             _contains(column, filters.text) for column in ("department", "expense_type",
@@ -250,12 +245,6 @@ def _where(filters: Filters) -> tuple[str, list[Any]]:
         clauses.append("(" + " OR ".join(clause for clause, _ in parts) + ")")
         for _, pattern in parts:
             params.extend(pattern)
-    if filters.amount_min is not None:
-        clauses.append("amount >= ?")
-        params.append(filters.amount_min)
-    if filters.amount_max is not None:
-        clauses.append("amount <= ?")
-        params.append(filters.amount_max)
     if not clauses:
         return "", params
     return "WHERE " + " AND ".join(clauses), params

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -28,6 +29,8 @@ SAMPLE_SIZE = 100            # frictionless detector.sample_size: records used t
 NULL_TEXT = "\x01\x02spendpub-absent\x03"   # DuckDB's NULL marker: only padded (absent) cells
 SPARE_COLUMNS = 4
 ARROW_BATCH = 100_000
+DUCKDB_LINE_SIZE = 2_097_152  # DuckDB's default max_line_size
+MAX_RECORD_BYTES = 100_000_000  # a record spanning lines, read serially anyway
 
 
 @dataclass(frozen=True)
@@ -150,9 +153,10 @@ class Layout:
 
 
 def _read_duckdb(con: duckdb.DuckDBPyConnection, source: Source, table: str, width: int,
-                 select: Callable, *, parallel: bool, newlines: bool) -> int:
+                 select: Callable, *, parallel: bool, newlines: bool, max_line_size: int) -> int:
     """Read every record into `table` with `select(width, source_sql, newlines)`; returns the width
-    used. Raises duckdb.Error when the file does not parse strictly (or, read in parallel, when a
+    used. `max_line_size` sets DuckDB's buffers: one far beyond the file's lines makes a buffer
+    as large as the file, which one thread reads alone. Raises duckdb.Error when the file does not parse strictly (or, read in parallel, when a
     quoted cell spans lines, which DuckDB's parallel reader cannot pad)."""
     d = source.dialect
     while True:
@@ -161,7 +165,7 @@ def _read_duckdb(con: duckdb.DuckDBPyConnection, source: Source, table: str, wid
         reader = (f"read_csv({quote_literal(str(source.path))}, header = false, auto_detect = false, "
                   f"columns = {spec}, delim = {quote_literal(d.delimiter)}, quote = {quote_literal(d.quotechar)}, "
                   f"escape = {quote_literal(d.quotechar)}, null_padding = true, parallel = {str(parallel).lower()}, "
-                  f"strict_mode = true, nullstr = {quote_literal(NULL_TEXT)}, max_line_size = 100000000)")
+                  f"strict_mode = true, nullstr = {quote_literal(NULL_TEXT)}, max_line_size = {max_line_size})")
         try:
             con.execute(f"create or replace temp table {quote_ident(table)} as {select(width, reader, newlines)}")
             return width
@@ -170,6 +174,15 @@ def _read_duckdb(con: duckdb.DuckDBPyConnection, source: Source, table: str, wid
             if not found:
                 raise
             width = max(int(found.group(1)), width * 2) + SPARE_COLUMNS
+
+
+def _try_read_duckdb(*args, **kwargs) -> int | None:
+    """_read_duckdb, or None when DuckDB's strict reader refuses the file (Python's reader then
+    reads it, as frictionless does)."""
+    try:
+        return _read_duckdb(*args, **kwargs)
+    except duckdb.Error:
+        return None
 
 
 def _read_python(con: duckdb.DuckDBPyConnection, source: Source, table: str,
@@ -269,15 +282,20 @@ def read_records(con: duckdb.DuckDBPyConnection, source: Source, table: str, sel
     d = source.dialect
     simple = len(d.delimiter.encode()) == 1 and len(d.quotechar.encode()) == 1 and not d.skipinitialspace
     if simple and not force_python:
-        scan = scan_bytes(source.path, d)
+        # The scan and a parallel read run at once (numpy and DuckDB both release the GIL); the
+        # read is redone serially in the rare file whose quoted cells span lines.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scanning = pool.submit(scan_bytes, source.path, d)
+            width = _try_read_duckdb(con, source, table, sample_width + SPARE_COLUMNS, select,
+                                     parallel=True, newlines=False, max_line_size=DUCKDB_LINE_SIZE)
+            scan = scanning.result()
         if not (scan.has_lone_cr or scan.has_nul or not scan.quotes_balance or scan.risky_quotes):
             multiline = scan.quoted_newlines > 0
-            try:
-                # DuckDB's parallel reader cannot pad rows when quoted cells span lines
-                width = _read_duckdb(con, source, table, sample_width + SPARE_COLUMNS, select,
-                                     parallel=not multiline, newlines=multiline)
-            except duckdb.Error:
-                width = None  # a file DuckDB's strict reader refuses: read it as Python does
+            if multiline or width is None:
+                longest = MAX_RECORD_BYTES if multiline else scan.longest_line + 1
+                width = _try_read_duckdb(con, source, table, sample_width + SPARE_COLUMNS, select,
+                                         parallel=not multiline, newlines=multiline,
+                                         max_line_size=max(longest, DUCKDB_LINE_SIZE))
             if width is not None:
                 blanks = _prepare_numbering(con, table, scan.blank_lines, multiline)
                 return Records(table, width, blanks, "duckdb", joins=multiline or bool(blanks),

@@ -19,7 +19,7 @@ from pathlib import Path
 BUFFER_SIZE = 100_000        # frictionless settings.DEFAULT_BUFFER_SIZE: the encoding sample
 SAMPLE_LINES = 100           # frictionless csv parser: lines given to csv.Sniffer
 ENCODING_CONFIDENCE = 0.5    # frictionless settings.DEFAULT_ENCODING_CONFIDENCE
-CHUNK = 1 << 24
+CHUNK = 1 << 22              # small enough to stay in cache-friendly, reused buffers
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,7 @@ class ByteScan:
     bytes: int = 0
     ends_with_newline: bool = True
     quoted_newlines: int = 0        # newlines inside quoted cells (records spanning lines)
+    longest_line: int = 0           # bytes of the longest physical line, its newline included
 
     @property
     def quotes_balance(self) -> bool:
@@ -174,6 +175,8 @@ class ScanState:
         self.quotes = 0
         self.first = True
         self.last_byte = b""
+        self.last_newline = -1      # offset in the file of the last newline counted
+        self.mask = None            # one boolean buffer for every compare: fresh ones cost page faults
 
     def feed(self, np, data: bytes, start: int, end: int, q: int, d: int) -> None:
         """Count bytes in data[start:end]; data[:start] and data[end:] are context only."""
@@ -187,8 +190,11 @@ class ScanState:
         if end > start:
             self.last_byte = data[end - 1:end]
         out.has_nul = out.has_nul or data.find(b"\x00", start, end) >= 0
-        newline = np.flatnonzero(a == 10)
-        quote = np.flatnonzero(a == q)
+        if self.mask is None or len(self.mask) < size:
+            self.mask = np.empty(size, dtype=bool)
+        mask = self.mask[:size]
+        newline = np.flatnonzero(np.equal(a, 10, out=mask))
+        quote = np.flatnonzero(np.equal(a, q, out=mask))
         nl_mine = newline[(newline >= start) & (newline < end)]
         q_mine = quote[(quote >= start) & (quote < end)]
         if not out.has_lone_cr and data.find(b"\r", start, end) >= 0:
@@ -207,6 +213,10 @@ class ScanState:
             parity = (self.quotes + np.searchsorted(q_mine, nl_mine)) % 2
             self.out.quoted_newlines += int(parity.sum())
             gaps = np.diff(nl_mine)
+            offset = out.bytes - (end - start) - start   # file offset of data[0]
+            first_gap = int(nl_mine[0]) + offset - self.last_newline
+            out.longest_line = max(out.longest_line, first_gap, int(gaps.max()) if len(gaps) else 0)
+            self.last_newline = int(nl_mine[-1]) + offset
             lf = np.flatnonzero(gaps == 1)
             crlf = np.flatnonzero(gaps == 2)
             crlf = crlf[a[nl_mine[crlf] + 1] == 13]
@@ -228,4 +238,5 @@ class ScanState:
         out.lines = self.lines
         out.quotes = self.quotes
         out.ends_with_newline = self.last_byte == b"\n" or out.bytes == 0
+        out.longest_line = max(out.longest_line, out.bytes - 1 - self.last_newline)
         return out

@@ -173,6 +173,16 @@ def test_awkward_files_read_as_python_reads_them(con, tmp_path, name, content, m
     check(con, tmp_path, name, content, S, method=method)
 
 
+def test_a_line_longer_than_duckdbs_default_buffer(con, tmp_path):
+    """The fast parallel read sizes DuckDB's buffers for ordinary lines; a 3 MB cell makes it read
+    again with the longest line the scan measured, still with DuckDB and still exact."""
+    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "note", "type": "string",
+                                                              "constraints": {"maxLength": 10}}]}
+    text = "id,note\n1,short\n2," + "x" * 3_000_000 + "\nthree,ok\n"
+    report = check(con, tmp_path, "long.csv", text, schema, method="duckdb")
+    assert {(e.type, e.row) for e in report.errors} == {("constraint-error", 3), ("type-error", 4)}
+
+
 def test_a_windows_1252_file(con, tmp_path):
     text = HEADER + "1,Caf\u00e9s,10,01/05/2024,A,true\n2,R\u00e9sum\u00e9s ltd,5,01/05/2024,B,1\n" * 30
     check(con, tmp_path, "cp1252.csv", text.encode("cp1252"), S)

@@ -88,6 +88,7 @@ class Profile:
     reference: dict
     fields: dict[str, FieldSpec]
     redaction_markers: tuple[str, ...] = field(default=())
+    validation: dict[str, Any] = field(default_factory=dict)  # checked by the schema; read by validate.policy_of
 
     @property
     def schema(self) -> TableSchema:
@@ -251,6 +252,9 @@ def load_profile(name_or_path: str | Path) -> Profile:
     for f in period.get("from_fields", []):
         if f not in fields:
             problems.append(f"period.from_fields: {f!r} is not a mapped field")
+    for name in doc.get("validation", {}).get("code_lists", {}):
+        if name not in fields:
+            problems.append(f"validation.code_lists.{name}: {name!r} is not a field the profile maps")
     cofog = doc.get("reference", {}).get("cofog")
     if cofog and cofog["from_field"] not in fields:
         problems.append(f"reference.cofog.from_field: {cofog['from_field']!r} is not a mapped field")
@@ -289,4 +293,5 @@ def load_profile(name_or_path: str | Path) -> Profile:
         reference=doc.get("reference", {}),
         fields=fields,
         redaction_markers=tuple(doc.get("redaction", {}).get("markers", ())),
+        validation=doc.get("validation", {}),
     )

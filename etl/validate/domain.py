@@ -21,14 +21,14 @@ from typing import Any, Mapping
 
 import duckdb
 
-from ..errors import UsageError
+from ..errors import ProfileError, UsageError
 from ..paths import DATASETS_DIR
 from ..profile import Profile
 from ..sqltext import quote_ident, quote_literal
 from ..transform import FileContext, stg_table
 from . import messages
 from .checks import RECORDS, issue_select
-from .policy import IGNORE, ValidationPolicy
+from .policy import IGNORE, CodeList, ValidationPolicy
 
 COFOG_CSV = DATASETS_DIR / "reference" / "cofog" / "cofog.csv"
 COMPANY_NUMBER = ("[0-9]{8}|(AC|BR|FC|GE|GN|GS|IC|IP|LP|NA|NF|NI|NL|NO|NP|NR|NZ|OC|RC|SA|SC|SE|SF|SG|SI|SL|SO|"
@@ -233,6 +233,20 @@ def _reference_table(con: duckdb.DuckDBPyConnection, name: str, path, column: st
     return target
 
 
+def _code_list_table(con: duckdb.DuckDBPyConnection, profile: Profile, i: int, cl: CodeList) -> str:
+    """A profile's code list as a table; a list that is missing or lacks its column is the profile's
+    fault, named by its key."""
+    key = f"validation.code_lists.{cl.field}"
+    if not cl.path.is_file():
+        raise ProfileError(f"{key}: no such file {str(cl.path)!r}", where=str(profile.path))
+    try:
+        return _reference_table(con, f"{i}", cl.path, cl.column)
+    except duckdb.Error as e:
+        what = f"no column {cl.column!r}" if cl.column else "not a CSV file with a header"
+        raise ProfileError(f"{key}: {cl.path.name} has {what} ({str(e).splitlines()[0]})",
+                           where=str(profile.path)) from None
+
+
 def _cofog_table(con: duckdb.DuckDBPyConnection) -> str:
     """The warehouse's cofog table when attached or present, otherwise the shipped COFOG list."""
     for db, schema in con.execute("select database_name, schema_name from duckdb_tables() "
@@ -253,7 +267,7 @@ def code_list_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: 
         lists.append(("cofog_code", _cofog_table(con), "COFOG"))
     for i, cl in enumerate(policy.code_lists):
         if cl.field in profile.schema.field_names and cl.field in profile.fields:
-            lists.append((cl.field, _reference_table(con, f"{i}", cl.path, cl.column), cl.name or cl.path.name))
+            lists.append((cl.field, _code_list_table(con, profile, i, cl), cl.name or cl.path.name))
     queries = []
     for field, ref, name in lists:
         col = quote_ident(field)

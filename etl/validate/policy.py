@@ -1,45 +1,48 @@
 """A profile's validation policy: severities, quarantine, tolerances and reference lists.
 
-The profile's `validation:` mapping (see the JSON-schema snippet in bench/README.md's report) is
-read defensively: from a `validation` attribute of the Profile object when it has one, otherwise
-from the profile's YAML file itself, and every key has a default, so a profile without the
-section validates as before (errors block, warnings never do).
+The `validation:` section of schemas/profile.schema.json is the single source of the policy's
+keys, of every issue code with its default severity, and of every default value: this module
+reads them from there. load_profile checks the section against the schema and keeps it on the
+Profile (`Profile.validation`); policy_of reads that attribute, or, for any other object with a
+`path`, the YAML file itself. Every key has a default, so a profile without the section validates
+as before (errors block, warnings never do).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..paths import SCHEMAS_DIR
 from .report import ERROR, WARNING
 
+_PROFILE_SCHEMA = json.loads((SCHEMAS_DIR / "profile.schema.json").read_text(encoding="utf-8"))
+SECTION_SCHEMA: dict[str, Any] = _PROFILE_SCHEMA["properties"]["validation"]
+_KEYS = SECTION_SCHEMA["properties"]
+
 IGNORE = "ignore"
-SEVERITIES = (ERROR, WARNING, IGNORE)
+SEVERITIES = tuple(_PROFILE_SCHEMA["$defs"]["severity"]["enum"])   # (ERROR, WARNING, IGNORE): a test checks
 
 # Default severity of each code. Everything the schema forbids is an error; the domain checks
 # that can be legitimate (an invoice dated months before it is paid, two equal payments, an
 # unusually large one) are warnings.
-DEFAULT_SEVERITY = {
-    "type-error": ERROR,
-    "constraint-error": ERROR,
-    "unique-error": ERROR,
-    "primary-key": ERROR,
-    "foreign-key": ERROR,
-    "total-mismatch": ERROR,
-    "no-records": ERROR,
-    "invalid-company-number": ERROR,
-    "invalid-siren": ERROR,
-    "invalid-siret": ERROR,
-    "unknown-code": ERROR,
-    "date-outside-period": WARNING,
-    "probable-duplicate": WARNING,
-    "amount-outlier": WARNING,
-}
+DEFAULT_SEVERITY: dict[str, str] = {code: spec["default"]
+                                    for code, spec in _KEYS["severity"]["properties"].items()}
 
-SUPPLIER_ID_SCHEMES = ("auto", "gb-company-number", "fr-siren-siret", "none")
+SUPPLIER_ID_SCHEMES = tuple(_KEYS["supplier_id_scheme"]["enum"])
+LANGUAGES = tuple(_KEYS["lang"]["enum"])   # the message catalogues' languages: a test checks
+
+
+def _default(*path: str) -> Any:
+    """The schema's default of a key of the section (e.g. _default("outliers", "factor"))."""
+    spec: dict[str, Any] = SECTION_SCHEMA
+    for key in path:
+        spec = spec["properties"][key]
+    return spec["default"]
 
 
 @dataclass(frozen=True)
@@ -54,15 +57,15 @@ class CodeList:
 
 @dataclass(frozen=True)
 class ValidationPolicy:
-    quarantine: bool = False
-    date_tolerance_days: int = 31
+    quarantine: bool = _default("quarantine")
+    date_tolerance_days: int = _default("date_tolerance_days")
     severity: dict[str, str] = field(default_factory=dict)
-    supplier_id_scheme: str = "auto"
-    outlier_factor: float = 10.0
-    outlier_quantile: float = 0.99
-    outlier_min_history: int = 100
+    supplier_id_scheme: str = _default("supplier_id_scheme")
+    outlier_factor: float = float(_default("outliers", "factor"))
+    outlier_quantile: float = float(_default("outliers", "quantile"))
+    outlier_min_history: int = _default("outliers", "min_history")
     code_lists: tuple[CodeList, ...] = ()
-    lang: str = "en"
+    lang: str = _default("lang")
 
     def severity_of(self, code: str) -> str:
         return self.severity.get(code, DEFAULT_SEVERITY.get(code, ERROR))
@@ -99,59 +102,16 @@ def policy_of(profile: Any) -> ValidationPolicy:
         path = Path(spec["path"])
         lists.append(CodeList(field=field_name, path=path if path.is_absolute() else base / path,
                               column=spec.get("column"), name=spec.get("name")))
-    scheme = str(s.get("supplier_id_scheme", "auto"))
+    scheme = str(s.get("supplier_id_scheme", ValidationPolicy.supplier_id_scheme))
+    lang = str(s.get("lang", ValidationPolicy.lang))
     return ValidationPolicy(
-        quarantine=bool(s.get("quarantine", False)),
-        date_tolerance_days=int(s.get("date_tolerance_days", 31)),
+        quarantine=bool(s.get("quarantine", ValidationPolicy.quarantine)),
+        date_tolerance_days=int(s.get("date_tolerance_days", ValidationPolicy.date_tolerance_days)),
         severity=severity,
-        supplier_id_scheme=scheme if scheme in SUPPLIER_ID_SCHEMES else "auto",
-        outlier_factor=float(outlier.get("factor", 10.0)),
-        outlier_quantile=float(outlier.get("quantile", 0.99)),
-        outlier_min_history=int(outlier.get("min_history", 100)),
+        supplier_id_scheme=scheme if scheme in SUPPLIER_ID_SCHEMES else ValidationPolicy.supplier_id_scheme,
+        outlier_factor=float(outlier.get("factor", ValidationPolicy.outlier_factor)),
+        outlier_quantile=float(outlier.get("quantile", ValidationPolicy.outlier_quantile)),
+        outlier_min_history=int(outlier.get("min_history", ValidationPolicy.outlier_min_history)),
         code_lists=tuple(lists),
-        lang=str(s.get("lang", "en")) if str(s.get("lang", "en")) in ("en", "fr") else "en",
+        lang=lang if lang in LANGUAGES else ValidationPolicy.lang,
     )
-
-
-# The JSON-schema snippet for schemas/profile.schema.json (top-level "properties"), kept here so a
-# test checks that the code and the snippet agree.
-PROFILE_SCHEMA_SNIPPET: dict[str, Any] = {
-    "validation": {
-        "type": "object",
-        "additionalProperties": False,
-        "description": "How validation judges this publisher's files: which issues block the publish, "
-                       "whether rejected rows may go to quarantine, and the domain checks' settings.",
-        "properties": {
-            "quarantine": {"type": "boolean", "default": False,
-                           "description": "Rows with errors are set aside in a quarantine file (with their "
-                                          "reasons) and the rest is published; file-level errors still block."},
-            "date_tolerance_days": {"type": "integer", "minimum": 0, "default": 31,
-                                    "description": "Days a payment date may fall before or after the period."},
-            "severity": {"type": "object",
-                         "propertyNames": {"enum": sorted(DEFAULT_SEVERITY)},
-                         "additionalProperties": {"enum": list(SEVERITIES)},
-                         "description": "Per issue code: error (blocks), warning (reported) or ignore."},
-            "supplier_id_scheme": {"enum": list(SUPPLIER_ID_SCHEMES), "default": "auto",
-                                   "description": "How supplier_id is checked; auto: UK company numbers for GB "
-                                                  "publishers, SIREN/SIRET for FR ones."},
-            "outliers": {"type": "object", "additionalProperties": False,
-                         "properties": {"factor": {"type": "number", "exclusiveMinimum": 1, "default": 10},
-                                        "quantile": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
-                                                     "default": 0.99},
-                                        "min_history": {"type": "integer", "minimum": 1, "default": 100}},
-                         "description": "An amount above factor x the quantile of the publisher's past "
-                                        "absolute amounts is a warning (needs min_history past payments)."},
-            "code_lists": {"type": "object",
-                           "additionalProperties": {"oneOf": [
-                               {"type": "string"},
-                               {"type": "object", "additionalProperties": False, "required": ["path"],
-                                "properties": {"path": {"type": "string"}, "column": {"type": "string"},
-                                               "name": {"type": "string"}}}]},
-                           "description": "Per field, a CSV reference list its codes must belong to (e.g. the "
-                                          "chart of accounts for expense_code); cofog_code is always checked "
-                                          "against COFOG."},
-            "lang": {"enum": ["en", "fr"], "default": "en",
-                     "description": "Language of the quarantine file's reasons."},
-        },
-    }
-}

@@ -147,21 +147,3 @@ def test_policy_is_read_from_the_profile_defensively(tmp_path):
     assert policy_of(SimpleNamespace(path=yaml_path, validation={"quarantine": False})).quarantine is False
     assert policy_of(SimpleNamespace(path=tmp_path / "missing.yaml")) == ValidationPolicy()
     assert policy_of(SimpleNamespace()) == ValidationPolicy()
-
-
-def test_the_profile_schema_snippet_accepts_what_the_policy_reads():
-    import jsonschema
-
-    from etl.validate.policy import PROFILE_SCHEMA_SNIPPET
-
-    snippet = PROFILE_SCHEMA_SNIPPET["validation"]
-    jsonschema.Draft202012Validator.check_schema(snippet)
-    validator = jsonschema.Draft202012Validator(snippet)
-    good = {"quarantine": True, "date_tolerance_days": 10, "severity": {"probable-duplicate": "error"},
-            "supplier_id_scheme": "fr-siren-siret", "outliers": {"factor": 20, "quantile": 0.95, "min_history": 50},
-            "code_lists": {"expense_code": "m57.csv", "service": {"path": "services.csv", "column": "code"}},
-            "lang": "fr"}
-    assert not list(validator.iter_errors(good))
-    for bad in ({"quarantine": "yes"}, {"severity": {"no-such-code": "error"}}, {"severity": {"unknown-code": "fatal"}},
-                {"surprise": 1}, {"lang": "de"}, {"date_tolerance_days": -1}):
-        assert list(validator.iter_errors(bad)), bad

@@ -70,7 +70,7 @@ def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, Per
         files = [archive.fetch(home.archive, v.source_sha256, v.source_name) for v in versions]
         prepared = prepare(con, profile, files, workdir, periods=[v.period for v in versions], release=made_by,
                            decisions=redact.load_decisions(home.root, profile.publisher_id))
-        if not prepared.result.report.ok:
+        if prepared.result.report.blocks_publish:   # rows quarantined then are set aside again
             raise SpendpubError(f"replaying {row_release_id} no longer validates "
                                 f"({prepared.result.report.error_count} errors): the code has changed how it reads "
                                 "these files")
@@ -108,9 +108,10 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
                         "order by period, source_file_sha256, source_line")
             site = out / SITE_DIR
             release = notes.release_info(con, rid)
-            for period in state:
-                publish.write_package(con, profile, site, release, seq, state, period)
-            publish.write_package(con, profile, site, release, seq, state, None)
+            with publish.ZipQueue() as zips:
+                for period in state:
+                    publish.write_package(con, profile, site, release, seq, state, period, zips)
+                publish.write_package(con, profile, site, release, seq, state, None, zips)
             for (earlier,) in con.execute("select release_id from wh.releases where publisher_id = ? and dataset = ? "
                                           "order by seq", [publisher_id, dataset]).fetchall():
                 info = notes.release_info(con, earlier)

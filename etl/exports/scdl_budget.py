@@ -90,5 +90,5 @@ def write_scdl_budget(con: duckdb.DuckDBPyConnection, target: Path, table: str =
     """Write the SCDL budget CSV (UTF-8, comma, header) to target; returns the number of rows."""
     query = scdl_query(table, publisher_id=publisher_id, chart=chart)
     target.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"copy ({spreadsheet.safe_query(con, query)}) to {quote_literal(str(target))} (format csv, header true)")
-    return con.execute(f"select count(*) from ({query})").fetchone()[0]
+    return con.execute(f"copy ({spreadsheet.safe_query(con, query)}) to {quote_literal(str(target))} "
+                       "(format csv, header true)").fetchone()[0]

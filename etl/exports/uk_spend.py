@@ -82,5 +82,5 @@ def write_uk_spend(con: duckdb.DuckDBPyConnection, target: Path, table: str = "s
                             f"{other[1] or 'no currency'}", where=table)
     query = uk_spend_query(table, publisher_id=publisher_id)
     target.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"copy ({spreadsheet.safe_query(con, query)}) to {quote_literal(str(target))} (format csv, header true)")
-    return con.execute(f"select count(*) from ({query})").fetchone()[0]
+    return con.execute(f"copy ({spreadsheet.safe_query(con, query)}) to {quote_literal(str(target))} "
+                       "(format csv, header true)").fetchone()[0]

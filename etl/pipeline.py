@@ -13,10 +13,11 @@ import secrets
 import signal
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator, Mapping
 
 import duckdb
 
@@ -28,9 +29,10 @@ from .profile import Profile, load_profile
 from .releases import PeriodChange, PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
 from .transform import FileContext, build_staging, stg_table
-from .validate import validate
+from .validate import messages, quarantine, validate
+from .validate.policy import ValidationPolicy, policy_of
 from .validate.report import Report
-from .warehouse import AttachedWarehouse
+from .warehouse import AttachedWarehouse, table_exists
 
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
@@ -50,6 +52,7 @@ class FileSummary:
     skipped: dict[str, int]
     loaded: int
     control_total: Decimal | None
+    quarantined: int = 0  # records set aside with their errors (read, not loaded)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class RunResult:
     totals: list[Total] = field(default_factory=list)
     rejected_rows: int = 0
     redacted_rows: int = 0
+    lang: str = messages.DEFAULT_LANG    # of the report and the quarantine file's reasons
+    quarantine_file: Path | None = None  # the rows set aside by a publish (private: never under site/)
     published: bool = False
     package_dir: Path | None = None
     unchanged_since: str | None = None  # the release that already published exactly these files
@@ -87,6 +92,10 @@ class RunResult:
     @property
     def loaded(self) -> int:
         return sum(f.loaded for f in self.files)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.quarantined for f in self.files)
 
     def totals_by_currency(self) -> dict[str, Decimal]:
         out: dict[str, Decimal] = {}
@@ -176,16 +185,18 @@ def _summaries(con: duckdb.DuckDBPyConnection, profile: Profile,
                count(*) filter (where row_kind = 'total'),
                count(*) filter (where row_kind = 'note'),
                count(*) filter (where row_kind = 'record'),
-               {'sum(amount) filter (where row_kind = ' + "'total')" if has_amount else 'null'}
+               {'sum(amount) filter (where row_kind = ' + "'total')" if has_amount else 'null'},
+               count(*) filter (where row_kind = '{quarantine.QUARANTINED}')
         from {table} group by 1""").fetchall()}
     out = []
     for ctx in contexts:
-        records, blank, totals, notes, loaded, control = rows.get(ctx.index, (0, 0, 0, 0, 0, None))
+        records, blank, totals, notes, loaded, control, quarantined = rows.get(
+            ctx.index, (0, 0, 0, 0, 0, None, 0))
         e = ctx.extracted
         out.append(FileSummary(name=e.name, sha256=e.sha256, bytes=e.bytes, encoding=e.encoding,
                                period=ctx.period or "", header_line=e.header_line, records=records,
                                blank=blank, skipped={"total": totals, "note": notes}, loaded=loaded,
-                               control_total=control))
+                               control_total=control, quarantined=quarantined))
     return out
 
 
@@ -219,15 +230,20 @@ class Prepared:
     contexts: list[FileContext]
     policy: redact.Policy
     decisions: redact.Decisions
+    mappings: dict[int, dict[str, str | None]] = field(default_factory=dict)  # field -> source column, per file
+    checks: ValidationPolicy = field(default_factory=ValidationPolicy)       # the profile's validation policy
 
 
 def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path], workdir: Path, *,
             period: str | None = None, periods: list[str] | None = None, release: Release | None = None,
-            decisions: redact.Decisions | None = None,
-            on_step: Callable[[str], None] = lambda _: None) -> Prepared:
+            decisions: redact.Decisions | None = None, control_totals: Mapping[str, Decimal] | None = None,
+            history: str | None = None, on_step: Callable[[str], None] = lambda _: None) -> Prepared:
     """Extract, transform, validate and redact into stg_<dataset>; nothing outside `con` is touched.
 
     `periods` (one per file) and `release` are given when an archived release is replayed.
+    `control_totals` (by file name or period) and `history` (a table of the publisher's published
+    rows, for the outlier check) go to validate. When the profile allows quarantine and every error
+    belongs to a row, those rows are set aside (row_kind 'quarantined'): neither loaded nor totalled.
     """
     extracted = []
     for i, path in enumerate(files):
@@ -245,22 +261,23 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
         contexts = _fill_periods(con, profile, contexts)
     _check_one_file_per_period(contexts)
     on_step("validating")
-    report = validate(con, profile, contexts, mappings)
+    checks = policy_of(profile)
+    report = validate(con, profile, contexts, mappings, control_totals=control_totals, history=history,
+                      policy=checks)
+    if not report.ok and not report.blocks_publish:
+        quarantine.set_aside(con, profile)
     policy = redact.load_policy(profile)
     decisions = decisions if decisions is not None else redact.Decisions.empty()
     redactions = redact.apply(con, profile, policy, decisions)
     stg = quote_ident(stg_table(profile))
-    result = RunResult(profile=profile, release=release, report=report,
-                       files=_summaries(con, profile, contexts), totals=_totals(con, profile))
-    result.rejected_rows = con.execute(
-        "select count(distinct (source_file_index, source_line)) from validation_issues "
-        "where severity = 'error' and source_line is not null").fetchone()[0]
+    result = RunResult(profile=profile, release=release, report=report, rejected_rows=report.rejected_rows,
+                       lang=checks.lang, files=_summaries(con, profile, contexts), totals=_totals(con, profile))
     if "is_redacted" in profile.schema.field_names:
         result.redacted_rows = con.execute(
             f"select count(*) from {stg} where row_kind = 'record' and is_redacted").fetchone()[0]
     result.redactions = redactions
     result.redaction_candidates = redact.detect(con, profile, policy, decisions, [e.name for e in extracted])
-    return Prepared(result, contexts, policy, decisions)
+    return Prepared(result, contexts, policy, decisions, mappings, checks)
 
 
 def new_rows_table(con: duckdb.DuckDBPyConnection, profile: Profile, table: str = "new_rows") -> str:
@@ -377,21 +394,63 @@ def _unchanged_since(con: duckdb.DuckDBPyConnection, home: Home, profile: Profil
     return latest if same and contexts else None
 
 
+HISTORY_DB = "served"      # the warehouse being served, attached read-only while validating
+
+
+@contextmanager
+def served_history(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile) -> Iterator[str | None]:
+    """The dataset's table in the warehouse being served, attached read-only, as the history the
+    outlier check compares amounts with; None before the home's first publish of the dataset."""
+    current = home.current()
+    if current is None:
+        yield None
+        return
+    con.execute(f"attach {quote_literal(str(current / WAREHOUSE_FILE))} as {HISTORY_DB} (read_only)")
+    try:
+        yield (f"{HISTORY_DB}.{quote_ident(profile.dataset)}"
+               if table_exists(con, profile.dataset, HISTORY_DB) else None)
+    finally:
+        con.execute(f"detach {HISTORY_DB}")
+
+
+@contextmanager
+def _quarantine_file(con: duckdb.DuckDBPyConnection, home: Home, prepared: Prepared,
+                     lang: str) -> Iterator[Path | None]:
+    """The rows set aside, written before the commit in the `with` body, kept only if it succeeds."""
+    result = prepared.result
+    if not result.quarantined:
+        yield None
+        return
+    with quarantine.kept_for_release(con, home, result.profile, prepared.contexts, result.release_id,
+                                     mappings=prepared.mappings, lang=lang) as path:
+        yield path
+
+
 def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str | None = None,
-        dry_run: bool = False, wait_seconds: float = 0,
-        on_step: Callable[[str], None] = lambda _: None) -> RunResult:
+        dry_run: bool = False, wait_seconds: float = 0, control_totals: Mapping[str, Decimal] | None = None,
+        lang: str | None = None, on_step: Callable[[str], None] = lambda _: None) -> RunResult:
+    """Publish the files (or, with dry_run, only read and validate them).
+
+    `control_totals`: the amount each file (by name) or period must add up to. `lang`: the language
+    of the quarantine file's reasons (default: the profile's validation.lang).
+    """
     profile = load_profile(profile_ref)
     if not files:
         raise UsageError("no input file given")
+    if lang is not None and lang not in messages.LANGUAGES:
+        raise UsageError(f"no reports in {lang!r} (languages: {', '.join(messages.LANGUAGES)})")
     home = Home(home)
     decisions = redact.load_decisions(home.root, profile.publisher_id)
     with tempfile.TemporaryDirectory(prefix="spendpub-") as tmp:
         con = work_connection(Path(tmp))
         try:
-            prepared = prepare(con, profile, [Path(f) for f in files], Path(tmp), period=period,
-                               decisions=decisions, on_step=on_step)
+            with served_history(con, home, profile) as history:
+                prepared = prepare(con, profile, [Path(f) for f in files], Path(tmp), period=period,
+                                   decisions=decisions, control_totals=control_totals, history=history,
+                                   on_step=on_step)
             result = prepared.result
-            if dry_run or not result.report.ok:
+            result.lang = lang or result.lang
+            if dry_run or result.report.blocks_publish:
                 return result
             redact.check_pending(result.redaction_candidates, prepared.policy, profile)
             with home.lock(wait_seconds):
@@ -405,9 +464,11 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
                 published = {ctx.period: PeriodVersion(ctx.period, ctx.extracted.name, ctx.extracted.sha256,
                                                        profile.sha256, result.release.release_id)
                              for ctx in prepared.contexts}
-                commit_release(con, home, profile, result.release, result, published,
-                               new_rows_table(con, profile), on_step=on_step,
-                               policy=prepared.policy, decisions=prepared.decisions)
+                with _quarantine_file(con, home, prepared, result.lang) as kept:
+                    commit_release(con, home, profile, result.release, result, published,
+                                   new_rows_table(con, profile), on_step=on_step,
+                                   policy=prepared.policy, decisions=prepared.decisions)
+                result.quarantine_file = kept
             return result
         finally:
             con.close()

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from ..paths import SCHEMAS_DIR
-from .report import ERROR, WARNING
+from .report import ERROR
 
 _PROFILE_SCHEMA = json.loads((SCHEMAS_DIR / "profile.schema.json").read_text(encoding="utf-8"))
 SECTION_SCHEMA: dict[str, Any] = _PROFILE_SCHEMA["properties"]["validation"]

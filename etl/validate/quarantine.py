@@ -6,18 +6,23 @@
 
 The quarantine file is a CSV: the source file and line of each rejected row, its issue codes and
 reasons (in the chosen language), then the source text of every field the profile reads, under
-the source column's header.
+the source column's header. A publish keeps it in the home, beside (never in) site/, readable by
+its owner only: <home>/quarantine/<publisher>/<release>.csv (kept_for_release).
 Errors that concern a whole file (a total that does not reconcile, no records) are never
 quarantined: they still block the publish (Report.blocks_publish).
 """
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 
+from ..home import Home
 from ..profile import Profile
 from ..sqltext import quote_ident, quote_literal
 from ..transform import FileContext, stg_table, text_column
@@ -107,6 +112,21 @@ def write_quarantine(con: duckdb.DuckDBPyConnection, profile: Profile, contexts:
     names = ", ".join(f"({ctx.index}, {quote_literal(ctx.extracted.name)})" for ctx in contexts)
     reason = reason_sql(con, lang)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside its final name and renamed: a reader never sees half a file. Owner-only: the
+    # rows keep their source text, names of people included.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        _copy_rejected(con, profile, mappings, names, reason, tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return QuarantineResult(path, rows, by_code)
+
+
+def _copy_rejected(con: duckdb.DuckDBPyConnection, profile: Profile,
+                   mappings: dict[int, dict[str, str | None]] | None, names: str, reason: str, path: Path) -> None:
     con.execute(f"""
         copy (
             with reasons as (
@@ -125,7 +145,6 @@ def write_quarantine(con: duckdb.DuckDBPyConnection, profile: Profile, contexts:
             left join source s using (source_file_index, source_line)
             order by r.source_file_index, r.source_line
         ) to {quote_literal(str(path))} (header, delimiter ',')""")
-    return QuarantineResult(path, rows, by_code)
 
 
 def set_aside(con: duckdb.DuckDBPyConnection, profile: Profile) -> int:
@@ -136,3 +155,52 @@ def set_aside(con: duckdb.DuckDBPyConnection, profile: Profile) -> int:
     con.execute(f"update {table} set row_kind = '{QUARANTINED}' where row_kind = 'record' and "
                 f"(source_file_index, source_line) in ({REJECTED_SQL})")
     return con.execute(f"select count(*) from {table} where row_kind = '{QUARANTINED}'").fetchone()[0] - before
+
+
+QUARANTINE_DIR = "quarantine"
+
+
+def release_path(home: Home, publisher_id: str, release_id: str) -> Path:
+    """Where a release's rows set aside are kept: in the home, beside (never in) site/, since they
+    keep the source's text, names of people included."""
+    return home.root / QUARANTINE_DIR / publisher_id / f"{release_id}.csv"
+
+
+def _private_dir(folder: Path) -> Path:
+    for d in (folder.parent, folder):
+        d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(d, 0o700)
+    return folder
+
+
+def settle_leftovers(home: Home) -> None:
+    """A publish killed after writing its quarantine file (as `.<release>.csv.new`) but before
+    renaming it leaves it staged: kept if its release went live (its version exists), removed if
+    not. Half-written files (`*.tmp`) are removed. Run under the home's publish lock."""
+    root = home.root / QUARANTINE_DIR
+    for leftover in root.glob("*/.*.tmp"):
+        leftover.unlink(missing_ok=True)
+    for staged in root.glob("*/.*.csv.new"):
+        release_id = staged.name[1:-len(".csv.new")]
+        if (home.versions / release_id).is_dir():
+            os.replace(staged, staged.with_name(f"{release_id}.csv"))
+        else:
+            staged.unlink(missing_ok=True)
+
+
+@contextmanager
+def kept_for_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile, contexts: list[FileContext],
+                     release_id: str, *, mappings: dict[int, dict[str, str | None]] | None = None,
+                     lang: str = messages.DEFAULT_LANG) -> Iterator[Path]:
+    """Write the rejected rows under a staged name, run the `with` body (the commit of the release),
+    and only then give the file the release's name; if the body fails, the file is removed."""
+    settle_leftovers(home)
+    final = release_path(home, profile.publisher_id, release_id)
+    staged = _private_dir(final.parent) / f".{final.name}.new"
+    write_quarantine(con, profile, contexts, staged, mappings=mappings, lang=lang)
+    try:
+        yield final
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    os.replace(staged, final)

@@ -6,9 +6,11 @@ Exit codes: 0 success, 1 the data or a file were refused, 2 the command was used
 
 from __future__ import annotations
 
-import json
+import os
+import re
 import sys
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -18,8 +20,10 @@ from rich.table import Table
 
 from . import __version__, cli_redaction, pipeline, releases, replay
 from .demo import demo_sources
+from .files import write_new
 from .terminal import EXIT_REFUSED, EXIT_USAGE, FilesArg, PeriodOpt, ProfileOpt, err, guarded, out
 from .home import Home
+from .validate import messages, quarantine, render
 from .validate.report import Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -46,7 +50,8 @@ def main(ctx: typer.Context,
 
 
 def _run(home: Path, profile: str, files: list[Path], period: str | None, dry_run: bool,
-         quiet: bool = False, wait: float = 0) -> pipeline.RunResult:
+         quiet: bool = False, wait: float = 0, control_totals: dict[str, Decimal] | None = None,
+         lang: str | None = None) -> pipeline.RunResult:
     steps = len(files) + (3 if dry_run else 5)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=quiet or not err.is_terminal) as progress:
@@ -56,33 +61,98 @@ def _run(home: Path, profile: str, files: list[Path], period: str | None, dry_ru
             progress.update(task, description=label, advance=1)
 
         return pipeline.run(profile, files, home, period=period, dry_run=dry_run, wait_seconds=wait,
-                            on_step=on_step)
+                            control_totals=control_totals, lang=lang, on_step=on_step)
 
 
-def print_report(report: Report) -> None:
-    if not report.summaries:
+# --------------------------------------------------------------------------- validation options
+
+Lang = Enum("Lang", {lang: lang for lang in messages.LANGUAGES}, type=str)
+LangOpt = Annotated[Optional[Lang], typer.Option(
+    "--lang", help="Language of the report and of the quarantine file's reasons (default: the profile's "
+                   "validation.lang, else en).")]
+ControlTotalOpt = Annotated[Optional[list[str]], typer.Option(
+    "--control-total", metavar="FILE_OR_PERIOD=AMOUNT",
+    help="The amount a file (by name) or a period must add up to, e.g. 2024-05=40292334.84. Repeatable.")]
+ReportOpt = Annotated[Optional[Path], typer.Option(
+    "--report", metavar="PATH", help=f"Also write the report to PATH, as {', '.join(render.FILE_FORMATS)} "
+                                     "(by its suffix).")]
+
+# Digits with a point for decimals (at most two, as amounts are published), thousands commas allowed.
+AMOUNT = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?")
+
+
+def parse_control_totals(values: list[str] | None) -> dict[str, Decimal]:
+    """--control-total KEY=AMOUNT options as {key: amount}; a malformed one is a usage error."""
+    totals: dict[str, Decimal] = {}
+    for text in values or []:
+        key, _, amount = text.rpartition("=")
+        key, amount = key.strip(), amount.strip()
+        if not key or not AMOUNT.fullmatch(amount):
+            raise typer.BadParameter(
+                f"{text!r}: write FILE_OR_PERIOD=AMOUNT, the amount in digits with a point for decimals "
+                "(e.g. spend-2024-05.csv=1234.56 or 2024-05=-12.50)", param_hint="'--control-total'")
+        if key in totals:
+            raise typer.BadParameter(f"{key!r} is given twice", param_hint="'--control-total'")
+        totals[key] = Decimal(amount.replace(",", ""))
+    return totals
+
+
+def check_report_path(path: Path | None) -> None:
+    """Refuse, before any work, a report file whose format is unknown or whose folder cannot be written."""
+    if path is None:
         return
-    table = Table(title="Validation", title_justify="left", show_lines=False)
-    for col in ("code", "severity", "count", "first examples (file:line, field [column], value: reason)"):
-        table.add_column(col, overflow="fold")
-    for s in report.summaries:
-        examples = "\n".join(
-            f"{e.location()}  {e.field or ''}{f' [{e.column}]' if e.column else ''}  "
-            f"{e.value!r}: {e.reason}" if e.value is not None else
-            f"{e.location()}  {e.field or ''}{f' [{e.column}]' if e.column else ''}: {e.reason}"
-            for e in s.examples)
-        table.add_row(s.code, s.severity, f"{s.count:,}", examples)
-    out.print(table)
+    if path.suffix.lower() not in render.FILE_FORMATS:
+        raise typer.BadParameter(f"{str(path)!r}: name the file with one of {', '.join(render.FILE_FORMATS)}",
+                                 param_hint="'--report'")
+    folder = next((p for p in path.absolute().parents if p.exists()), None)   # the folder to write in, or create
+    if path.is_dir() or folder is None or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise typer.BadParameter(f"{str(path)!r} cannot be written", param_hint="'--report'")
+
+
+def save_report(path: Path | None, result: pipeline.RunResult) -> None:
+    """Write the report where --report says, atomically (a reader never sees half of it)."""
+    if path is None:
+        return
+    names = ", ".join(f.name for f in result.files)
+    title = f"{messages.label('report_title', result.lang)} – {result.profile.publisher_name} ({names})"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_new(path, render.for_file(result.report, path.suffix, result.lang, title).encode("utf-8"))
+    except OSError as e:   # checked writable before the run: a full disk, say
+        done = f" (release {result.release_id} was published all the same)" if result.published else ""
+        err.print(f"[bold red]error:[/] the report could not be written to {path}: {e.strerror or e}{done}")
+        raise typer.Exit(EXIT_REFUSED)
+    out.print(f"report written to {path}")
+
+
+def print_report(report: Report, lang: str) -> None:
+    if report.summaries:
+        out.print(render.rich_table(report, lang))
+
+
+def refusal(report: Report) -> str:
+    """Why errors refuse a publish, in one sentence."""
+    errors = f"{report.error_count:,} error{'s' if report.error_count != 1 else ''}"
+    if report.quarantine and report.file_error_count:
+        return (f"{errors}, {report.file_error_count:,} of them about a whole file (such as a total that does "
+                "not reconcile), which quarantine cannot set aside")
+    if report.quarantine:
+        return f"{errors}, and every row has one: there is nothing to publish"
+    return errors
 
 
 def print_summary(result: pipeline.RunResult) -> None:
     files = Table(title="Files", title_justify="left")
-    for col in ("file", "period", "encoding", "header line", "rows read", "loaded", "skipped", "control total"):
-        files.add_column(col, justify="right" if col in ("rows read", "loaded", "header line") else "left")
+    quarantined = result.quarantined > 0
+    for col in ("file", "period", "encoding", "header line", "rows read", "loaded",
+                *(["quarantined"] if quarantined else []), "skipped", "control total"):
+        files.add_column(col, justify="right" if col in ("rows read", "loaded", "quarantined", "header line")
+                         else "left")
     for f in result.files:
         skipped = ", ".join(f"{n} {k}" for k, n in (("blank", f.blank), *f.skipped.items()) if n)
         files.add_row(f.name, f.period, f.encoding, str(f.header_line),
-                      f"{f.records - f.blank - sum(f.skipped.values()):,}", f"{f.loaded:,}", skipped or "-",
+                      f"{f.records - f.blank - sum(f.skipped.values()):,}", f"{f.loaded:,}",
+                      *([f"{f.quarantined:,}"] if quarantined else []), skipped or "-",
                       money(f.control_total) or "-")
     out.print(files)
     totals = Table(title="Totals loaded", title_justify="left")
@@ -98,6 +168,21 @@ def print_summary(result: pipeline.RunResult) -> None:
     out.print(totals)
     out.print(f"rows read {result.records:,} · loaded {result.loaded:,} · rejected {result.rejected_rows:,} · "
               f"redacted {result.redacted_rows:,}")
+
+
+def print_quarantine(result: pipeline.RunResult, dry_run: bool = False) -> None:
+    """How many rows with errors were set aside, and where they are (a private file, never published)."""
+    n = result.quarantined
+    if not n or result.unchanged_since:
+        return
+    rows = f"{n:,} row{'s' if n != 1 else ''} with errors"
+    if dry_run:
+        out.print(f"[yellow]quarantine:[/] a publish would set aside {rows} (listed with their reasons under "
+                  f"{Path(quarantine.QUARANTINE_DIR) / result.profile.publisher_id} in the home) "
+                  "and publish the rest.")
+    elif result.quarantine_file is not None:
+        out.print(f"[yellow]quarantined:[/] {rows}, not published; their lines and reasons are in "
+                  f"{result.quarantine_file} (private: it keeps the rows as the source gave them).")
 
 
 def print_changes(changes: list[releases.PeriodChange]) -> None:
@@ -138,31 +223,53 @@ WaitOpt = Annotated[float, typer.Option(help="Seconds to wait for a publish alre
 
 @app.command()
 def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None,
-            wait: WaitOpt = 60):
-    """Validate the files and, if they pass, load them and write the data packages."""
-    result = guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=False, wait=wait))
-    print_report(result.report)
-    if not result.report.ok:
-        err.print(f"[bold red]refused:[/] {result.report.error_count:,} errors; nothing was published.")
+            wait: WaitOpt = 60, control_total: ControlTotalOpt = None, lang: LangOpt = None,
+            report: ReportOpt = None):
+    """Validate the files and, if they pass, load them and write the data packages.
+
+    With validation.quarantine in the profile, rows with errors go to a private file; the rest is published."""
+    totals = parse_control_totals(control_total)
+    check_report_path(report)
+    result = guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=False, wait=wait,
+                                  control_totals=totals, lang=lang and lang.value))
+    print_report(result.report, result.lang)
+    save_report(report, result)
+    if result.report.blocks_publish:
+        err.print(f"[bold red]refused:[/] {refusal(result.report)}; nothing was published.")
         raise typer.Exit(EXIT_REFUSED)
     print_summary(result)
+    print_quarantine(result)
     print_changes(result.changes)
     print_published(result)
 
 
 @app.command()
 def validate(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None,
-             as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False):
-    """Dry run: read, transform and validate the files, and report. Nothing is written."""
-    result = guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=True, quiet=as_json))
+             as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+             control_total: ControlTotalOpt = None, lang: LangOpt = None, report: ReportOpt = None):
+    """Dry run: read, transform and validate the files, and report. Nothing is written but --report.
+
+    Exits 1 when a publish of these files would be refused."""
+    totals = parse_control_totals(control_total)
+    check_report_path(report)
+    result = guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=True, quiet=as_json,
+                                  control_totals=totals, lang=lang and lang.value))
     if as_json:
-        sys.stdout.write(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n")
+        sys.stdout.write(render.to_json(result.report, result.lang) + "\n")
     else:
-        print_report(result.report)
+        print_report(result.report, result.lang)
         print_summary(result)
-        verdict = "[green]valid[/]" if result.report.ok else f"[bold red]{result.report.error_count:,} errors[/]"
-        out.print(f"{verdict}: nothing was written (dry run).")
-    if not result.report.ok:
+        print_quarantine(result, dry_run=True)
+    save_report(report, result)
+    if not as_json:
+        if result.report.ok:
+            verdict = "[green]valid[/]: nothing"
+        elif result.report.blocks_publish:
+            verdict = f"[bold red]a publish would be refused:[/] {refusal(result.report)}. Nothing"
+        else:
+            verdict = f"[yellow]publishable with quarantine[/] ({result.report.error_count:,} errors): nothing"
+        out.print(f"{verdict} was written (dry run).")
+    if result.report.blocks_publish:
         raise typer.Exit(EXIT_REFUSED)
 
 
@@ -172,8 +279,8 @@ def demo(ctx: typer.Context):
     for profile, files in demo_sources():
         out.print(f"[bold]{profile.parent.name}[/]: {', '.join(f.name for f in files)}")
         result = guarded(lambda: _run(_home(ctx), str(profile), files, None, dry_run=False))
-        print_report(result.report)
-        if not result.report.ok:
+        print_report(result.report, result.lang)
+        if result.report.blocks_publish:
             err.print(f"[bold red]refused:[/] the demo data for {profile.parent.name} did not validate.")
             raise typer.Exit(EXIT_REFUSED)
         print_summary(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,71 @@ def test_second_publish_of_a_period_replaces_its_rows(published_home, mini_profi
              str(export(GOOD.replace("10.00", "11.00"), name="spend-2024-04.csv")))
     con = duckdb.connect(str(published_home / "warehouse.duckdb"), read_only=True)
     assert con.execute("select count(*), sum(amount) from spending").fetchone() == (2, Decimal("16.50"))
+
+
+@pytest.mark.parametrize("given, message", [
+    ("2024-05", "write FILE_OR_PERIOD=AMOUNT"),
+    ("=12.00", "write FILE_OR_PERIOD=AMOUNT"),
+    ("2024-05=twelve", "write FILE_OR_PERIOD=AMOUNT"),
+    ("2024-05=1.234", "write FILE_OR_PERIOD=AMOUNT"),
+    ("2024-05=1,5", "write FILE_OR_PERIOD=AMOUNT"),
+])
+def test_a_malformed_control_total_is_a_usage_error(home, mini_profile, export, given, message):
+    for command in ("publish", "validate"):
+        done = spendpub(home, command, "--profile", str(mini_profile()), "--control-total", given, str(export(GOOD)))
+        assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not home.exists()
+
+
+def test_control_totals_name_a_file_or_a_period(home, mini_profile, export):
+    args = ["validate", "--profile", str(mini_profile()), str(export(GOOD))]
+    unknown = spendpub(home, *args, "--control-total", "2024-06=15.50")
+    assert unknown.returncode == 2 and "control total given for 2024-06, which names no file and no period" \
+        in unknown.stderr and "Traceback" not in unknown.stderr
+    twice = spendpub(home, *args, "--control-total", "2024-05=1", "--control-total", "2024-05=2")
+    assert twice.returncode == 2 and "'2024-05' is given twice" in twice.stderr
+    assert spendpub(home, *args, "--control-total", "2024-05=15.50").returncode == 0
+    assert spendpub(home, *args, "--control-total", "spend-2024-05.csv=1,015.50").returncode == 1
+    done = spendpub(home, "publish", *args[1:], "--control-total", "spend-2024-05.csv=+15.5")
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("suffix, starts, inside", [
+    (".md", "# Validation report – Test Borough Council (spend-2024-06.csv)", "| spend-2024-06.csv:4 | payment_date [Date] | 31/02/2024 |"),
+    (".html", "<!doctype html>", "<td>spend-2024-06.csv:4</td><td>payment_date [Date]</td><td>31/02/2024</td>"),
+    (".json", "{", '"line": 4'),
+])
+def test_report_files_in_three_formats(home, mini_profile, export, tmp_path, suffix, starts, inside):
+    report = tmp_path / "reports" / f"june{suffix}"
+    bad = export(GOOD + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")
+    done = spendpub(home, "validate", "--profile", str(mini_profile()), "--report", str(report), str(bad))
+    assert done.returncode == 1 and f"report written to {report}" in done.stdout
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith(starts) and inside in text, text
+    assert sorted(p.name for p in report.parent.iterdir()) == [report.name]      # written whole, then renamed
+    if suffix == ".json":
+        doc = json.loads(text)
+        assert doc["valid"] is False and doc["errors"] == 1 and doc["blocks_publish"] is True
+
+
+def test_report_in_french(home, mini_profile, export, tmp_path):
+    report = tmp_path / "rapport.md"
+    bad = export(GOOD + "Parks,Acme,31/02/2024,1\n")
+    done = spendpub(home, "validate", "--lang", "fr", "--profile", str(mini_profile()), "--report", str(report), str(bad))
+    assert done.returncode == 1
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("# Rapport de validation") and "n'est pas une date au format" in text
+    assert "Rapport de validation" in done.stdout and "motif" in done.stdout
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--report", "report.pdf", "name the file with one of .md, .html, .json"),
+    ("--report", "{not_a_folder}/report.md", "cannot be written"),
+    ("--lang", "de", "'de' is not one of 'en', 'fr'"),
+])
+def test_bad_report_options_are_usage_errors(home, mini_profile, export, tmp_path, option, value, message):
+    (tmp_path / "file").write_text("a file, not a folder", encoding="utf-8")
+    value = value.format(not_a_folder=tmp_path / "file")
+    done = spendpub(home, "publish", "--profile", str(mini_profile()), option, value, str(export(GOOD)))
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not home.exists()

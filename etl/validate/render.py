@@ -122,3 +122,19 @@ def to_html(report: Report, lang: str = messages.DEFAULT_LANG, title: str | None
             parts.append(f"<p>{e_(messages.label('more', lang, count=f'{s.count - len(s.examples):,}'))}</p>")
     parts.append(f"<p><small>{e_(messages.label('generated', lang))}</small></p></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _json_file(report: Report, lang: str = messages.DEFAULT_LANG, title: str | None = None) -> str:
+    return to_json(report, lang) + "\n"
+
+
+# A report file's format, by its suffix.
+FILE_FORMATS = {".md": to_markdown, ".html": to_html, ".json": _json_file}
+
+
+def for_file(report: Report, suffix: str, lang: str = messages.DEFAULT_LANG, title: str | None = None) -> str:
+    """The report in the format a file's suffix names (FILE_FORMATS)."""
+    render = FILE_FORMATS.get(suffix.lower())
+    if render is None:
+        raise ValueError(f"no report format for {suffix!r} (formats: {', '.join(FILE_FORMATS)})")
+    return render(report, lang, title)

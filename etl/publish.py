@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import __version__, notes, redact, spreadsheet
+from . import __version__, notes, redact, releases, spreadsheet
 from .exports import fdp
 from .exports.scdl_budget import scdl_schema, write_scdl_budget
 from .exports.uk_spend import uk_spend_schema, write_uk_spend
@@ -194,13 +194,15 @@ def _rows_of(profile: Profile, period: str | None) -> str:
 
 def _period_data(con: duckdb.DuckDBPyConnection, profile: Profile, root: Path, name: str,
                  period: str | None) -> tuple[PackageFile, PackageFile]:
-    """The package's Parquet file straight from the warehouse (sorted: period, then primary key),
-    then its CSV from that file, which is read in order without sorting again."""
+    """The package's Parquet file straight from the warehouse, then its CSV from that file.
+
+    A period's rows are stored in releases.row_order and DuckDB scans keep that order, so one
+    period needs no sort; every period at once (a fallback of the cumulative package) does."""
     schema = profile.schema
     columns = ", ".join(quote_ident(f) for f in schema.field_names)
-    order = ", ".join(quote_ident(k) for k in ("period", *schema.primary_key) if k in schema.field_names)
+    order = "" if period is not None else f" order by {releases.row_order(schema)}"
     parquet = _export(con, f"select {columns} from wh.{quote_ident(profile.dataset)} "
-                           f"where {_rows_of(profile, period)} order by {order}",
+                           f"where {_rows_of(profile, period)}{order}",
                       root / "data" / f"{name}.parquet", "format parquet, compression zstd")
     # CSV cells are opened in spreadsheets: no text may start like a formula (spreadsheet.SPREADSHEET_NOTE)
     csv = _export(con, f"select {spreadsheet.safe_select_list(schema)} from "

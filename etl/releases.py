@@ -71,6 +71,13 @@ def state_of(con: duckdb.DuckDBPyConnection, release_id: str | None, db: str = "
     return {r[0]: PeriodVersion(*r) for r in rows}
 
 
+def row_order(schema: TableSchema) -> str:
+    """The order rows are stored in the warehouse: period, then the primary key. Every insert
+    sorts by it, and each period's rows come from one insert, so a scan of one period (DuckDB
+    preserves insertion order) reads them in this order without sorting again."""
+    return ", ".join(quote_ident(k) for k in ("period", *schema.primary_key) if k in schema.field_names)
+
+
 def diff_and_replace(con: duckdb.DuckDBPyConnection, schema: TableSchema, dataset: str, publisher_id: str,
                      new_rows: str, previous: dict[str, PeriodVersion], release_id: str) -> list[PeriodChange]:
     """Replace the periods found in `new_rows` (a work table with the schema's fields) in wh.<dataset>.
@@ -151,8 +158,7 @@ def diff_and_replace(con: duckdb.DuckDBPyConnection, schema: TableSchema, datase
     cols = ", ".join(quote_ident(f) for f in schema.field_names)
     con.execute(f"delete from {target} where publisher_id = ? and period in (select unnest(?::varchar[]))",
                 [publisher_id, periods])
-    con.execute(f"insert into {target} ({cols}) select {cols} from {new_rows} "
-                f"order by period, source_file_sha256, source_line")
+    con.execute(f"insert into {target} ({cols}) select {cols} from {new_rows} order by {row_order(schema)}")
     return changes
 
 

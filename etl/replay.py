@@ -105,7 +105,7 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
             materialise(con, home, state, Path(tmp))
             cols = ", ".join(quote_ident(f) for f in profile.schema.field_names)
             con.execute(f"insert into wh.{quote_ident(dataset)} ({cols}) select {cols} from new_rows "
-                        "order by period, source_file_sha256, source_line")
+                        f"order by {releases.row_order(profile.schema)}")
             site = out / SITE_DIR
             release = notes.release_info(con, rid)
             with publish.ZipQueue() as zips:

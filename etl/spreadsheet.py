@@ -24,13 +24,22 @@ from .sqltext import quote_ident, quote_literal
 # What makes a spreadsheet read a cell as a formula (OWASP CSV injection), and the escape itself.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
-# RE2 reads the \t and \r of the pattern; an SQL literal keeps backslashes as they are.
-_TRIGGER_PATTERN = quote_literal(r"^(\s*[=+\-@]|[\t\r'])")
 _APOSTROPHE = quote_literal(ESCAPE)
+# The first character decides, except after blanks: ascii() of it is a cheap test, and only a text
+# starting with a space, newline or form feed (RE2's other \s) goes through the regular expression.
+_TRIGGER_CODES = ", ".join(str(ord(c)) for c in (*FORMULA_TRIGGERS, ESCAPE))
+_BLANK_CODES = ", ".join(str(ord(c)) for c in (" ", "\n", "\f"))
+_AFTER_BLANKS = quote_literal(r"^\s*[=+\-@]")
+
+
+def _needs_escape(x: str) -> str:
+    """SQL: does text x start like a formula (or with the escape itself)?"""
+    return (f"(ascii({x}) in ({_TRIGGER_CODES}) "
+            f"or (ascii({x}) in ({_BLANK_CODES}) and regexp_matches({x}, {_AFTER_BLANKS})))")
+
 
 SAFE_CELL_MACRO = (
-    "create or replace macro safe_cell(x) as "
-    f"case when regexp_matches(x, {_TRIGGER_PATTERN}) then {_APOSTROPHE} || x else x end"
+    f"create or replace macro safe_cell(x) as case when {_needs_escape('x')} then {_APOSTROPHE} || x else x end"
 )
 
 SPREADSHEET_NOTE = (
@@ -51,7 +60,7 @@ def install(con) -> None:
 
 def safe_expression(sql: str) -> str:
     """SQL neutralising one text expression, without needing the macro."""
-    return f"(case when regexp_matches({sql}, {_TRIGGER_PATTERN}) then {_APOSTROPHE} || {sql} else {sql} end)"
+    return f"(case when {_needs_escape(sql)} then {_APOSTROPHE} || {sql} else {sql} end)"
 
 
 def safe_select_list(schema: TableSchema, qualifier: str = "") -> str:

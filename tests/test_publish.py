@@ -12,8 +12,9 @@ import duckdb
 import frictionless
 import pytest
 
-from etl import pipeline
+from etl import pipeline, spreadsheet
 from etl.demo import demo_sources
+from etl.schema import load_schema
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,11 @@ def test_zip_holds_the_package(demo_home):
                                          "spending/data/spending-uk-transparency.csv",
                                          "spending/data/spending.csv", "spending/data/spending.parquet",
                                          "spending/datapackage.json"]
+        for info in zf.infolist():
+            assert zf.read(info) == (demo_home / "site/lambeth" / info.filename).read_bytes(), info.filename
+            # Parquet is compressed already: stored as it is
+            assert info.compress_type == (zipfile.ZIP_STORED if info.filename.endswith(".parquet")
+                                          else zipfile.ZIP_DEFLATED)
 
 
 def test_package_sources_name_each_file_and_its_hash(demo_home):
@@ -93,3 +99,25 @@ def test_package_sources_name_each_file_and_its_hash(demo_home):
     files = [s for s in doc["sources"] if "sha256" in s]
     assert files == [{"title": "2012-06-payments.csv (2012-06)",
                       "sha256": hashlib.sha256((demo_sources()[0][1][0]).read_bytes()).hexdigest()}]
+
+
+def test_packages_keep_the_warehouse_order_however_periods_were_loaded(home, mini_profile, export):
+    """Period files are exported without sorting (a period's rows are stored in row order) and the
+    cumulative ones are put together from them: both must equal a sorted export of the warehouse,
+    even when an earlier period is published again after a later one."""
+    body = "Department,Supplier,Date,Amount,Ref\nRoads,Big,04/05/2024,5.00,T2\nParks,=Acme,03/05/2024,10.00,T1\n"
+    pipeline.run(mini_profile(), [export(body, name="spend-2024-05.csv")], home)
+    pipeline.run(mini_profile(), [export(body.replace("05/2024", "06/2024"), name="spend-2024-06.csv")], home)
+    pipeline.run(mini_profile(), [export(body.replace("5.00", "7.00"), name="spend-2024-05.csv")], home)
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    schema = load_schema("spending")
+    site = home / "site" / "testco"
+    for period, name in (("2024-05", "spending-2024-05"), ("2024-06", "spending-2024-06"), (None, "spending")):
+        where = "true" if period is None else f"period = '{period}'"
+        expected = site.parent / f"{name}.expected.csv"
+        con.execute(f"copy (select {spreadsheet.safe_select_list(schema)} from spending where {where} "
+                    f"order by period, source_file_sha256, source_line) to '{expected}' (format csv, header true)")
+        assert (site / name / "data" / f"{name}.csv").read_bytes() == expected.read_bytes(), name
+        rows = con.execute(f"select * from spending where {where} order by period, source_file_sha256, "
+                           "source_line").fetchall()
+        assert duckdb.sql(f"select * from '{site / name / 'data' / f'{name}.parquet'}'").fetchall() == rows, name

@@ -41,6 +41,21 @@ def test_sql_and_python_neutralise_the_same_way(value, safe):
     assert spreadsheet.restore(safe) == value
 
 
+@pytest.fixture(scope="module")
+def sql():
+    con = duckdb.connect()
+    yield con
+    con.close()
+
+
+@settings(max_examples=300)
+@given(value=st.one_of(cell, st.builds(str.__add__, st.text(" \t\n\f\r\v\u00a0\u2003", max_size=3), cell)))
+def test_the_sql_first_character_test_agrees_with_python(sql, value):
+    """The SQL rule tests the first character and uses a regular expression only after blanks."""
+    assert sql.execute(f"select {spreadsheet.safe_expression('$1::varchar')}", [value]).fetchone()[0] \
+        == spreadsheet.neutralise(value)
+
+
 @given(cell)
 def test_neutralised_text_is_never_a_formula_and_restores_exactly(value):
     safe = spreadsheet.neutralise(value)

@@ -32,7 +32,7 @@ from .transform import FileContext, build_staging, stg_table
 from .validate import messages, quarantine, validate
 from .validate.policy import ValidationPolicy, policy_of
 from .validate.report import Report
-from .warehouse import AttachedWarehouse, table_exists
+from .warehouse import AttachedWarehouse
 
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
@@ -407,8 +407,11 @@ def served_history(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile)
         return
     con.execute(f"attach {quote_literal(str(current / WAREHOUSE_FILE))} as {HISTORY_DB} (read_only)")
     try:
-        yield (f"{HISTORY_DB}.{quote_ident(profile.dataset)}"
-               if table_exists(con, profile.dataset, HISTORY_DB) else None)
+        # fetchall, not fetchone: a result left unfinished on `con` forbids registering the Arrow
+        # tables that extraction reads next.
+        [(found,)] = con.execute("select count(*) from duckdb_tables() where database_name = ? and table_name = ?",
+                                 [HISTORY_DB, profile.dataset]).fetchall()
+        yield f"{HISTORY_DB}.{quote_ident(profile.dataset)}" if found else None
     finally:
         con.execute(f"detach {HISTORY_DB}")
 

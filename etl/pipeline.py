@@ -341,11 +341,12 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         site = staged / SITE_DIR
         for period in remove_periods:
             publish.remove_package(site, profile.publisher_id, dataset, period)
-        for period in sorted(set(state_after_update) | (set(redacted_again) & set(state_after))):
-            publish.write_package(con, profile, site, release, seq, state_after, period)
-            fault_point("package")
-        result.package_dir = publish.write_package(con, profile, site, release, seq, state_after, None)
-        publish.write_mart_package(con, profile, site, release, "budget_vs_actual")
+        with publish.ZipQueue() as zips:
+            for period in sorted(set(state_after_update) | (set(redacted_again) & set(state_after))):
+                publish.write_package(con, profile, site, release, seq, state_after, period, zips)
+                fault_point("package")
+            result.package_dir = publish.write_package(con, profile, site, release, seq, state_after, None, zips)
+            publish.write_mart_package(con, profile, site, release, "budget_vs_actual", zips)
         notes.write_release_notes(con, site, profile, release, seq)
         previous_files = {path: (size, sha) for path, size, sha in con.execute(
             "select path, bytes, sha256 from wh.release_packages where release_id = ?",

@@ -33,6 +33,7 @@ from .validate import messages, quarantine, validate
 from .validate.policy import ValidationPolicy, policy_of
 from .validate.report import Report
 from .warehouse import AttachedWarehouse
+from .zips import Zipper
 
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
@@ -341,7 +342,7 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         site = staged / SITE_DIR
         for period in remove_periods:
             publish.remove_package(site, profile.publisher_id, dataset, period)
-        with publish.ZipQueue() as zips:
+        with Zipper() as zips:
             for period in sorted(set(state_after_update) | (set(redacted_again) & set(state_after))):
                 publish.write_package(con, profile, site, release, seq, state_after, period, zips)
                 fault_point("package")

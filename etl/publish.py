@@ -11,8 +11,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import zipfile
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from .profile import Profile
 from .schema import load_schema
 from .releases import PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
+from .zips import Zipper, write_zip
 
 
 @dataclass(frozen=True)
@@ -75,58 +74,16 @@ def publisher_dir(site: Path, publisher_id: str) -> Path:
     return site / publisher_id
 
 
-ZIP_LEVEL = 1  # deflate's fastest level: about a third of the default's time, a third larger
-
-
-def _zip(folder: Path, target: Path, when: dt.datetime) -> None:
-    """A zip whose bytes depend only on the files: fixed entry order, times and permissions.
-
-    Files are streamed (a package's CSV can be gigabytes). Parquet is stored as it is: it is
-    compressed already, and deflating it again would cost time for nothing."""
-    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    tmp = target.with_name(f".{target.name}.new")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-        for p in sorted(folder.rglob("*")):
-            if p.is_file():
-                info = zipfile.ZipInfo(p.relative_to(folder.parent).as_posix(), date_time=stamp)
-                info.compress_type = zipfile.ZIP_STORED if p.suffix == ".parquet" else zipfile.ZIP_DEFLATED
-                info._compresslevel = ZIP_LEVEL  # no public setter before Python 3.13
-                info.external_attr = 0o644 << 16
-                info.file_size = p.stat().st_size  # decides whether the entry needs zip64
-                with open(p, "rb") as src, zf.open(info, "w") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-    os.replace(tmp, target)
-
-
-class ZipQueue:
-    """Zips deflated in a background thread (zlib releases the GIL) while DuckDB writes the next
-    package. Leaving the `with` block waits for every zip and raises the first failure."""
-
-    def __enter__(self) -> "ZipQueue":
-        self._pool = ThreadPoolExecutor(max_workers=1)
-        self._pending: list[Future] = []
-        return self
-
-    def submit(self, folder: Path, target: Path, when: dt.datetime) -> None:
-        self._pending.append(self._pool.submit(_zip, folder, target, when))
-
-    def __exit__(self, *exc) -> None:
-        self._pool.shutdown(wait=True)
-        if exc[0] is None:
-            for done in self._pending:
-                done.result()
-
-
-def _zip_now_or_later(zips: ZipQueue | None, folder: Path, target: Path, when: dt.datetime) -> None:
+def _zip_now_or_later(zips: Zipper | None, folder: Path, target: Path, when: dt.datetime) -> None:
     if zips is None:
-        _zip(folder, target, when)
+        write_zip(folder, target, when)
     else:
-        zips.submit(folder, target, when)
+        zips.zip(folder, target, when)
 
 
 def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, release: Release,
                   seq: int, state: dict[str, PeriodVersion], period: str | None,
-                  zips: ZipQueue | None = None) -> Path:
+                  zips: Zipper | None = None) -> Path:
     """One package (cumulative when period is None) from the attached warehouse `wh`; its zip is
     written before returning, or queued on `zips`."""
     schema = profile.schema
@@ -286,7 +243,7 @@ def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, root: Pa
 
 
 def write_mart_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, release: Release,
-                       mart: str, zips: ZipQueue | None = None) -> Path | None:
+                       mart: str, zips: Zipper | None = None) -> Path | None:
     """A derived mart (budget_vs_actual) as the publisher's package, when it has rows for them."""
     schema = load_schema(mart)
     where = f"publisher_id = {quote_literal(profile.publisher_id)}"

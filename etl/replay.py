@@ -19,9 +19,10 @@ from .errors import SpendpubError, UsageError
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
 from .pipeline import RunResult, _totals, commit_release, new_release, new_rows_table, prepare, work_connection
 from .profile import load_profile
-from .releases import PeriodVersion, Release
+from .releases import PeriodVersion
 from .sqltext import quote_ident, quote_literal
 from .validate.report import Report
+from .zips import Zipper
 from .warehouse import AttachedWarehouse
 
 RELEASE_TABLES = ("releases", "release_sources", "release_totals", "release_state",
@@ -108,7 +109,7 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
                         f"order by {releases.row_order(profile.schema)}")
             site = out / SITE_DIR
             release = notes.release_info(con, rid)
-            with publish.ZipQueue() as zips:
+            with Zipper() as zips:
                 for period in state:
                     publish.write_package(con, profile, site, release, seq, state, period, zips)
                 publish.write_package(con, profile, site, release, seq, state, None, zips)

@@ -239,7 +239,8 @@ def _prepare_numbering(con: duckdb.DuckDBPyConnection, table: str, blank_lines: 
     con.execute(f"create or replace temp table {table}_blank (b bigint, c bigint, j bigint)")
     if not blank_lines:
         return []
-    con.executemany(f"insert into {table}_blank values (?, ?, ?)", [(b, b - j, j + 1) for j, b in enumerate(blank_lines)])
+    con.execute(f"insert into {table}_blank select unnest(?::bigint[]), unnest(?::bigint[]), unnest(?::bigint[])",
+                [blank_lines, [b - j for j, b in enumerate(blank_lines)], list(range(1, len(blank_lines) + 1))])
     if not multiline:
         rows = con.execute(f"select count(*) from {quote_ident(table)}").fetchone()[0]
         # without spanning cells row k starts on line k + 1 once empty lines are removed

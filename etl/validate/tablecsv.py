@@ -496,12 +496,14 @@ def validate_table(path: str | Path, schema: dict[str, Any], *,
                 from _tc_found f join numbers n on n.k = f.k left join numbers p on p.k = f.prev_k""")
             blanks = [(rn, line) for rn, line in rec.blanks if rn > header_row]
             if blanks:
-                con.executemany("insert into _tc_errors values (?, ?, 'blank-row', null, null, null, '', 3, 0)",
-                                blanks)
+                # one statement per kind, the rows as lists: executemany costs a statement per row
+                numbers = [list(column) for column in zip(*blanks)]
+                con.execute("insert into _tc_errors select unnest(?::bigint[]), unnest(?::bigint[]), 'blank-row', "
+                            "null, null, null, '', 3, 0", numbers)
                 if plan.primary_key:
-                    con.executemany(
-                        "insert into _tc_errors values (?, ?, 'primary-key', null, null, null, "
-                        "'cells composing the primary keys are all \"None\"', 20, 0)", blanks)
+                    con.execute("insert into _tc_errors select unnest(?::bigint[]), unnest(?::bigint[]), "
+                                "'primary-key', null, null, null, "
+                                "'cells composing the primary keys are all \"None\"', 20, 0", numbers)
             rows = con.execute(f"select count(*) from {quote_ident(rec.table)} where rowid >= ?",
                                [first]).fetchone()[0] + len(blanks)
             errors, partial, total = collect(con, plan, header_errors, limit_errors, rows)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from .errors import SpendpubError
 from .sqltext import quote_ident, quote_literal
 
 MIN_LETTERS = 5
+MEMORY_LIMIT = "1GB"  # DuckDB's share while searching the outputs; beyond it, it spills to disk
 NAME_COLUMNS = ("supplier_name",)  # columns that hold names of suppliers (see the rule for organisations)
 
 # Shared with etl/redact.py: one tokenisation everywhere, so redaction, decisions and the gate agree.
@@ -280,7 +282,8 @@ class _Reader:
                     continue
                 # never trust member paths: each is written under a fresh name of our own
                 extracted = target / f"{i}{Path(info.filename).suffix[:16]}"
-                extracted.write_bytes(zf.read(info))
+                with zf.open(info) as member_data, open(extracted, "wb") as out:
+                    shutil.copyfileobj(member_data, out, 1 << 20)   # streamed: members can be gigabytes
                 label = f"{member}!{info.filename}" if member else info.filename
                 self.add(extracted, label, shown)
 
@@ -428,8 +431,8 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
     name_columns: see the module's rule for organisations. whole_names: names found only as whole
     cells (withheld as a precaution, with no sign of a person).
     """
-    con = duckdb.connect()
-    try:
+    with tempfile.TemporaryDirectory(prefix="spendpub-gate-") as tmp, \
+            duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill")}) as con:
         install_macros(con)
         names_table(con, "gate_names", names, common_words, whole_names)
         if con.execute("select count(*) from gate_names where skipped is null").fetchone()[0] == 0:
@@ -437,22 +440,19 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
         con.execute("create temp table gate_allow as select distinct redaction_key(unnest(?::varchar[])) as key",
                     [sorted(set(allow))])
         con.execute("create temp table gate_values (src integer, col varchar, value varchar)")
-        with tempfile.TemporaryDirectory(prefix="spendpub-gate-") as tmp:
-            reader = _Reader(con, Path(tmp), publisher_id)
-            try:
-                for out in outputs:
-                    reader.add(Path(out))
-                rows = con.execute(_match_sql(organisation_words, name_columns)).fetchall()
-                hits = []
-                for src_id, col, name, value, cells in rows:
-                    src = reader.sources[src_id]
-                    hits.append(Hit(path=src.path, member=src.member, where=_locate(con, src, col, value),
-                                    name=name, cells=cells))
-            finally:
-                reader.detach_all()
+        reader = _Reader(con, Path(tmp), publisher_id)
+        try:
+            for out in outputs:
+                reader.add(Path(out))
+            rows = con.execute(_match_sql(organisation_words, name_columns)).fetchall()
+            hits = []
+            for src_id, col, name, value, cells in rows:
+                src = reader.sources[src_id]
+                hits.append(Hit(path=src.path, member=src.member, where=_locate(con, src, col, value),
+                                name=name, cells=cells))
+        finally:
+            reader.detach_all()
         return hits
-    finally:
-        con.close()
 
 
 def assert_clean(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | None = None,

@@ -94,7 +94,28 @@ def _mapped(expr: str, spec: FieldSpec, field: Field) -> str:
     return f"case lower({expr}) {whens}{otherwise} end"
 
 
+def _plain_amount(spec: FieldSpec) -> str | None:
+    """RE2 for the amounts most cells hold ('-1234.5'), on which _amount's rewriting changes
+    nothing and money(exact_decimal()) is a plain cast; None when the profile's symbols or
+    separators could touch such a text."""
+    if spec.decimal != "." or spec.factor is not None:
+        return None
+    removed = (*spec.currency_symbols, spec.thousands or "")
+    if any(s and not set(s) - set("0123456789.-") for s in removed):
+        return None
+    return r"-?[0-9]{1,16}(\.[0-9]{1,2})?"   # fits DECIMAL(18, 2) with no rounding
+
+
 def _amount(expr: str, spec: FieldSpec) -> str:
+    slow = _amount_rewritten(expr, spec)
+    plain = _plain_amount(spec)
+    if plain is None:
+        return slow
+    return (f"(case when regexp_full_match({expr}, {quote_literal(plain)}) "
+            f"then cast({expr} as decimal(18, 2)) else {slow} end)")
+
+
+def _amount_rewritten(expr: str, spec: FieldSpec) -> str:
     for symbol in (*spec.currency_symbols, " "):
         expr = f"replace({expr}, {quote_literal(symbol)}, '')"
     if spec.thousands:

@@ -8,7 +8,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from etl import pipeline
+from etl import pipeline, transform
+from etl.profile import FieldSpec
 from tests.conftest import MINI_PROFILE
 
 HEADER = "Department,Supplier,Date,Amount,CapRev,Ref\n"
@@ -94,3 +95,53 @@ def test_renamed_header_alternative(mini_profile, export, home):
     result = pipeline.run(mini_profile(), [export("Directorate,Supplier,Date,Net Amount\nParks,A,03/05/2024,2\n")],
                           home, dry_run=True)
     assert result.report.ok and result.totals_by_currency() == {"GBP": Decimal("2.00")}
+
+
+# --------------------------------------------------------------------------- fast paths
+
+# What clean_text computed before it had a fast path: every cell rewritten.
+CLEAN_TEXT_REWRITE = r"nullif(trim(regexp_replace(x, '[\s\x{00A0}\x{2007}\x{202F}]+', ' ', 'g')), '')"
+
+
+def test_clean_text_fast_path_equals_the_full_rewrite_for_every_character():
+    """A cell the fast path keeps as it is would come out of the rewrite unchanged: checked with
+    every character of the Basic Multilingual Plane (every space and separator is there) and a
+    sample of the others, alone, at either end, inside a word, doubled and beside a space."""
+    con = duckdb.connect()
+    transform.install_macros(con)
+    shapes = ["c", "'a' || c", "c || 'a'", "'a' || c || 'b'", "'a' || c || c || 'b'", "'a ' || c || 'b'",
+              "'a' || c || ' b'", "' ' || c", "c || ' '", "'ab cd' || c"]
+    texts = " union all ".join(f"select {shape} as x from chars" for shape in shapes)
+    wrong = con.execute(f"""
+        with chars as (select chr(i::integer) as c from range(1, 1114112) t(i)
+                       where (i < 55296 or i > 57343) and (i < 65536 or i % 101 = 0)),
+        texts as ({texts} union all select unnest(['', ' ', 'a', 'a b', 'a  b', ' a', 'a ', null]))
+        select x from texts where clean_text(x) is distinct from {CLEAN_TEXT_REWRITE} limit 5""").fetchall()
+    assert wrong == []
+
+
+AMOUNT_TEXTS = ["12.50", "-12.50", "0", "-0", "007.5", "1234567890123456", "12345678901234.99", "0000000000000000012.5", "1.234",
+                "1,234.56", "1.234,56", "(12.50)", "12.50-", "-12.50-", "+7", ".25", "10.", "£12", "12 GBP",
+                "1 234", "abc", "", "-", "1e3", "12.5.1", "--1", "12,5", "١٢"]
+
+
+@pytest.mark.parametrize("read", [
+    {},
+    {"thousands": ","},
+    {"thousands": "."},
+    {"decimal": ",", "thousands": " "},
+    {"decimal": ",", "thousands": "."},
+    {"currency_symbols": ["1"]},
+    {"currency_symbols": ["-"]},
+    {"currency_symbols": ["EUR", "€"], "thousands": "'"},
+])
+def test_plain_amount_fast_path_equals_the_full_rewrite(read):
+    """The plain-decimal fast path gives exactly what the symbol, separator and sign rewriting
+    gives, whatever the profile's separators and symbols, or is not taken."""
+    spec = FieldSpec(name="amount", columns=("Amount",), **{k: tuple(v) if isinstance(v, list) else v
+                                                            for k, v in read.items()})
+    con = duckdb.connect()
+    transform.install_macros(con)
+    fast, full = transform._amount("x", spec), transform._amount_rewritten("x", spec)
+    rows = con.execute(f"select x, {fast}, {full} from unnest(?::varchar[]) t(x)", [AMOUNT_TEXTS]).fetchall()
+    assert [(x, a) for x, a, b in rows if a != b] == []

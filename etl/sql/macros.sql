@@ -2,8 +2,13 @@
 -- vectorised over whole columns.
 
 -- Trim, collapse runs of whitespace (non-breaking spaces included) and turn empty text into NULL.
+-- Most cells are clean already: when a cell holds none of the collapsed characters, no double space
+-- and no space separator at either end, the rewrite would change nothing, so one search (no new
+-- string) decides it. trim() strips every Unicode space separator (\pZ), hence the ends' test.
 create or replace macro clean_text(x) as
-    nullif(trim(regexp_replace(x, '[\s\x{00A0}\x{2007}\x{202F}]+', ' ', 'g')), '');
+    case when regexp_matches(x, '[\t\n\f\r\x{00A0}\x{2007}\x{202F}]|  |^\pZ|\pZ$')
+         then nullif(trim(regexp_replace(x, '[\s\x{00A0}\x{2007}\x{202F}]+', ' ', 'g')), '')
+         else nullif(x, '') end;
 
 -- True when a text holds nothing but whitespace. A full match of a character class stops at the
 -- first other character, so this costs next to nothing on ordinary rows.

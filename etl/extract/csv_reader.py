@@ -28,56 +28,76 @@ def column_names(n: int) -> list[str]:
 
 
 def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, delimiter: str,
-                 quote: str, blank_lines: list[int], lines: int, shown_as: str) -> int:
+                 quote: str, blank_lines: list[int], lines: int, shown_as: str,
+                 parallel: bool = False) -> int:
     """Create `table` (record_index, source_line, c001.., cNNN) from the file; returns the column count.
 
     Empty cells are NULL. Records are numbered by the line they start on in the source. DuckDB keeps
     file order (rowid) and skips empty lines, which `blank_lines` gives back. When every record
     fits on one line (records + blank lines = lines: the usual case) the numbering is arithmetic;
     otherwise the embedded newlines of multi-line cells are counted.
+
+    `parallel`: read with every thread, which DuckDB can only do when no quoted cell spans lines
+    (the caller knows it from the byte scan). Should DuckDB refuse the file, it is read again
+    serially, so that a broken file is reported exactly as before.
     """
     n = count_columns(path, delimiter)
     cols = column_names(n)
     spec = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in cols) + "}"
     cells = quote_ident(table + "_cells")
-    try:
+
+    def read(threads: bool) -> None:
         con.execute(f"""
             create or replace temp table {cells} as
             select * from read_csv({quote_literal(str(path))}, header = false, auto_detect = false,
                 columns = {spec}, delim = {quote_literal(delimiter)}, quote = {quote_literal(quote)},
-                escape = {quote_literal(quote)}, null_padding = true, parallel = false,
+                escape = {quote_literal(quote)}, null_padding = true, parallel = {str(threads).lower()},
                 strict_mode = true)
         """)
+
+    try:
+        try:
+            read(parallel)
+        except duckdb.Error:
+            if not parallel:
+                raise
+            read(False)
     except duckdb.Error as e:
         first = str(e).strip().splitlines()
         detail = " ".join(first[:2]) if first else "unreadable"
         raise InputError(f"cannot be read as delimited text: {detail}", where=shown_as) from None
     records = con.execute(f"select count(*) from {cells}").fetchone()[0]
-    if records + len(blank_lines) == lines:
-        logical = "c.rowid + 1"
-    else:
+    joins = []
+    logical = "c.rowid + 1"
+    if records + len(blank_lines) != lines:
+        # Records spanning lines push the next ones down by their embedded newlines: a (small)
+        # table of the records that hold some, with the newlines of every record up to them.
+        spans = quote_ident(table + "_spans")
+        spanning = " or ".join(f"contains({c}, chr(10))" for c in cols)
         newlines = " + ".join(f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cols)
         con.execute(f"""
-            create or replace temp table {quote_ident(table + '_lines')} as
-            select rowid as record_index,
-                   1 + coalesce(sum(1 + ({newlines})) over (
-                       order by rowid rows between unbounded preceding and 1 preceding), 0) as logical_line
-            from {cells}""")
-        logical = f"(select logical_line from {quote_ident(table + '_lines')} l where l.record_index = c.rowid)"
+            create or replace temp table {spans} as
+            select rowid + 1 as from_index, sum(newlines) over (order by rowid) as before
+            from (select rowid, {newlines} as newlines from {cells} where {spanning})""")
+        joins.append(f"asof left join {spans} m on c.rowid >= m.from_index")
+        logical = "c.rowid + 1 + coalesce(m.before, 0)"
     line = logical
     if blank_lines:
         # A blank line at source line b is the (b - k)-th line once the k-th blank line is skipped:
         # a record is pushed down by the number of such thresholds before it.
-        con.execute(f"create or replace temp table {quote_ident(table + '_blanks')} (threshold bigint, pushed bigint)")
-        con.executemany(f"insert into {quote_ident(table + '_blanks')} values (?, ?)",
-                        [(b - k, k) for k, b in enumerate(blank_lines, start=1)])
-        line = (f"{logical} + coalesce((select max(pushed) from {quote_ident(table + '_blanks')} b "
-                f"where b.threshold < {logical}), 0)")
+        blanks = quote_ident(table + "_blanks")
+        con.execute(f"create or replace temp table {blanks} (threshold bigint, pushed bigint)")
+        thresholds: dict[int, int] = {}
+        for k, b in enumerate(blank_lines, start=1):
+            thresholds[b - k] = k  # consecutive blank lines share a threshold: the last one counts
+        con.executemany(f"insert into {blanks} values (?, ?)", list(thresholds.items()))
+        joins.append(f"asof left join {blanks} b on {logical} > b.threshold")
+        line = f"{logical} + coalesce(b.pushed, 0)"
     con.execute(f"""
         create or replace temp view {quote_ident(table)} as
-        select rowid as record_index, {line} as source_line, {", ".join(cols)}
-        from {cells} c
-        where rowid >= getvariable({quote_literal(table + '_first')})
+        select c.rowid as record_index, {line} as source_line, {", ".join("c." + c for c in cols)}
+        from {cells} c {" ".join(joins)}
+        where c.rowid >= getvariable({quote_literal(table + '_first')})
     """)
     con.execute(f"set variable {quote_ident(table + '_first')} = 0")
     return n

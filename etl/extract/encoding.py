@@ -17,8 +17,10 @@ from pathlib import Path
 import charset_normalizer
 
 from ..errors import InputError
+from ..validate import csvscan
 
-CHUNK = 1 << 24  # 16 MiB: bounded memory whatever the file size
+CHUNK = 1 << 22  # 4 MiB: bounded memory whatever the file size, and cache-friendly
+SAMPLE = 1 << 20  # the first bytes, for the encoding detector
 CANDIDATES = ("utf-8", "utf-8-sig", "windows-1252", "iso-8859-1")
 _BLANK_LINE = re.compile(rb"(?=\n\n)")
 
@@ -39,41 +41,60 @@ class TextFileScan:
 
 
 def scan_file(path: Path) -> TextFileScan:
+    """Hash, size, UTF-8 validity, line endings and NUL bytes in one pass at memory speed: an ASCII
+    chunk (the usual case) is valid UTF-8 without decoding it, and a chunk without CR has no
+    CRLF and no lone CR without counting anything."""
     sha = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    size = lines_before = 0
+    size = 0
     utf8_error = None
     crlf = lone_cr = lone_lf = nul = False
     tail = b""  # a trailing CR held back, so that a CRLF split across two chunks is seen whole
     sample = b""
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
-            sample = sample or chunk[: 1 << 20]
+            if len(sample) < SAMPLE:
+                sample += chunk[: SAMPLE - len(sample)]
             sha.update(chunk)
             if utf8_error is None:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as e:
-                    utf8_error = (size + e.start, lines_before + chunk.count(b"\n", 0, e.start) + 1)
-            data, tail = _hold_back(tail + chunk, b"\r")
-            n_crlf = data.count(b"\r\n")
-            lone_cr = lone_cr or data.count(b"\r") > n_crlf
-            lone_lf = lone_lf or data.count(b"\n") > n_crlf
-            crlf = crlf or n_crlf > 0
+                held = decoder.getstate()[0]  # the start of a character cut by the last chunk
+                if held or not chunk.isascii():
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError as e:
+                        offset = size + e.start - len(held)
+                        utf8_error = (offset, _line_at(path, offset))
+            if tail or b"\r" in chunk:
+                data, tail = _hold_back(tail + chunk, b"\r")
+                n_crlf = data.count(b"\r\n")
+                lone_cr = lone_cr or data.count(b"\r") > n_crlf
+                lone_lf = lone_lf or data.count(b"\n") > n_crlf
+                crlf = crlf or n_crlf > 0
+            else:
+                lone_lf = lone_lf or b"\n" in chunk
             nul = nul or b"\x00" in chunk
-            lines_before += chunk.count(b"\n")
             size += len(chunk)
     lone_cr = lone_cr or bool(tail)
     if utf8_error is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            utf8_error = (size, lines_before + 1)
+            utf8_error = (size, _line_at(path, size))
     return TextFileScan(
         sha256=sha.hexdigest(), bytes=size, has_bom=sample.startswith(codecs.BOM_UTF8),
         utf8_error=utf8_error, has_lone_cr=lone_cr, has_crlf=crlf, has_lone_lf=lone_lf,
         has_nul=nul, sample=sample,
     )
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The line (1-based) that the byte at `offset` is on: read again, only to word an error."""
+    newlines = 0
+    with open(path, "rb") as fh:
+        while offset > 0 and (chunk := fh.read(min(CHUNK, offset))):
+            newlines += chunk.count(b"\n")
+            offset -= len(chunk)
+    return newlines + 1
 
 
 def _hold_back(data: bytes, byte: bytes) -> tuple[bytes, bytes]:
@@ -140,39 +161,30 @@ def write_working_copy(path: Path, encoding: str, target: Path) -> None:
             dst.write("\n")
 
 
-def line_layout(path: Path, quote: str = '"') -> tuple[list[int], int]:
-    """(line numbers of empty lines, number of lines) of a UTF-8 file with LF or CRLF endings.
+@dataclass(frozen=True)
+class LineLayout:
+    """Where the records of a UTF-8 file with LF or CRLF endings sit, as DuckDB will read them."""
+
+    blank_lines: list[int]  # empty lines outside quoted cells: DuckDB skips them
+    lines: int              # physical lines, a last one without a newline included
+    spanning: bool          # a quoted cell spans lines: DuckDB's parallel reader cannot read it
+    longest_line: int       # bytes of the longest physical line
+
+
+def layout(path: Path, quote: str = '"', delimiter: str = ",") -> LineLayout:
+    """The file's line layout, from the validator's vectorised byte scan (one pass, numpy).
 
     DuckDB's CSV reader skips empty lines; knowing where they were keeps every record's source
     line exact. An empty line inside a quoted multi-line cell is part of that cell, not skipped:
     it is told apart by the parity of the quote characters before it (escaped quotes come in
-    pairs, so they do not change it). Searching with bytes.find keeps this at memory speed.
+    pairs, so they do not change it).
     """
-    q = quote.encode("utf-8")
-    found: list[int] = []
-    newlines = quotes = 0
-    cr_tail = lf_tail = b""
-    at_start = True
-    last_byte = b""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            last_byte = chunk[-1:]
-            data, cr_tail = _hold_back(cr_tail + chunk, b"\r")
-            data, lf_tail = _hold_back(lf_tail + data.replace(b"\r\n", b"\n"), b"\n")
-            window = data + lf_tail
-            if at_start and window.startswith(b"\n"):
-                found.append(1)
-            at_start = at_start and not window
-            last = 0
-            p = window.find(b"\n\n")
-            while p != -1 and p < len(data):
-                newlines += data.count(b"\n", last, p + 1)
-                quotes += data.count(q, last, p + 1)
-                last = p + 1
-                if quotes % 2 == 0:
-                    found.append(newlines + 1)
-                p = window.find(b"\n\n", p + 1)
-            newlines += data.count(b"\n", last)
-            quotes += data.count(q, last)
-    newlines += len(lf_tail) + len(cr_tail)
-    return found, newlines + (1 if last_byte and last_byte not in b"\r\n" else 0)
+    scan = csvscan.scan_bytes(path, csvscan.Dialect(delimiter=delimiter, quotechar=quote))
+    return LineLayout(blank_lines=scan.blank_lines, lines=scan.physical_lines,
+                      spanning=scan.quoted_newlines > 0, longest_line=scan.longest_line)
+
+
+def line_layout(path: Path, quote: str = '"') -> tuple[list[int], int]:
+    """(line numbers of empty lines, number of lines): see layout()."""
+    found = layout(path, quote)
+    return found.blank_lines, found.lines

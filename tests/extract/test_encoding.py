@@ -6,6 +6,7 @@ import pytest
 
 from etl.errors import InputError
 from etl.extract import encoding
+from etl.validate import csvscan
 
 
 def scan(tmp_path, data: bytes):
@@ -74,8 +75,8 @@ def test_working_copy_is_utf8_with_lf(tmp_path, monkeypatch):
     (b"a\r\n", [], 1),
 ])
 def test_blank_lines_and_line_count(tmp_path, data, blanks, lines, monkeypatch):
-    for chunk in (1 << 24, 1, 2, 3):
-        monkeypatch.setattr(encoding, "CHUNK", chunk)
+    for chunk in (1 << 24, 3, 4, 5):  # the scan keeps 2 bytes back: chunks of 3 bytes or more
+        monkeypatch.setattr(csvscan, "CHUNK", chunk)  # the validator's byte scan, which extract shares
         path = tmp_path / "b.csv"
         path.write_bytes(data)
         assert encoding.line_layout(path) == (blanks, lines), chunk
@@ -85,3 +86,21 @@ def test_empty_line_inside_a_quoted_cell_is_not_blank(tmp_path):
     path = tmp_path / "q.csv"
     path.write_bytes(b'a,b\n"x\n\ny",1\n\n"He said ""hi""",2\n')
     assert encoding.line_layout(path) == ([5], 6)
+
+
+@pytest.mark.parametrize("data, error", [
+    (b"ab\n\xc3\xffxyz\n", (3, 2)),                 # a character cut short: the error is where it starts
+    (b"ab\ncd\xc3\xa9\n\xff\n", (8, 3)),
+    (b"ab\n\xc3", (4, 2)),                          # the file ends inside a character
+])
+def test_invalid_utf8_is_located_whatever_the_chunks(tmp_path, data, error, monkeypatch):
+    for chunk in (1 << 22, 1, 2, 3, 4):
+        monkeypatch.setattr(encoding, "CHUNK", chunk)
+        assert scan(tmp_path, data)[1].utf8_error == error, chunk
+
+
+def test_scan_keeps_the_first_mebibyte_as_the_encoding_sample(tmp_path, monkeypatch):
+    monkeypatch.setattr(encoding, "CHUNK", 3)
+    data = b"\xef\xbb\xbfa,b\n" * 10
+    _, s = scan(tmp_path, data)
+    assert s.sample == data and s.has_bom

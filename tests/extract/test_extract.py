@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from etl.errors import InputError
-from etl.extract import extract, normalise_name
+from etl.extract import csv_reader, extract, normalise_name
 from etl.profile import load_profile
 
 
@@ -63,3 +63,58 @@ def test_empty_file_is_refused(tmp_path, mini_profile, export):
 def test_header_names_match_ignoring_case_space_and_punctuation():
     assert normalise_name(" NetAmount ") == normalise_name("Net amount") == "netamount"
     assert normalise_name("Net Amount(£)") == "netamount"
+
+
+def spy_reads(monkeypatch) -> list[bool]:
+    """The `parallel` argument of every read_records call extract makes."""
+    seen: list[bool] = []
+    real = csv_reader.read_records
+
+    def spy(*args, parallel=False, **kwargs):
+        seen.append(parallel)
+        return real(*args, parallel=parallel, **kwargs)
+
+    monkeypatch.setattr(csv_reader, "read_records", spy)
+    return seen
+
+
+def test_parallel_read_only_when_no_quoted_cell_spans_lines(tmp_path, mini_profile, export, monkeypatch):
+    seen = spy_reads(monkeypatch)
+    run_extract(tmp_path, mini_profile, export, 'Department,Supplier,Date,Amount\nParks,"A, Ltd",01/05/2024,1\n')
+    run_extract(tmp_path, mini_profile, export, 'Department,Supplier,Date,Amount\nParks,"A\nLtd",01/05/2024,1\n')
+    assert seen == [True, False]
+
+
+def test_quoted_cells_spanning_lines_and_blank_lines_keep_source_lines(tmp_path, mini_profile, export):
+    content = ('Council report,,,\n\nDepartment,Supplier,Date,Amount\n'
+               '"Parks\n\nand gardens",Acme,03/05/2024,1\n\n'         # lines 4-6, then a blank line 7
+               'Roads,"Big ""Co""\nLtd",04/05/2024,2\n\n\n'          # lines 8-9, blank lines 10-11
+               'Libraries,Books Ltd,05/05/2024,3\n')                  # line 12
+    con, ex = run_extract(tmp_path, mini_profile, export, content)
+    assert ex.header_line == 3
+    got = [(line, dept, sup) for line, dept, sup, *_ in rows(con, ex)]
+    assert got == [(4, "Parks\n\nand gardens", "Acme"), (8, "Roads", 'Big "Co"\nLtd'), (12, "Libraries", "Books Ltd")]
+
+
+def test_a_parallel_read_of_cells_spanning_lines_is_redone_serially(tmp_path):
+    """DuckDB's parallel reader refuses a quoted cell that spans lines: the serial read then
+    numbers every record as if it had been asked for in the first place."""
+    path = tmp_path / "m.csv"
+    path.write_text('a,b\n"x\ny",1\n\nz,2\n', encoding="utf-8")
+    con = duckdb.connect()
+    csv_reader.read_records(con, path, "raw_t", delimiter=",", quote='"', blank_lines=[4], lines=5,
+                            shown_as="m.csv", parallel=True)
+    assert con.execute("select source_line, c001 from raw_t order by record_index").fetchall() == [
+        (1, "a"), (2, "x\ny"), (5, "z")]
+
+
+def test_a_broken_file_is_reported_as_the_serial_reader_words_it(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b\n" + "x,1\n" * 6000 + "y,2,3,4,5,6,7,8,9\n", encoding="utf-8")  # past count_columns
+    messages = []
+    for parallel in (False, True):
+        with pytest.raises(InputError) as e:
+            csv_reader.read_records(duckdb.connect(), path, "raw_t", delimiter=",", quote='"',
+                                    blank_lines=[], lines=6002, shown_as="bad.csv", parallel=parallel)
+        messages.append(str(e.value))
+    assert messages[0] == messages[1] and "cannot be read as delimited text" in messages[0]

@@ -251,5 +251,6 @@ def build_staging(con: duckdb.DuckDBPyConnection, profile: Profile,
     for ctx in contexts:  # every cell is now in stg_: the raw copies would only hold memory
         con.execute(f"drop view {quote_ident(ctx.extracted.raw_table)}")
         con.execute(f"drop table {quote_ident(ctx.extracted.raw_table + '_cells')}")
+        con.execute(f"drop table if exists {quote_ident(ctx.extracted.raw_table + '_lines')}")
     return mappings
 

@@ -124,7 +124,7 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
     cols = csv_reader.column_names(ncols)
     first_rows = con.execute(
         f"select source_line, record_index, {', '.join(cols)} from {quote_ident(raw_table)} "
-        f"order by record_index limit {HEADER_SEARCH_ROWS}").fetchall()
+        f"where record_index < {HEADER_SEARCH_ROWS} order by record_index").fetchall()
     header_index, header = _find_header([(line, *cells) for line, _, *cells in first_rows], profile, shown_as)
     header_line = first_rows[header_index][0]
     csv_reader.skip_to(con, raw_table, first_rows[header_index][1] + 1)

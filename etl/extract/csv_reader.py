@@ -67,40 +67,60 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
         detail = " ".join(first[:2]) if first else "unreadable"
         raise InputError(f"cannot be read as delimited text: {detail}", where=shown_as) from None
     records = con.execute(f"select count(*) from {cells}").fetchone()[0]
+    columns = ", ".join("c." + c for c in cols)
+    spanning = records + len(blank_lines) != lines
+    if not (blank_lines or spanning):
+        con.execute(f"""
+            create or replace temp view {quote_ident(table)} as
+            select c.rowid as record_index, c.rowid + 1 as source_line, {columns}
+            from {cells} c
+            where c.rowid >= getvariable({quote_literal(table + '_first')})""")
+    else:
+        numbers = quote_ident(table + "_lines")
+        con.execute(f"create or replace temp table {numbers} as "
+                    f"{_line_numbers(con, table, cols, blank_lines, spanning)}")
+        # Joined on the record: the cells' columns never go through the ASOF joins' sorts.
+        con.execute(f"""
+            create or replace temp view {quote_ident(table)} as
+            select c.rowid as record_index, n.source_line, {columns}
+            from {cells} c join {numbers} n on n.record_index = c.rowid
+            where c.rowid >= getvariable({quote_literal(table + '_first')})""")
+    con.execute(f"set variable {quote_ident(table + '_first')} = 0")
+    return n
+
+
+def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], blank_lines: list[int],
+                  spanning: bool) -> str:
+    """SQL: (record_index, source_line) of every record, its rowid and the line it starts on."""
+    cells = quote_ident(table + "_cells")
     joins = []
-    logical = "c.rowid + 1"
-    if records + len(blank_lines) != lines:
+    logical = "c.k + 1"
+    if spanning:
         # Records spanning lines push the next ones down by their embedded newlines: a (small)
         # table of the records that hold some, with the newlines of every record up to them.
         spans = quote_ident(table + "_spans")
-        spanning = " or ".join(f"contains({c}, chr(10))" for c in cols)
+        spanned = " or ".join(f"contains({c}, chr(10))" for c in cols)
         newlines = " + ".join(f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cols)
         con.execute(f"""
             create or replace temp table {spans} as
             select rowid + 1 as from_index, sum(newlines) over (order by rowid) as before
-            from (select rowid, {newlines} as newlines from {cells} where {spanning})""")
-        joins.append(f"asof left join {spans} m on c.rowid >= m.from_index")
-        logical = "c.rowid + 1 + coalesce(m.before, 0)"
+            from (select rowid, {newlines} as newlines from {cells} where {spanned})""")
+        joins.append(f"asof left join {spans} m on c.k >= m.from_index")
+        logical = "c.k + 1 + coalesce(m.before, 0)"
     line = logical
     if blank_lines:
-        # A blank line at source line b is the (b - k)-th line once the k-th blank line is skipped:
+        # A blank line at source line b is the (b - j)-th line once the j-th blank line is skipped:
         # a record is pushed down by the number of such thresholds before it.
         blanks = quote_ident(table + "_blanks")
         con.execute(f"create or replace temp table {blanks} (threshold bigint, pushed bigint)")
         thresholds: dict[int, int] = {}
-        for k, b in enumerate(blank_lines, start=1):
-            thresholds[b - k] = k  # consecutive blank lines share a threshold: the last one counts
+        for j, b in enumerate(blank_lines, start=1):
+            thresholds[b - j] = j  # consecutive blank lines share a threshold: the last one counts
         con.executemany(f"insert into {blanks} values (?, ?)", list(thresholds.items()))
         joins.append(f"asof left join {blanks} b on {logical} > b.threshold")
         line = f"{logical} + coalesce(b.pushed, 0)"
-    con.execute(f"""
-        create or replace temp view {quote_ident(table)} as
-        select c.rowid as record_index, {line} as source_line, {", ".join("c." + c for c in cols)}
-        from {cells} c {" ".join(joins)}
-        where c.rowid >= getvariable({quote_literal(table + '_first')})
-    """)
-    con.execute(f"set variable {quote_ident(table + '_first')} = 0")
-    return n
+    return (f"select c.k as record_index, {line} as source_line "
+            f"from (select rowid as k from {cells}) c {' '.join(joins)}")
 
 
 def skip_to(con: duckdb.DuckDBPyConnection, table: str, record_index: int) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import secrets
 import signal
 import tempfile
@@ -23,8 +22,9 @@ import duckdb
 
 from . import archive, leakgate, notes, publish, redact, reference, releases
 from .errors import UsageError
-from .extract import ExtractedFile, extract
+from .extract import extract
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
+from .periods import check_one_file_per_period, fill_periods_from_data, periods_of_files
 from .profile import Profile, load_profile
 from .releases import PeriodChange, PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
@@ -34,11 +34,6 @@ from .validate.policy import ValidationPolicy, policy_of
 from .validate.report import Report
 from .warehouse import AttachedWarehouse
 from .zips import Zipper
-
-MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
 
 @dataclass(frozen=True)
 class FileSummary:
@@ -103,70 +98,6 @@ class RunResult:
         for t in self.totals:
             out[t.currency] = out.get(t.currency, Decimal(0)) + t.total
         return out
-
-
-def period_from_filename(name: str, patterns: tuple[str, ...]) -> str | None:
-    for rx in patterns:
-        m = re.search(rx, name, flags=re.IGNORECASE)
-        if not m:
-            continue
-        year, month = m.group("year"), m.group("month")
-        year_n = int(year) + (2000 if len(year) == 2 else 0)
-        month_n = int(month) if month.isdigit() else MONTHS.get(month[:3].casefold())
-        if month_n and 1 <= month_n <= 12:
-            return f"{year_n:04d}-{month_n:02d}"
-    return None
-
-
-def _periods(profile: Profile, extracted: list[ExtractedFile], given: str | None) -> list[str | None]:
-    if given is not None and not PERIOD.match(given):
-        raise UsageError(f"--period {given!r} is not a month written YYYY-MM")
-    periods = [given or period_from_filename(e.name, profile.period_patterns) for e in extracted]
-    for e, p in zip(extracted, periods):
-        if p is None and profile.period_field is None and not profile.period_fields:
-            raise UsageError("cannot tell which month this file covers: its name matches none of the "
-                             "profile's period.from_filename patterns; give --period YYYY-MM", where=e.name)
-    return periods
-
-
-def _fill_periods(con: duckdb.DuckDBPyConnection, profile: Profile,
-                  contexts: list[FileContext]) -> list[FileContext]:
-    """Periods the profile takes from the data: the most frequent month of a date field
-    (period.from_field), or the values of some fields (period.from_fields: '2022-executed')."""
-    table = quote_ident(stg_table(profile))
-    out = []
-    for ctx in contexts:
-        if ctx.period is None:
-            where = f"source_file_index = {ctx.index} and row_kind = 'record'"
-            if profile.period_field:
-                col = quote_ident(profile.period_field)
-                row = con.execute(f"select strftime({col}, '%Y-%m') from {table} where {where} and {col} is not null "
-                                  "group by 1 order by count(*) desc, 1 desc limit 1").fetchone()
-                period = row[0] if row else None
-            else:
-                parts = []
-                for f in profile.period_fields:
-                    low, high = con.execute(f"select cast(min({quote_ident(f)}) as varchar), "
-                                            f"cast(max({quote_ident(f)}) as varchar) from {table} where {where}").fetchone()
-                    parts.append(None if low is None else low if low == high else f"{low}-{high}")
-                period = None if None in parts else "-".join(parts)
-            if period is None:
-                fields = profile.period_field or ", ".join(profile.period_fields)
-                raise UsageError(f"cannot tell which period this file covers: no {fields} could be read; "
-                                 "give --period", where=ctx.extracted.name)
-            con.execute(f"update {table} set period = ? where source_file_index = ?", [period, ctx.index])
-            ctx = FileContext(ctx.index, ctx.extracted, period, ctx.release_id)
-        out.append(ctx)
-    return out
-
-
-def _check_one_file_per_period(contexts: list[FileContext]) -> None:
-    seen: dict[str, str] = {}
-    for ctx in contexts:
-        if ctx.period in seen:
-            raise UsageError(f"two files cover {ctx.period}: {seen[ctx.period]} and {ctx.extracted.name}; "
-                             "publish one file per period")
-        seen[ctx.period] = ctx.extracted.name
 
 
 def new_release(profile: Profile, kind: str = "publish", rolls_back_to: str | None = None) -> Release:
@@ -252,15 +183,15 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
         extracted.append(extract(con, Path(path), profile, i, workdir))
         fault_point("extract")
     release = release or new_release(profile)
-    file_periods = periods or _periods(profile, extracted, period)
+    file_periods = periods or periods_of_files(profile, extracted, period)
     contexts = [FileContext(i, e, p, release.release_id)
                 for i, (e, p) in enumerate(zip(extracted, file_periods))]
     on_step("transforming")
     mappings = build_staging(con, profile, contexts)
     reference.enrich_staging(con, profile, stg_table(profile))
     if (profile.period_field or profile.period_fields) and not periods:
-        contexts = _fill_periods(con, profile, contexts)
-    _check_one_file_per_period(contexts)
+        contexts = fill_periods_from_data(con, profile, contexts)
+    check_one_file_per_period(contexts)
     on_step("validating")
     checks = policy_of(profile)
     report = validate(con, profile, contexts, mappings, control_totals=control_totals, history=history,

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from etl import pipeline, replay
+from etl.periods import period_from_filename
 from tests.conftest import tree_digest
 from tests.test_pipeline_realdata import LEEDS_MONTHLY
 
@@ -62,7 +63,7 @@ def test_month_by_month_equals_one_go_and_every_month_reconciles(realdata, tmp_p
     for period, expected in LEEDS_MONTHLY.items():
         assert totals[f"leeds {period}"] == Decimal(expected)
     for f in sets["hyndburn"]:
-        period = pipeline.period_from_filename(f.name, pipeline.load_profile("hyndburn").period_patterns)
+        period = period_from_filename(f.name, pipeline.load_profile("hyndburn").period_patterns)
         assert totals[f"hyndburn {period}"] == hyndburn_file_total(f), f.name
     assert len(totals) == 24
 

@@ -384,27 +384,23 @@ PLAN_SQL = """
 create or replace temp table redaction_plan as
 with base as (
     select source_file_index as file_index, source_line as line,
-           {supplier_name} as name, redaction_key({supplier_name}) as key,
-           redaction_tokens({supplier_name}) as tokens,
-           {supplier_id} as supplier_id, redaction_key({supplier_type}) as type_key,
+           {supplier_name} as name, {supplier_id} as supplier_id, {supplier_type} as supplier_type,
            {purpose} as purpose, {expense_type} as expense_type,
            coalesce({is_redacted}, false) as was_redacted, {redaction_reason} as was_reason
     from {stg}
     where row_kind = 'record'
 ),
-flags as (
+-- What a name, a supplier type or an expense type says depends on that text alone: it is worked
+-- out once per distinct text (thousands), not once per row (millions), then joined back.
+names as (
     select *,
         coalesce(key in (select key from rd_keys where kind = 'marker'), false) as is_marker,
-        coalesce(type_key in (select key from rd_keys where kind = 'person_type'), false) as is_person_type,
         coalesce(key in (select key from rd_keys where kind = 'named'), false) as is_listed,
         coalesce(key in (select key from rd_keys where kind in ('named', 'registered_whole')), false) as is_named,
         coalesce(key in (select key from rd_keys where kind = 'confirmed'), false) as is_confirmed,
         coalesce(key in (select key from rd_keys where kind = 'rejected'), false) as is_rejected,
-        {sensitive} as is_sensitive,
-        coalesce(supplier_id is not null
-                 or type_key in (select key from rd_keys where kind = 'organisation_type')
-                 or list_has_any(tokens, (select coalesce(list(key), []) from rd_keys where kind = 'org_word')),
-                 false) as is_org,
+        coalesce(list_has_any(tokens, (select coalesce(list(key), []) from rd_keys where kind = 'org_word')),
+                 false) as has_org_word,
         -- what makes a name look like a person's (the detector's signs)
         list_filter([
             case when len(tokens) >= 2
@@ -418,7 +414,28 @@ flags as (
                       and regexp_full_match(key, '[\\pL ]+')
                  then 'a common given name (' || tokens[1] || ')' end],
             lambda x: x is not null) as signs
-    from base
+    from (select name, redaction_key(name) as key, redaction_tokens(name) as tokens
+          from (select distinct name from base))
+),
+types as (
+    select *,
+        coalesce(type_key in (select key from rd_keys where kind = 'person_type'), false) as is_person_type,
+        coalesce(type_key in (select key from rd_keys where kind = 'organisation_type'), false) as is_org_type
+    from (select supplier_type, redaction_key(supplier_type) as type_key from (select distinct supplier_type from base))
+),
+expenses as (
+    select expense_type, {sensitive} as is_sensitive from (select distinct expense_type from base)
+),
+flags as (
+    select b.file_index, b.line, b.name, n.key, n.tokens, b.supplier_id, t.type_key, b.purpose, b.expense_type,
+        b.was_redacted, b.was_reason,
+        n.is_marker, t.is_person_type, n.is_listed, n.is_named, n.is_confirmed, n.is_rejected, e.is_sensitive,
+        b.supplier_id is not null or t.is_org_type or n.has_org_word as is_org,
+        n.signs
+    from base b
+    join names n on n.name is not distinct from b.name
+    join types t on t.supplier_type is not distinct from b.supplier_type
+    join expenses e on e.expense_type is not distinct from b.expense_type
 ),
 decided as (
     select *,

@@ -148,6 +148,20 @@ def test_redaction_keeps_amount_date_department_and_expense_type(staged):
     assert redact.redacted_names(con) == ["Mrs A Patel"]
 
 
+def test_every_record_is_judged_once_empty_names_and_types_included(staged):
+    """The plan works each distinct name, supplier type and expense type out once and joins it
+    back: rows whose texts are empty (NULL) are judged too, and no row is judged twice."""
+    con, profile = staged([
+        row(""), row("", type_="Individual", expense=""), row("Mr J Smith", expense=""),
+        row("Mr J Smith", type_="individual"), row("Acme Ltd", type_="Company"), row("", purpose="x"),
+    ])
+    counts = redact.apply(con, profile, redact.load_policy(profile))
+    plan = con.execute("select line, name, hide_name, reason from redaction_plan order by line").fetchall()
+    assert plan == [(2, None, False, None), (3, None, True, "natural-person"), (4, "Mr J Smith", True, "named-person"),
+                    (5, "Mr J Smith", True, "natural-person"), (6, "Acme Ltd", False, None), (7, None, False, None)]
+    assert counts == {"natural-person": 2, "named-person": 1}
+
+
 def test_apply_source_markers_still_works_alone_and_apply_after_it_agrees(staged):
     rows = [row("Redacted personal data"), row("REDACTED PERSONAL DATA"), row("Mr J Smith", type_="individual")]
     con, profile = staged(rows)

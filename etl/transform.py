@@ -94,25 +94,43 @@ def _mapped(expr: str, spec: FieldSpec, field: Field) -> str:
     return f"case lower({expr}) {whens}{otherwise} end"
 
 
-def _plain_amount(spec: FieldSpec) -> str | None:
-    """RE2 for the amounts most cells hold ('-1234.5'), on which _amount's rewriting changes
-    nothing and money(exact_decimal()) is a plain cast; None when the profile's symbols or
-    separators could touch such a text."""
-    if spec.decimal != "." or spec.factor is not None:
-        return None
-    removed = (*spec.currency_symbols, spec.thousands or "")
-    if any(s and not set(s) - set("0123456789.-") for s in removed):
-        return None
-    return r"-?[0-9]{1,16}(\.[0-9]{1,2})?"   # fits DECIMAL(18, 2) with no rounding
+def _plain_amounts(spec: FieldSpec, expr: str) -> list[tuple[str, str]]:
+    """(RE2, SQL) pairs for the shapes most amounts have ('-1234.5', '1,234.56'), on which the
+    rewriting of _amount_rewritten comes down to removing the thousands separator and reading the
+    decimal mark as a point: a plain cast then gives the same DECIMAL(18, 2), at most 16 digits
+    and 2 decimals so that nothing is rounded or out of range. None apply when the profile's
+    symbols or separators could make the rewriting do anything else to such a text."""
+    point, thousands = spec.decimal, spec.thousands or ""
+    if spec.factor is not None or point not in (".", ",") or len(thousands) > 1 \
+            or thousands in set("0123456789-") | {point}:
+        return []
+    kept = set("0123456789-") | {point, thousands}
+    if any(symbol and not set(symbol) - kept for symbol in spec.currency_symbols):
+        return []
+
+    def rx(ch: str) -> str:
+        return "\\" + ch if ch in ".^$|?*+()[]{}\\" else ch
+
+    def cast(text: str) -> str:
+        if point != ".":
+            text = f"replace({text}, {quote_literal(point)}, '.')"
+        return f"cast({text} as decimal(18, 2))"
+
+    decimals = f"({rx(point)}[0-9]{{1,2}})?"
+    shapes = [(f"-?[0-9]{{1,16}}{decimals}", cast(expr))]
+    if thousands:
+        shapes.append((f"-?[0-9]{{1,3}}({rx(thousands)}[0-9]{{3}}){{1,4}}{decimals}",
+                       cast(f"replace({expr}, {quote_literal(thousands)}, '')")))
+    return shapes
 
 
 def _amount(expr: str, spec: FieldSpec) -> str:
     slow = _amount_rewritten(expr, spec)
-    plain = _plain_amount(spec)
-    if plain is None:
+    fast = _plain_amounts(spec, expr)
+    if not fast:
         return slow
-    return (f"(case when regexp_full_match({expr}, {quote_literal(plain)}) "
-            f"then cast({expr} as decimal(18, 2)) else {slow} end)")
+    whens = " ".join(f"when regexp_full_match({expr}, {quote_literal(rx)}) then {sql}" for rx, sql in fast)
+    return f"(case {whens} else {slow} end)"
 
 
 def _amount_rewritten(expr: str, spec: FieldSpec) -> str:

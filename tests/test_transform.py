@@ -120,9 +120,11 @@ def test_clean_text_fast_path_equals_the_full_rewrite_for_every_character():
     assert wrong == []
 
 
-AMOUNT_TEXTS = ["12.50", "-12.50", "0", "-0", "007.5", "1234567890123456", "12345678901234.99", "0000000000000000012.5", "1.234",
-                "1,234.56", "1.234,56", "(12.50)", "12.50-", "-12.50-", "+7", ".25", "10.", "£12", "12 GBP",
-                "1 234", "abc", "", "-", "1e3", "12.5.1", "--1", "12,5", "١٢"]
+AMOUNT_TEXTS = ["12.50", "-12.50", "0", "-0", "007.5", "1234567890123456", "12345678901234.99",
+                "0000000000000000012.5", "1.234", "1,234.56", "-1,234", "12,345,678,901,234.5", "1,23,456",
+                "1,2345", ",123", "1.234,56", "1 234,56", "1'234.5", "1 234", "12,5", "12,50", "-12,5", "1.234.567",
+                "(12.50)", "12.50-", "-12.50-", "+7", ".25", "10.", "£12", "12 GBP", "€1.234,5", "abc", "", "-",
+                "1e3", "12.5.1", "--1", "١٢"]
 
 
 @pytest.mark.parametrize("read", [
@@ -134,10 +136,14 @@ AMOUNT_TEXTS = ["12.50", "-12.50", "0", "-0", "007.5", "1234567890123456", "1234
     {"currency_symbols": ["1"]},
     {"currency_symbols": ["-"]},
     {"currency_symbols": ["EUR", "€"], "thousands": "'"},
+    {"decimal": ",", "thousands": " ", "currency_symbols": ["1,5"]},
+    {"decimal": ",", "currency_symbols": ["€"]},
+    {"thousands": " "},
+    {"factor": 0.5},
 ])
 def test_plain_amount_fast_path_equals_the_full_rewrite(read):
-    """The plain-decimal fast path gives exactly what the symbol, separator and sign rewriting
-    gives, whatever the profile's separators and symbols, or is not taken."""
+    """The fast paths for plain and grouped decimals give exactly what the symbol, separator and
+    sign rewriting gives, whatever the profile's separators and symbols, or are not taken."""
     spec = FieldSpec(name="amount", columns=("Amount",), **{k: tuple(v) if isinstance(v, list) else v
                                                             for k, v in read.items()})
     con = duckdb.connect()
@@ -145,3 +151,13 @@ def test_plain_amount_fast_path_equals_the_full_rewrite(read):
     fast, full = transform._amount("x", spec), transform._amount_rewritten("x", spec)
     rows = con.execute(f"select x, {fast}, {full} from unnest(?::varchar[]) t(x)", [AMOUNT_TEXTS]).fetchall()
     assert [(x, a) for x, a, b in rows if a != b] == []
+
+
+@pytest.mark.parametrize("read, shapes", [
+    ({"thousands": ","}, 2), ({"decimal": ",", "thousands": " "}, 2), ({"decimal": ",", "thousands": "."}, 2),
+    ({}, 1), ({"currency_symbols": ["1"]}, 0), ({"thousands": "."}, 0), ({"factor": 1000}, 0),
+])
+def test_which_profiles_get_the_amount_fast_paths(read, shapes):
+    spec = FieldSpec(name="amount", columns=("Amount",), **{k: tuple(v) if isinstance(v, list) else v
+                                                            for k, v in read.items()})
+    assert len(transform._plain_amounts(spec, "x")) == shapes

@@ -382,7 +382,7 @@ def _field_sql(profile: Profile, name: str, cast: str = "varchar") -> str:
 
 PLAN_SQL = """
 create or replace temp table redaction_plan as
-with base as (
+with base as not materialized (  -- scanned again by each use: cheaper than a copy of every row
     select source_file_index as file_index, source_line as line,
            {supplier_name} as name, {supplier_id} as supplier_id, {supplier_type} as supplier_type,
            {purpose} as purpose, {expense_type} as expense_type,
@@ -454,7 +454,8 @@ decided as (
         is_person_type or is_listed or is_confirmed or len(signs) > 0 as person_like
     from flags
 )
-select *, false as hide_purpose from decided
+-- what apply() and detect() read afterwards
+select * exclude (tokens, supplier_id, type_key, was_reason, is_sensitive), false as hide_purpose from decided
 """
 
 

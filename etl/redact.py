@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import functools
 import getpass
 import hashlib
 import io
@@ -380,8 +381,10 @@ def _field_sql(profile: Profile, name: str, cast: str = "varchar") -> str:
     return quote_ident(name) if name in profile.schema.field_names else f"cast(null as {cast})"
 
 
+# The decisions on the records, as a select of the records whose name passes {names} and that
+# pass {where}. apply() keeps the records some rule concerns, in two steps: those with a reason
+# of their own, then the other records of every name that one of them hides.
 PLAN_SQL = """
-create or replace temp table redaction_plan as
 with base as not materialized (  -- scanned again by each use: cheaper than a copy of every row
     select source_file_index as file_index, source_line as line,
            {supplier_name} as name, {supplier_id} as supplier_id, {supplier_type} as supplier_type,
@@ -416,6 +419,7 @@ names as (
             lambda x: x is not null) as signs
     from (select name, redaction_key(name) as key, redaction_tokens(name) as tokens
           from (select distinct name from base))
+    where {names}
 ),
 types as (
     select *,
@@ -455,16 +459,26 @@ decided as (
     from flags
 )
 -- what apply() and detect() read afterwards
-select * exclude (tokens, supplier_id, type_key, was_reason, is_sensitive), false as hide_purpose from decided
+select * exclude (tokens, supplier_id, type_key, was_reason, is_sensitive), false as hide_purpose
+from decided
+where {where}
 """
+
+# A record no rule concerns: not redacted at the source, no marker, no person's supplier type, a
+# name no list or decision names and with no sign of a person, no sensitive expense type, no
+# purpose. It keeps no reason, hides nothing and the detector does not report it, unless another
+# record hides its name; apply() adds those.
+CONCERNED = ("was_redacted or is_marker or is_person_type or is_listed or is_named or is_confirmed "
+             "or is_sensitive or len(signs) > 0 or purpose is not null")
 
 
 def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
           decisions: Decisions | None = None) -> dict[str, int]:
     """Redact stg_<dataset> as the policy and the decisions say; returns record rows per reason.
 
-    Also leaves two temp tables on `con`: redaction_plan (one row per record: what was decided)
-    and redaction_names (the names redacted in this run: see redacted_names()).
+    Also leaves two temp tables on `con`: redaction_plan (what was decided, one row per record
+    that some rule concerns: see CONCERNED) and redaction_names (the names redacted in this run:
+    see redacted_names()).
     """
     decisions = decisions or Decisions.empty()
     fields = profile.schema.field_names
@@ -475,20 +489,28 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
     _keys_table(con, policy, decisions)
     rx = policy.expense_regex
     sensitive = (f"coalesce(regexp_matches(expense_type, {quote_literal(rx)}), false)" if rx else "false")
-    con.execute(PLAN_SQL.format(
+    plan = functools.partial(
+        PLAN_SQL.format,
         stg=stg, sensitive=sensitive, keep_organisations="true" if policy.keep_organisations else "false",
         supplier_name=quote_ident("supplier_name"), supplier_id=_field_sql(profile, "supplier_id"),
         supplier_type=_field_sql(profile, "supplier_type"), purpose=_field_sql(profile, "purpose"),
         expense_type=_field_sql(profile, "expense_type"),
         is_redacted=_field_sql(profile, "is_redacted", "boolean"),
-        redaction_reason=_field_sql(profile, "redaction_reason")))
+        redaction_reason=_field_sql(profile, "redaction_reason"))
+    # Most records concern no rule: the plan holds the others, then every record of a name they hide.
+    con.execute(f"create or replace temp table redaction_plan as {plan(names='true', where=CONCERNED)}")
+    con.execute("""
+        create or replace temp table rd_hidden_keys as
+        select distinct key from redaction_plan where hide_name and not is_marker and key is not null""")
+    if con.execute("select count(*) from rd_hidden_keys").fetchone()[0]:
+        con.execute(f"insert into redaction_plan "
+                    f"{plan(names='key in (select key from rd_hidden_keys)', where=f'not ({CONCERNED})')}")
 
     # A name redacted on one row is redacted on every row of the release (the leak gate would
     # otherwise find it), unless a person rejected it as not a natural person.
     con.execute("""
         update redaction_plan set hide_name = true, reason = coalesce(reason, 'named-person')
-        where not hide_name and not is_rejected and key in (
-            select key from redaction_plan where hide_name and not is_marker and key is not null)""")
+        where not hide_name and not is_rejected and key in (select key from rd_hidden_keys)""")
     purpose_reasons = sorted(policy.redact_purpose)
     con.execute("""
         update redaction_plan set hide_purpose = true

@@ -150,16 +150,22 @@ def test_redaction_keeps_amount_date_department_and_expense_type(staged):
 
 def test_every_record_is_judged_once_empty_names_and_types_included(staged):
     """The plan works each distinct name, supplier type and expense type out once and joins it
-    back: rows whose texts are empty (NULL) are judged too, and no row is judged twice."""
+    back: rows whose texts are empty (NULL) are judged too, no row is judged twice, and a record
+    no rule concerns is left out of the plan unless another record hides its name."""
     con, profile = staged([
         row(""), row("", type_="Individual", expense=""), row("Mr J Smith", expense=""),
         row("Mr J Smith", type_="individual"), row("Acme Ltd", type_="Company"), row("", purpose="x"),
+        row("Acme Ltd"), row("Sunshine Kids", expense="Fostering Allowances"), row("Sunshine Kids"),
     ])
     counts = redact.apply(con, profile, redact.load_policy(profile))
-    plan = con.execute("select line, name, hide_name, reason from redaction_plan order by line").fetchall()
-    assert plan == [(2, None, False, None), (3, None, True, "natural-person"), (4, "Mr J Smith", True, "named-person"),
-                    (5, "Mr J Smith", True, "natural-person"), (6, "Acme Ltd", False, None), (7, None, False, None)]
-    assert counts == {"natural-person": 2, "named-person": 1}
+    assert counts == {"natural-person": 2, "named-person": 2, "sensitive-expense": 1}
+    assert records(con, "source_line", "supplier_name", "purpose", "redaction_reason") == [
+        (2, None, None, None), (3, LABEL, None, "natural-person"), (4, LABEL, None, "named-person"),
+        (5, LABEL, None, "natural-person"), (6, "Acme Ltd", None, None), (7, None, "x", None), (8, "Acme Ltd", None, None),
+        (9, LABEL, None, "sensitive-expense"), (10, LABEL, None, "named-person")]
+    plan = con.execute("select line, reason from redaction_plan order by line").fetchall()
+    assert plan == [(3, "natural-person"), (4, "named-person"), (5, "natural-person"), (7, None),
+                    (9, "sensitive-expense"), (10, "named-person")]
 
 
 def test_apply_source_markers_still_works_alone_and_apply_after_it_agrees(staged):

@@ -381,11 +381,12 @@ def _field_sql(profile: Profile, name: str, cast: str = "varchar") -> str:
     return quote_ident(name) if name in profile.schema.field_names else f"cast(null as {cast})"
 
 
-# The decisions on the records, as a select of the records whose name passes {names} and that
-# pass {where}. apply() keeps the records some rule concerns, in two steps: those with a reason
-# of their own, then the other records of every name that one of them hides.
+# The decisions on the records, as a select of the records that pass {rows} (before the joins)
+# and {where} (after), of names that pass {names}. apply() keeps the records some rule concerns,
+# in two steps: those with a reason of their own, then the other records of every name that one
+# of them hides.
 PLAN_SQL = """
-with base as not materialized (  -- scanned again by each use: cheaper than a copy of every row
+with records as not materialized (  -- scanned again by each use: cheaper than a copy of every row
     select source_file_index as file_index, source_line as line,
            {supplier_name} as name, {supplier_id} as supplier_id, {supplier_type} as supplier_type,
            {purpose} as purpose, {expense_type} as expense_type,
@@ -418,17 +419,20 @@ names as (
                  then 'a common given name (' || tokens[1] || ')' end],
             lambda x: x is not null) as signs
     from (select name, redaction_key(name) as key, redaction_tokens(name) as tokens
-          from (select distinct name from base))
+          from (select distinct name from records))
     where {names}
 ),
 types as (
     select *,
         coalesce(type_key in (select key from rd_keys where kind = 'person_type'), false) as is_person_type,
         coalesce(type_key in (select key from rd_keys where kind = 'organisation_type'), false) as is_org_type
-    from (select supplier_type, redaction_key(supplier_type) as type_key from (select distinct supplier_type from base))
+    from (select supplier_type, redaction_key(supplier_type) as type_key from (select distinct supplier_type from records))
 ),
 expenses as (
-    select expense_type, {sensitive} as is_sensitive from (select distinct expense_type from base)
+    select expense_type, {sensitive} as is_sensitive from (select distinct expense_type from records)
+),
+base as not materialized (
+    select * from records b where {rows}
 ),
 flags as (
     select b.file_index, b.line, b.name, n.key, n.tokens, b.supplier_id, t.type_key, b.purpose, b.expense_type,
@@ -470,6 +474,12 @@ where {where}
 # record hides its name; apply() adds those.
 CONCERNED = ("was_redacted or is_marker or is_person_type or is_listed or is_named or is_confirmed "
              "or is_sensitive or len(signs) > 0 or purpose is not null")
+# The same, tested before the joins: through semi-joins on the few texts concerned.
+CONCERNED_ROWS = ("b.was_redacted or b.purpose is not null "
+                  "or b.name in (select name from names where is_marker or is_listed or is_named or is_confirmed "
+                  "or len(signs) > 0) "
+                  "or b.supplier_type in (select supplier_type from types where is_person_type) "
+                  "or b.expense_type in (select expense_type from expenses where is_sensitive)")
 
 
 def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
@@ -498,13 +508,14 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
         is_redacted=_field_sql(profile, "is_redacted", "boolean"),
         redaction_reason=_field_sql(profile, "redaction_reason"))
     # Most records concern no rule: the plan holds the others, then every record of a name they hide.
-    con.execute(f"create or replace temp table redaction_plan as {plan(names='true', where=CONCERNED)}")
+    con.execute("create or replace temp table redaction_plan as "
+                f"{plan(names='true', rows=CONCERNED_ROWS, where=CONCERNED)}")
     con.execute("""
         create or replace temp table rd_hidden_keys as
         select distinct key from redaction_plan where hide_name and not is_marker and key is not null""")
     if con.execute("select count(*) from rd_hidden_keys").fetchone()[0]:
         con.execute(f"insert into redaction_plan "
-                    f"{plan(names='key in (select key from rd_hidden_keys)', where=f'not ({CONCERNED})')}")
+                    f"{plan(names='key in (select key from rd_hidden_keys)', rows='true', where=f'not ({CONCERNED})')}")
 
     # A name redacted on one row is redacted on every row of the release (the leak gate would
     # otherwise find it), unless a person rejected it as not a natural person.

@@ -96,6 +96,12 @@ def test_shared_policy_loads_and_every_expense_rule_compiles():
         "Fees To Carers", "Section 17", "Compensation Claims", "Care Package", "Famille d'accueil"]
 
 
+def test_the_shared_policy_reads_the_same_with_either_yaml_parser():
+    import yaml
+    text = redact.POLICY_FILE.read_text(encoding="utf-8")
+    assert redact._read_yaml(redact.POLICY_FILE) == yaml.safe_load(text)
+
+
 def test_profile_rules_add_to_the_shared_policy(mini_profile, tmp_path):
     profile = load_profile(mini_profile(EXTRA_FIELDS))
     assert "REDACTED PERSONAL DATA" in redact.load_policy(profile).markers  # today's `markers` key

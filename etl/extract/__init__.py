@@ -94,19 +94,19 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
         records = con.execute(f"select count(*) from {quote_ident(raw_table)}").fetchone()[0]
         return ExtractedFile(path=path, name=path.name, sha256=scan.sha256, bytes=scan.bytes, encoding="xml",
                              raw_table=raw_table, header_line=0, header=header, records=records)
-    def line_layout(readable: Path) -> encoding.LineLayout:
+    def layout_of(readable: Path) -> encoding.LineLayout:
         return encoding.layout(readable, profile.quote, profile.delimiter)
 
     if profile.format == "excel":
         sha256, size = excel_reader.to_csv(path, profile.sheet, work_copy, shown_as)
         enc, readable = "xlsx", work_copy
-        layout = line_layout(readable)
+        layout = layout_of(readable)
     else:
         # The usual file (UTF-8, LF or CRLF) is read as it is: its line layout is scanned while
         # the bytes are hashed and checked (numpy and hashlib release the GIL); a file that
         # needs a working copy has the copy's layout scanned instead.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            as_is = pool.submit(line_layout, path)
+            as_is = pool.submit(layout_of, path)
             scan = encoding.scan_file(path)
             sha256, size = scan.sha256, scan.bytes
             enc = encoding.choose_encoding(path, scan, profile.encoding)
@@ -114,7 +114,7 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
             if encoding.needs_working_copy(scan, enc):
                 encoding.write_working_copy(path, enc, work_copy)
                 readable = work_copy
-                layout = line_layout(readable)
+                layout = layout_of(readable)
             else:
                 layout = as_is.result()
 

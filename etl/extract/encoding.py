@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from ..validate import csvscan
 CHUNK = 1 << 22  # 4 MiB: bounded memory whatever the file size, and cache-friendly
 SAMPLE = 1 << 20  # the first bytes, for the encoding detector
 CANDIDATES = ("utf-8", "utf-8-sig", "windows-1252", "iso-8859-1")
-_BLANK_LINE = re.compile(rb"(?=\n\n)")
 
 
 @dataclass
@@ -168,7 +166,6 @@ class LineLayout:
     blank_lines: list[int]  # empty lines outside quoted cells: DuckDB skips them
     lines: int              # physical lines, a last one without a newline included
     spanning: bool          # a quoted cell spans lines: DuckDB's parallel reader cannot read it
-    longest_line: int       # bytes of the longest physical line
 
 
 def layout(path: Path, quote: str = '"', delimiter: str = ",") -> LineLayout:
@@ -181,7 +178,7 @@ def layout(path: Path, quote: str = '"', delimiter: str = ",") -> LineLayout:
     """
     scan = csvscan.scan_bytes(path, csvscan.Dialect(delimiter=delimiter, quotechar=quote))
     return LineLayout(blank_lines=scan.blank_lines, lines=scan.physical_lines,
-                      spanning=scan.quoted_newlines > 0, longest_line=scan.longest_line)
+                      spanning=scan.quoted_newlines > 0)
 
 
 def line_layout(path: Path, quote: str = '"') -> tuple[list[int], int]:

@@ -63,6 +63,15 @@ def test_amounts(mini_profile, export, home, text, expected):
     assert row[2] == Decimal(expected)
 
 
+def test_an_amount_too_large_for_money_is_a_type_error_not_a_crash(mini_profile, export, home):
+    body = ("Parks,Acme,03/05/2024,99999999999999999.99,,\n"           # beyond DECIMAL(18, 2)
+            "Roads,Acme,03/05/2024,123456789012345678901234567890,,\n"  # beyond DECIMAL(38, 10)
+            "Libraries,Acme,03/05/2024,9999999999999999.99,,\n")
+    result = staged(mini_profile, export, home, body)
+    issues = [e for s in result.report.to_dict()["issues"] for e in s["examples"]]
+    assert {(e["code"], e["line"], e["field"]) for e in issues} == {("type-error", 2, "amount"), ("type-error", 3, "amount")}
+
+
 def test_decimal_comma_and_space_thousands(mini_profile, export, home):
     profile = MINI_PROFILE.replace('thousands: ","}', 'decimal: ",", thousands: " ", currency_symbols: ["€"]}') \
                           .replace("{value: GBP}", "{value: EUR}")
@@ -124,7 +133,7 @@ AMOUNT_TEXTS = ["12.50", "-12.50", "0", "-0", "007.5", "1234567890123456", "1234
                 "0000000000000000012.5", "1.234", "1,234.56", "-1,234", "12,345,678,901,234.5", "1,23,456",
                 "1,2345", ",123", "1.234,56", "1 234,56", "1'234.5", "1 234", "12,5", "12,50", "-12,5", "1.234.567",
                 "(12.50)", "12.50-", "-12.50-", "+7", ".25", "10.", "£12", "12 GBP", "€1.234,5", "abc", "", "-",
-                "1e3", "12.5.1", "--1", "١٢"]
+                "1e3", "12.5.1", "--1", "١٢", "99999999999999999.99", "12345678901234567", "1,234,567,890,123,456.78"]
 
 
 @pytest.mark.parametrize("read", [

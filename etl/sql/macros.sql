@@ -24,11 +24,13 @@ create or replace macro excel_serial_date(x) as
     case when regexp_full_match(x, '[0-9]{5}(\.0+)?')
          then plausible_date(date '1899-12-30' + cast(cast(x as double) as integer)) end;
 
--- A cleaned amount text ('-1234.5', '+7', '.25') as an exact decimal; anything else is NULL.
+-- A cleaned amount text ('-1234.5', '+7', '.25') as an exact decimal; anything else is NULL, and
+-- so is a number too large for DECIMAL(38, 10) (validation then reports it as a type error).
 create or replace macro exact_decimal(x) as
     case when regexp_full_match(x, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)')
-         then cast(x as decimal(38, 10)) end;
+         then try_cast(x as decimal(38, 10)) end;
 
--- Money keeps its cents exactly: a value with more than two decimals is refused, not rounded.
+-- Money keeps its cents exactly: a value with more than two decimals is refused, not rounded, and
+-- so is one beyond DECIMAL(18, 2) (16 digits before the point).
 create or replace macro money(v) as
-    case when v = round(v, 2) then cast(v as decimal(18, 2)) end;
+    case when v = round(v, 2) then try_cast(v as decimal(18, 2)) end;

@@ -120,7 +120,8 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
 
     ncols = csv_reader.read_records(con, readable, raw_table, delimiter=profile.delimiter,
                                     quote=profile.quote, blank_lines=layout.blank_lines, lines=layout.lines,
-                                    shown_as=shown_as, parallel=not layout.spanning)
+                                    shown_as=shown_as, parallel=not layout.spanning,
+                                    longest_line=layout.longest_line)
     cols = csv_reader.column_names(ncols)
     first_rows = con.execute(
         f"select source_line, record_index, {', '.join(cols)} from {quote_ident(raw_table)} "

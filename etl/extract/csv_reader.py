@@ -8,6 +8,7 @@ import duckdb
 
 from ..errors import InputError
 from ..sqltext import quote_ident, quote_literal
+from ..validate.csvread import DUCKDB_LINE_SIZE
 
 SPARE_COLUMNS = 4  # room for stray extra fields (e.g. a trailing comma on some rows)
 
@@ -29,7 +30,7 @@ def column_names(n: int) -> list[str]:
 
 def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, delimiter: str,
                  quote: str, blank_lines: list[int], lines: int, shown_as: str,
-                 parallel: bool = False) -> int:
+                 parallel: bool = False, longest_line: int = 0) -> int:
     """Create `table` (record_index, source_line, c001.., cNNN) from the file; returns the column count.
 
     Empty cells are NULL. Records are numbered by the line they start on in the source. DuckDB keeps
@@ -39,7 +40,8 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
 
     `parallel`: read with every thread, which DuckDB can only do when no quoted cell spans lines
     (the caller knows it from the byte scan). Should DuckDB refuse the file, it is read again
-    serially, so that a broken file is reported exactly as before.
+    serially, so that a broken file is reported exactly as before. `longest_line` (bytes) sizes
+    DuckDB's buffers: its default line limit (2 MB) would refuse a longer line.
     """
     n = count_columns(path, delimiter)
     cols = column_names(n)
@@ -52,7 +54,7 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
             select * from read_csv({quote_literal(str(path))}, header = false, auto_detect = false,
                 columns = {spec}, delim = {quote_literal(delimiter)}, quote = {quote_literal(quote)},
                 escape = {quote_literal(quote)}, null_padding = true, parallel = {str(threads).lower()},
-                strict_mode = true)
+                strict_mode = true, max_line_size = {max(DUCKDB_LINE_SIZE, longest_line + 1)})
         """)
 
     try:

@@ -166,6 +166,7 @@ class LineLayout:
     blank_lines: list[int]  # empty lines outside quoted cells: DuckDB skips them
     lines: int              # physical lines, a last one without a newline included
     spanning: bool          # a quoted cell spans lines: DuckDB's parallel reader cannot read it
+    longest_line: int = 0   # bytes of the longest line, its newline included
 
 
 def layout(path: Path, quote: str = '"', delimiter: str = ",") -> LineLayout:
@@ -178,7 +179,7 @@ def layout(path: Path, quote: str = '"', delimiter: str = ",") -> LineLayout:
     """
     scan = csvscan.scan_bytes(path, csvscan.Dialect(delimiter=delimiter, quotechar=quote))
     return LineLayout(blank_lines=scan.blank_lines, lines=scan.physical_lines,
-                      spanning=scan.quoted_newlines > 0)
+                      spanning=scan.quoted_newlines > 0, longest_line=scan.longest_line)
 
 
 def line_layout(path: Path, quote: str = '"') -> tuple[list[int], int]:

@@ -43,6 +43,14 @@ def test_blank_lines_do_not_shift_line_numbers(tmp_path, mini_profile, export):
     assert [r[0] for r in rows(con, ex)] == [3, 6]
 
 
+def test_a_line_longer_than_duckdbs_default_limit(tmp_path, mini_profile, export):
+    """DuckDB refuses lines over 2 MB by default; the byte scan measures the longest line first."""
+    purpose = "x" * 3_000_000
+    content = f"Department,Supplier,Date,Amount\nParks,{purpose},03/05/2024,10.00\nRoads,B,04/05/2024,2\n"
+    con, ex = run_extract(tmp_path, mini_profile, export, content)
+    assert [(line, len(supplier)) for line, _, supplier, *_ in rows(con, ex)] == [(2, 3_000_000), (3, 1)]
+
+
 def test_stray_extra_field_and_spacer_columns(tmp_path, mini_profile, export):
     content = "Department,,Supplier,Date,Amount\nParks,,A,01/05/2024,1,\nRoads,,B,02/05/2024,2\n"
     con, ex = run_extract(tmp_path, mini_profile, export, content)

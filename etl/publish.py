@@ -25,7 +25,7 @@ from .profile import Profile
 from .schema import load_schema
 from .releases import PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
-from .zips import Zipper, write_zip
+from .zips import Zipper
 
 
 @dataclass(frozen=True)
@@ -74,18 +74,11 @@ def publisher_dir(site: Path, publisher_id: str) -> Path:
     return site / publisher_id
 
 
-def _zip_now_or_later(zips: Zipper | None, folder: Path, target: Path, when: dt.datetime) -> None:
-    if zips is None:
-        write_zip(folder, target, when)
-    else:
-        zips.zip(folder, target, when)
-
-
 def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, release: Release,
                   seq: int, state: dict[str, PeriodVersion], period: str | None,
-                  zips: Zipper | None = None) -> Path:
+                  zips: Zipper) -> Path:
     """One package (cumulative when period is None) from the attached warehouse `wh`; its zip is
-    written before returning, or queued on `zips`."""
+    queued on `zips`."""
     schema = profile.schema
     dataset = profile.dataset
     name = package_name(dataset, period)
@@ -139,7 +132,7 @@ def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, 
                                           publisher_id=profile.publisher_id, country_code=profile.country))
     write_new(root / "datapackage.json", (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode())
     notes.write_changelog(con, root, profile, seq, period)
-    _zip_now_or_later(zips, root, base / f"{name}.zip", made_by.published_at)
+    zips.zip(root, base / f"{name}.zip", made_by.published_at)
     return root
 
 
@@ -243,7 +236,7 @@ def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, root: Pa
 
 
 def write_mart_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, release: Release,
-                       mart: str, zips: Zipper | None = None) -> Path | None:
+                       mart: str, zips: Zipper) -> Path | None:
     """A derived mart (budget_vs_actual) as the publisher's package, when it has rows for them."""
     schema = load_schema(mart)
     where = f"publisher_id = {quote_literal(profile.publisher_id)}"
@@ -274,7 +267,7 @@ def write_mart_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: P
                                 schema.descriptor["title"])],
     }
     write_new(root / "datapackage.json", (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode())
-    _zip_now_or_later(zips, root, base / f"{name}.zip", release.published_at)
+    zips.zip(root, base / f"{name}.zip", release.published_at)
     return root
 
 

@@ -154,9 +154,3 @@ def _assemble(members: list[tuple[bytes, Future]], target: Path, when: tuple[int
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def write_zip(folder: Path, target: Path, when: dt.datetime) -> None:
-    """The zip of one folder, now."""
-    with Zipper() as zipper:
-        zipper.zip(folder, target, when)

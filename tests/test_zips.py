@@ -25,6 +25,11 @@ def folder(tmp_path: Path) -> Path:
     return root
 
 
+def zip_now(folder: Path, target: Path) -> None:
+    with zips.Zipper() as zipper:
+        zipper.zip(folder, target, WHEN)
+
+
 def read_back(path: Path, folder: Path) -> list[zipfile.ZipInfo]:
     with zipfile.ZipFile(path) as zf:
         assert zf.testzip() is None
@@ -36,7 +41,7 @@ def read_back(path: Path, folder: Path) -> list[zipfile.ZipInfo]:
 
 def test_a_zip_any_reader_opens_with_fixed_order_times_and_modes(folder, tmp_path):
     target = tmp_path / "p.zip"
-    zips.write_zip(folder, target, WHEN)
+    zip_now(folder, target)
     infos = read_back(target, folder)
     assert [i.filename for i in infos] == [
         "spending-2024-05/data/spending-2024-05.csv", "spending-2024-05/data/spending-2024-05.parquet",
@@ -48,7 +53,7 @@ def test_a_zip_any_reader_opens_with_fixed_order_times_and_modes(folder, tmp_pat
                        "json": zipfile.ZIP_DEFLATED, "md": zipfile.ZIP_DEFLATED}
     assert infos[0].compress_size < infos[0].file_size / 5
     again = tmp_path / "again.zip"
-    zips.write_zip(folder, again, WHEN)
+    zip_now(folder, again)
     assert again.read_bytes() == target.read_bytes()
     assert not list(tmp_path.glob(".*.new"))
 
@@ -57,7 +62,7 @@ def test_zip64_records_when_sizes_and_offsets_pass_the_limit(folder, tmp_path, m
     """Sizes and offsets beyond 4 GiB are recorded as zip64; a small limit exercises the same code."""
     monkeypatch.setattr(zips, "ZIP32_LIMIT", 1000)
     target = tmp_path / "p64.zip"
-    zips.write_zip(folder, target, WHEN)
+    zip_now(folder, target)
     infos = read_back(target, folder)
     assert infos[1].header_offset > 1000 and infos[0].file_size > 1000
 

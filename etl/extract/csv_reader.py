@@ -115,10 +115,9 @@ def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], b
         # a record is pushed down by the number of such thresholds before it.
         blanks = quote_ident(table + "_blanks")
         con.execute(f"create or replace temp table {blanks} (threshold bigint, pushed bigint)")
-        thresholds: dict[int, int] = {}
-        for j, b in enumerate(blank_lines, start=1):
-            thresholds[b - j] = j  # consecutive blank lines share a threshold: the last one counts
-        con.executemany(f"insert into {blanks} values (?, ?)", list(thresholds.items()))
+        # consecutive blank lines share a threshold: the last one counts
+        con.execute(f"insert into {blanks} select b - j, max(j) from unnest(?::bigint[]) with ordinality t(b, j) "
+                    "group by all", [blank_lines])
         joins.append(f"asof left join {blanks} b on {logical} > b.threshold")
         line = f"{logical} + coalesce(b.pushed, 0)"
     return (f"select c.k as record_index, {line} as source_line "

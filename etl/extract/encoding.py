@@ -180,9 +180,3 @@ def layout(path: Path, quote: str = '"', delimiter: str = ",") -> LineLayout:
     scan = csvscan.scan_bytes(path, csvscan.Dialect(delimiter=delimiter, quotechar=quote))
     return LineLayout(blank_lines=scan.blank_lines, lines=scan.physical_lines,
                       spanning=scan.quoted_newlines > 0, longest_line=scan.longest_line)
-
-
-def line_layout(path: Path, quote: str = '"') -> tuple[list[int], int]:
-    """(line numbers of empty lines, number of lines): see layout()."""
-    found = layout(path, quote)
-    return found.blank_lines, found.lines

@@ -29,6 +29,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import skip_unless_ci
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,10 +49,7 @@ def _require_browser() -> None:
     if importlib.util.find_spec("playwright") is None:
         missing.append("the playwright package is not installed (pip install playwright)")
     if missing:
-        reason = "browser test: " + "; ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " — CI must run it", pytrace=False)
-        pytest.skip(reason)
+        skip_unless_ci("browser test: " + "; ".join(missing))
 
 
 # --------------------------------------------------------------------------- fixtures

@@ -79,13 +79,15 @@ def test_blank_lines_and_line_count(tmp_path, data, blanks, lines, monkeypatch):
         monkeypatch.setattr(csvscan, "CHUNK", chunk)  # the validator's byte scan, which extract shares
         path = tmp_path / "b.csv"
         path.write_bytes(data)
-        assert encoding.line_layout(path) == (blanks, lines), chunk
+        found = encoding.layout(path)
+        assert (found.blank_lines, found.lines) == (blanks, lines), chunk
 
 
 def test_empty_line_inside_a_quoted_cell_is_not_blank(tmp_path):
     path = tmp_path / "q.csv"
     path.write_bytes(b'a,b\n"x\n\ny",1\n\n"He said ""hi""",2\n')
-    assert encoding.line_layout(path) == ([5], 6)
+    found = encoding.layout(path)
+    assert (found.blank_lines, found.lines) == ([5], 6)
 
 
 @pytest.mark.parametrize("data, error", [

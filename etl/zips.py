@@ -5,8 +5,9 @@ files. Python's zipfile deflates one member after another on one core, and the c
 package's files are often the very files of a period package (hard links), which it would
 deflate a second time. This writer:
 
-- deflates every member in a worker thread (zlib releases the GIL) into a temporary file,
-  streaming, so memory stays flat whatever the size;
+- deflates every member in a worker thread into a temporary file, streaming, so memory stays
+  flat whatever the size, with ISA-L (`isal`): four times zlib's fastest level on our CSVs, and
+  smaller (it releases the GIL too);
 - remembers each deflated file by its identity (device, inode, size, mtime) for the life of the
   Zipper, so a hard-linked file is deflated once for all the zips it goes in (the files stay in
   place meanwhile, so an identity cannot be reused by another file);
@@ -24,12 +25,13 @@ import os
 import shutil
 import struct
 import tempfile
-import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-LEVEL = 1           # deflate's fastest level: about a third of the default's time, a third larger
+from isal import isal_zlib
+
+LEVEL = 2           # ISA-L's levels are 0-3; 3 is twice as slow for 2% smaller
 CHUNK = 1 << 20
 STORED, DEFLATED = 0, 8
 ALREADY_COMPRESSED = {".parquet", ".zip", ".gz", ".zst"}
@@ -52,10 +54,10 @@ class Member:
 def _pack(path: Path, out: Path) -> Member:
     method = STORED if path.suffix in ALREADY_COMPRESSED else DEFLATED
     crc, size = 0, 0
-    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15) if method == DEFLATED else None
+    compressor = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15) if method == DEFLATED else None
     with open(path, "rb") as src, open(out, "wb") as dst:
         while chunk := src.read(CHUNK):
-            crc = zlib.crc32(chunk, crc)
+            crc = isal_zlib.crc32(chunk, crc)
             size += len(chunk)
             dst.write(compressor.compress(chunk) if compressor else chunk)
         if compressor:

@@ -8,6 +8,7 @@ changes.csv) and a zip of it. Packages are a pure function of the warehouse as o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -176,21 +177,41 @@ def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pat
         return _period_data(con, profile, root, name, None)
     csv_target, parquet_target = root / "data" / f"{name}.csv", root / "data" / f"{name}.parquet"
     if len(parts) == 1:
+        # the period's own files: their digests are in its datapackage.json, hashed a moment ago
+        described = _described(base)
         os.link(csvs[0], csv_target)
         os.link(parquets[0], parquet_target)
+        fingerprints = [_recorded(described, base, f) for f in (csvs[0], parquets[0])]
     else:
-        with open(csv_target, "wb") as out:
-            out.write(header)
-            for f in csvs:
-                with open(f, "rb") as part:
-                    part.readline()
-                    shutil.copyfileobj(part, out, 1 << 20)
+        fingerprints = [_concatenate(csv_target, header, csvs), None]
         files = "[" + ", ".join(quote_literal(str(f)) for f in parquets) + "]"
         con.execute(f"copy (select * from read_parquet({files})) to {quote_literal(str(parquet_target))} "
                     "(format parquet, compression zstd)")
     rows = con.execute(f"select count(*) from wh.{quote_ident(profile.dataset)} where publisher_id = ?",
                        [profile.publisher_id]).fetchone()[0]
-    return tuple(PackageFile(f, *file_digest(f), rows) for f in (csv_target, parquet_target))
+    return tuple(PackageFile(f, *(known or file_digest(f)), rows)
+                 for f, known in zip((csv_target, parquet_target), fingerprints))
+
+
+def _recorded(described: dict[str, tuple[int, str]], base: Path, path: Path) -> tuple[int, str] | None:
+    """A data file's bytes and sha256 as its package's datapackage.json records them, if its size agrees."""
+    found = described.get(path.relative_to(base).as_posix())
+    return found if found and found[0] == path.stat().st_size else None
+
+
+def _concatenate(target: Path, header: bytes, parts: list[Path]) -> tuple[int, str]:
+    """CSV files concatenated under one header (each part's own header dropped), hashed as written."""
+    digest, size = hashlib.sha256(header), len(header)
+    with open(target, "wb") as out:
+        out.write(header)
+        for f in parts:
+            with open(f, "rb") as part:
+                part.readline()
+                while chunk := part.read(1 << 20):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+    return size, digest.hexdigest()
 
 
 def _csv_header(con: duckdb.DuckDBPyConnection, profile: Profile, folder: Path) -> bytes:

@@ -104,7 +104,8 @@ def test_package_sources_name_each_file_and_its_hash(demo_home):
 def test_packages_keep_the_warehouse_order_however_periods_were_loaded(home, mini_profile, export):
     """Period files are exported without sorting (a period's rows are stored in row order) and the
     cumulative ones are put together from them: both must equal a sorted export of the warehouse,
-    even when an earlier period is published again after a later one."""
+    even when an earlier period is published again after a later one, and their digests (taken
+    as they are concatenated, or from the period's descriptor) must be the files'."""
     body = "Department,Supplier,Date,Amount,Ref\nRoads,Big,04/05/2024,5.00,T2\nParks,=Acme,03/05/2024,10.00,T1\n"
     pipeline.run(mini_profile(), [export(body, name="spend-2024-05.csv")], home)
     pipeline.run(mini_profile(), [export(body.replace("05/2024", "06/2024"), name="spend-2024-06.csv")], home)
@@ -121,3 +122,7 @@ def test_packages_keep_the_warehouse_order_however_periods_were_loaded(home, min
         rows = con.execute(f"select * from spending where {where} order by period, source_file_sha256, "
                            "source_line").fetchall()
         assert duckdb.sql(f"select * from '{site / name / 'data' / f'{name}.parquet'}'").fetchall() == rows, name
+        for res in json.loads((site / name / "datapackage.json").read_text())["resources"]:
+            data = (site / name / res["path"]).read_bytes()
+            recorded = res.get("spendpub", res)   # Parquet keeps its digest under spendpub
+            assert (recorded["bytes"], recorded["hash"]) == (len(data), "sha256:" + hashlib.sha256(data).hexdigest())

@@ -22,6 +22,7 @@ import duckdb
 
 from . import archive, leakgate, notes, publish, redact, reference, releases
 from .errors import UsageError
+from .files import file_digest
 from .extract import extract
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
 from .periods import check_one_file_per_period, fill_periods_from_data, periods_of_files
@@ -76,6 +77,7 @@ class RunResult:
     changes: list[PeriodChange] = field(default_factory=list)
     redactions: dict[str, int] = field(default_factory=dict)          # record rows per reason code
     redaction_candidates: list[redact.Candidate] = field(default_factory=list)  # for a person to review
+    references: list[tuple[str, str, str]] = field(default_factory=list)  # (profile key, file name, sha256) archived
 
     @property
     def release_id(self) -> str:
@@ -169,12 +171,14 @@ class Prepared:
 def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path], workdir: Path, *,
             period: str | None = None, periods: list[str] | None = None, release: Release | None = None,
             decisions: redact.Decisions | None = None, control_totals: Mapping[str, Decimal] | None = None,
-            history: str | None = None, on_step: Callable[[str], None] = lambda _: None) -> Prepared:
+            history: str | None = None, reference_files: Mapping[str, Path] | None = None,
+            on_step: Callable[[str], None] = lambda _: None) -> Prepared:
     """Extract, transform, validate and redact into stg_<dataset>; nothing outside `con` is touched.
 
     `periods` (one per file) and `release` are given when an archived release is replayed.
     `control_totals` (by file name or period) and `history` (a table of the publisher's published
-    rows, for the outlier check) go to validate. When the profile allows quarantine and every error
+    rows, for the outlier check) go to validate; `reference_files` (by profile key) replace the
+    code lists the profile names, as a replay reads them from the archive. When the profile allows quarantine and every error
     belongs to a row, those rows are set aside (row_kind 'quarantined'): neither loaded nor totalled.
     """
     extracted = []
@@ -193,7 +197,7 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
         contexts = fill_periods_from_data(con, profile, contexts)
     check_one_file_per_period(contexts)
     on_step("validating")
-    checks = policy_of(profile)
+    checks = policy_of(profile).reading(dict(reference_files or {}))
     report = validate(con, profile, contexts, mappings, control_totals=control_totals, history=history,
                       policy=checks)
     if not report.ok and not report.blocks_publish:
@@ -257,7 +261,7 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         # A name redacted now (or confirmed since) is redacted in the rows earlier releases published too.
         redacted_again = redact.redact_published(con, f"wh.{quote_ident(dataset)}", profile, policy, decisions)
         releases.record(con, release, seq, profile, sorted({*state_after_update, *remove_periods}),
-                        result.files, result.totals, state_after,
+                        result.files, result.totals, state_after, result.references,
                         {"read": result.records,
                          "loaded": con.execute(f"select count(*) from {new_rows}").fetchone()[0],
                          "rejected": result.rejected_rows, "redacted": result.redacted_rows})
@@ -374,6 +378,17 @@ def _quarantine_file(con: duckdb.DuckDBPyConnection, home: Home, prepared: Prepa
         yield path
 
 
+def _archive_references(home: Home, checks: ValidationPolicy) -> list[tuple[str, str, str]]:
+    """Archive the code lists validation read, like the sources: (profile key, file name, sha256)."""
+    out = []
+    for key, path in checks.files().items():
+        if path.is_file():
+            sha256 = file_digest(path)[1]
+            archive.keep(home.archive, path, sha256)
+            out.append((key, path.name, sha256))
+    return out
+
+
 def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str | None = None,
         dry_run: bool = False, wait_seconds: float = 0, control_totals: Mapping[str, Decimal] | None = None,
         lang: str | None = None, on_step: Callable[[str], None] = lambda _: None) -> RunResult:
@@ -409,6 +424,7 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
                 for ctx in prepared.contexts:
                     archive.keep(home.archive, ctx.extracted.path, ctx.extracted.sha256)
                 archive.keep(home.archive, profile.path, profile.sha256)
+                result.references = _archive_references(home, prepared.checks)
                 published = {ctx.period: PeriodVersion(ctx.period, ctx.extracted.name, ctx.extracted.sha256,
                                                        profile.sha256, result.release.release_id)
                              for ctx in prepared.contexts}

@@ -163,8 +163,10 @@ def diff_and_replace(con: duckdb.DuckDBPyConnection, schema: TableSchema, datase
 
 
 def record(con: duckdb.DuckDBPyConnection, release: Release, seq: int, profile, periods: list[str], files,
-           totals, state_after: dict[str, PeriodVersion], counts: dict[str, int]) -> None:
-    """The release's own rows: who, when, which periods, from which files, with which result."""
+           totals, state_after: dict[str, PeriodVersion], references: list[tuple[str, str, str]],
+           counts: dict[str, int]) -> None:
+    """The release's own rows: who, when, which periods, from which files (and reference files,
+    as (profile key, file name, sha256)), with which result."""
     from . import __version__
     con.execute("insert into wh.releases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         release.release_id, seq, release.kind, release.rolls_back_to, release.published_at,
@@ -174,6 +176,9 @@ def record(con: duckdb.DuckDBPyConnection, release: Release, seq: int, profile, 
         con.executemany("insert into wh.release_sources values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             [release.release_id, f.name, f.sha256, f.bytes, f.encoding, f.period, f.header_line,
              f.records - f.blank - sum(f.skipped.values()), f.loaded, f.control_total] for f in files])
+    if references:
+        con.executemany("insert into wh.release_references values (?, ?, ?, ?)",
+                        [[release.release_id, *r] for r in references])
     if totals:
         con.executemany("insert into wh.release_totals values (?, ?, ?, ?, ?)",
                         [[release.release_id, t.period, t.currency, t.payments, t.total] for t in totals])

@@ -23,9 +23,9 @@ from .releases import PeriodVersion
 from .sqltext import quote_ident, quote_literal
 from .validate.report import Report
 from .zips import Zipper
-from .warehouse import AttachedWarehouse
+from .warehouse import AttachedWarehouse, table_exists
 
-RELEASE_TABLES = ("releases", "release_sources", "release_totals", "release_state",
+RELEASE_TABLES = ("releases", "release_sources", "release_references", "release_totals", "release_state",
                   "release_period_changes", "release_changes", "release_packages", "publishers")
 
 
@@ -70,7 +70,8 @@ def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, Per
         made_by = notes.release_info(con, row_release_id, db="cur")
         files = [archive.fetch(home.archive, v.source_sha256, v.source_name) for v in versions]
         prepared = prepare(con, profile, files, workdir, periods=[v.period for v in versions], release=made_by,
-                           decisions=redact.load_decisions(home.root, profile.publisher_id))
+                           decisions=redact.load_decisions(home.root, profile.publisher_id),
+                           reference_files=_archived_references(con, home, row_release_id))
         if prepared.result.report.blocks_publish:   # rows quarantined then are set aside again
             raise SpendpubError(f"replaying {row_release_id} no longer validates "
                                 f"({prepared.result.report.error_count} errors): the code has changed how it reads "
@@ -79,6 +80,16 @@ def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, Per
         con.execute(f"create or replace temp table {table} as select * from replayed"
                     if first else f"insert into {table} select * from replayed")
         first = False
+
+
+def _archived_references(con: duckdb.DuckDBPyConnection, home: Home, release_id: str) -> dict[str, Path]:
+    """The archived copies of the code lists `release_id` was validated with, by profile key (none
+    for a release made before they were archived: the profile's own paths are read then)."""
+    if not table_exists(con, "release_references", "cur"):
+        return {}
+    return {key: archive.fetch(home.archive, sha256, name) for key, name, sha256 in con.execute(
+        "select profile_key, file_name, sha256 from cur.release_references where release_id = ?",
+        [release_id]).fetchall()}
 
 
 def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> RebuildResult:

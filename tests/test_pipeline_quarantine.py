@@ -87,6 +87,26 @@ def test_the_release_notes_and_a_rebuild_agree(home, mini_profile, export):
     assert rebuilt.identical, (rebuilt.mismatched, rebuilt.missing, rebuilt.extra)
 
 
+def test_a_rebuild_and_a_rollback_use_the_code_list_the_release_was_validated_with(home, mini_profile, export):
+    """A profile's code lists are archived with it: a rebuild sets aside the same rows after the
+    list was edited, and a rollback still works after it was deleted."""
+    profile = mini_profile("validation: {quarantine: true, code_lists: {department: departments.csv}}\n")
+    departments = profile.parent / "departments.csv"
+    departments.write_text("code\nParks\n", encoding="utf-8")
+    first = pipeline.run(profile, [export(GOOD)], home)
+    assert first.published and first.quarantined == 1 and first.files[0].loaded == 1   # Roads is not listed
+    departments.write_text("code\nRoads\n", encoding="utf-8")
+    rebuilt = replay.rebuild(home, first.release_id)
+    assert rebuilt.identical, (rebuilt.mismatched, rebuilt.missing, rebuilt.extra)
+    second = pipeline.run(profile, [export(GOOD.replace("5.50", "6.50"))], home)
+    assert second.published and second.files[0].loaded == 1
+    departments.unlink()
+    back = replay.rollback(home, first.release_id)
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select department from spending").fetchall() == [("Parks",)]
+    assert replay.rebuild(home, back.release_id, home.parent / "rebuilt-back").identical
+
+
 def test_without_quarantine_the_same_file_is_refused_and_nothing_changes(home, mini_profile, export):
     assert spendpub(home, "publish", "--profile", str(mini_profile()), str(export(GOOD, name="spend-2024-04.csv"))
                     ).returncode == 0

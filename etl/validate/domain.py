@@ -236,7 +236,7 @@ def _reference_table(con: duckdb.DuckDBPyConnection, name: str, path, column: st
 def _code_list_table(con: duckdb.DuckDBPyConnection, profile: Profile, i: int, cl: CodeList) -> str:
     """A profile's code list as a table; a list that is missing or lacks its column is the profile's
     fault, named by its key."""
-    key = f"validation.code_lists.{cl.field}"
+    key = cl.key
     if not cl.path.is_file():
         raise ProfileError(f"{key}: no such file {str(cl.path)!r}", where=str(profile.path))
     try:

@@ -11,7 +11,7 @@ as before (errors block, warnings never do).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,11 @@ class CodeList:
     column: str | None = None   # default: the first column
     name: str | None = None     # shown in messages (default: the file name)
 
+    @property
+    def key(self) -> str:
+        """The profile key that names the list: in messages, and in the archive of a release."""
+        return f"validation.code_lists.{self.field}"
+
 
 @dataclass(frozen=True)
 class ValidationPolicy:
@@ -69,6 +74,18 @@ class ValidationPolicy:
 
     def severity_of(self, code: str) -> str:
         return self.severity.get(code, DEFAULT_SEVERITY.get(code, ERROR))
+
+    def files(self) -> dict[str, Path]:
+        """The reference files the policy reads, by profile key."""
+        return {cl.key: cl.path for cl in self.code_lists}
+
+    def reading(self, files: dict[str, Path] | None) -> "ValidationPolicy":
+        """The policy with some code lists read from other files (by key): a replay reads the
+        archived copies a release was validated with, wherever the profile's paths point now."""
+        if not files:
+            return self
+        return replace(self, code_lists=tuple(replace(cl, path=files.get(cl.key, cl.path))
+                                              for cl in self.code_lists))
 
 
 def _section(profile: Any) -> dict[str, Any]:

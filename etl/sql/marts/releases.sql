@@ -25,6 +25,15 @@ create table if not exists release_redaction (
     redacted        json not null               -- {"source-marker": 712, ...}
 );
 
+-- The reference files a release's validation read (a profile's code lists, by profile key),
+-- archived by sha256 like its sources, so that a replay reads them as they were.
+create table if not exists release_references (
+    release_id      varchar not null,
+    profile_key     varchar not null,          -- validation.code_lists.<field>
+    file_name       varchar not null,
+    sha256          varchar not null
+);
+
 create table if not exists release_sources (
     release_id      varchar not null,
     file_name       varchar not null,

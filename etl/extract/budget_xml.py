@@ -172,17 +172,14 @@ def load_budget_xml(con: duckdb.DuckDBPyConnection, path: Path, raw_table: str) 
     them; header[i] names column c{i+1:03d}. Returns the header."""
     header, table = read_budget_xml(path)
     columns = [f"c{i:03d}" for i in range(1, len(header) + 1)]
-    numbered = table.add_column(0, "record_index", pa.array(range(table.num_rows), type=pa.int64()))
-    view = f"{raw_table}__arrow"
-    con.register(view, numbered)
-    try:
-        selected = "".join(f", {quote_ident(h)} as {c}" for h, c in zip(header, columns))
-        con.execute(f"""
-            create or replace temp table {quote_ident(raw_table + '__xml')} as
-            select record_index, source_line{selected}
-            from {quote_ident(view)} order by record_index
-        """)
-    finally:
-        con.unregister(view)
+    # Read by its name in the SQL (DuckDB's scan of a Python variable): unlike con.register, this
+    # works even when an earlier result on the connection was left unfinished.
+    budget_xml_rows = table.add_column(0, "record_index", pa.array(range(table.num_rows), type=pa.int64()))  # noqa: F841
+    selected = "".join(f", {quote_ident(h)} as {c}" for h, c in zip(header, columns))
+    con.execute(f"""
+        create or replace temp table {quote_ident(raw_table + '__xml')} as
+        select record_index, source_line{selected}
+        from budget_xml_rows order by record_index
+    """)
     replace_raw(con, raw_table, raw_table + "__xml")
     return tuple(header)

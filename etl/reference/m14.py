@@ -147,11 +147,7 @@ def load_m14(con: duckdb.DuckDBPyConnection, path: Path, prefix: str = "m14",
     for role, table in (("chapters", chart.chapters), ("accounts", chart.accounts),
                         ("functions", chart.functions)):
         name = f"{prefix}_{role}"
-        view = f"{name}__arrow"
-        con.register(view, table)
-        try:
-            con.execute(f"create or replace {scope}table {quote_ident(name)} as select * from {quote_ident(view)}")
-        finally:
-            con.unregister(view)
+        m14_rows = table  # noqa: F841  read by name below, as budget_xml does (no con.register)
+        con.execute(f"create or replace {scope}table {quote_ident(name)} as select * from m14_rows")
         names[role] = name
     return names

@@ -98,6 +98,7 @@ def test_label_budget_fills_chapters_labels_and_sections():
         ("expenditure", True, "011", "Given label", "6042", None, "999", None, None),
         ("expenditure", True, "011", None, "99999", None, None, None, None),
     ])
+    con.execute("select * from range(100000)").fetchone()   # a result left unfinished does not get in the way
     report = label_budget(con, "stg", load_m14(con, M14))
     got = con.execute("select chapter_code, chapter_label, section, economic_label, functional_label "
                       "from stg order by rowid").fetchall()

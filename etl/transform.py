@@ -144,7 +144,7 @@ def _amount_rewritten(expr: str, spec: FieldSpec) -> str:
     expr = f"regexp_replace({expr}, '^([^-].*)-$', '-\\1')"    # so is a trailing minus: 12.50-
     value = f"exact_decimal({expr})"
     if spec.factor is not None:
-        value = f"({value} * {spec.factor!r})"
+        value = f"try({value} * {spec.factor!r})"   # an overflow of DECIMAL(38) is a type error too
     return f"money({value})"
 
 

@@ -162,6 +162,19 @@ def test_plain_amount_fast_path_equals_the_full_rewrite(read):
     assert [(x, a) for x, a, b in rows if a != b] == []
 
 
+@pytest.mark.parametrize("factor, text, expected", [
+    (1000, "12.5", Decimal("12500.00")),
+    (1000, "1234567890123456789012345678", None),    # beyond DECIMAL(38) once scaled: a type error
+    (1000000, "99999999999999999999999999", None),
+    (0.01, "1.5", None),                              # 0.015: more than cents, refused not rounded
+])
+def test_a_scaled_amount_out_of_range_is_null_not_a_crash(factor, text, expected):
+    spec = FieldSpec(name="amount", columns=("Amount",), factor=factor)
+    con = duckdb.connect()
+    transform.install_macros(con)
+    assert con.execute(f"select {transform._amount('x', spec)} from (select ? as x)", [text]).fetchone()[0] == expected
+
+
 @pytest.mark.parametrize("read, shapes", [
     ({"thousands": ","}, 2), ({"decimal": ",", "thousands": " "}, 2), ({"decimal": ",", "thousands": "."}, 2),
     ({}, 1), ({"currency_symbols": ["1"]}, 0), ({"thousands": "."}, 0), ({"factor": 1000}, 0),

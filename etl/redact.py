@@ -41,7 +41,7 @@ from .paths import DATASETS_DIR, SCHEMAS_DIR
 from .extract import extract
 from .profile import Profile, load_profile
 from .sqltext import quote_ident, quote_literal
-from .transform import FileContext, build_staging, stg_table, text_column
+from .transform import FileContext, build_staging, mirrors_text, stg_table, text_column
 
 REDACTED_LABEL = "Redacted – personal data"
 # In order of precedence when several apply to a row.
@@ -569,7 +569,8 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
     for name, hidden in (("supplier_name", "p.hide_name"), ("supplier_id", "p.hide_name"),
                          ("purpose", "p.hide_purpose")):
         text = text_column(name)
-        if text in stg_columns:  # no personal text survives in staging
+        # no personal text survives in staging (a text column that mirrors its field follows it)
+        if text in stg_columns and not mirrors_text(profile, name):
             sets.append(f"{quote_ident(text)} = case when {hidden} then null else s.{quote_ident(text)} end")
     con.execute(f"""
         update {stg} as s set {', '.join(sets)}

@@ -27,6 +27,20 @@ def text_column(field: str) -> str:
     return f"{field}__text"
 
 
+# Fields spendpub fills with the same value on every row of a file and never changes afterwards.
+# stg_ computes them from source_file_index (generated columns) instead of storing a copy per row:
+# at a million rows their texts alone would take a third of the run's memory.
+FILE_CONSTANTS = ("publisher_id", "publisher_name", "source_file_sha256", "release_id")
+
+
+def mirrors_text(profile: Profile, field: str) -> bool:
+    """True when a field's value is its cleaned source text as it is (a string, not mapped or
+    extracted): its text column is then a generated column repeating the value, not a copy."""
+    spec = profile.fields.get(field)
+    return (spec is not None and not spec.is_constant and spec.map is None and not spec.extract
+            and profile.schema.field(field).type == "string")
+
+
 @dataclass(frozen=True)
 class FileContext:
     """Per-file values the pipeline fills in: which file, which period, which release."""
@@ -223,6 +237,8 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
     field_columns = []
     for field in profile.schema.fields:
         spec = profile.fields.get(field.name)
+        if field.name in FILE_CONSTANTS:
+            continue  # a generated column of stg_ (build_staging)
         if field.name in provided:
             expr = provided[field.name]
         elif spec is None:
@@ -236,7 +252,8 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
             if spec.map is not None and spec.unmapped == "empty":  # outside the map is empty by design
                 keys = ", ".join(quote_literal(k) for k in spec.map)
                 kept = f"case when lower({text}) in ({keys}) then {text} end"
-            field_columns.append(f"{kept} as {quote_ident(text_column(field.name))}")
+            if not mirrors_text(profile, field.name):
+                field_columns.append(f"{kept} as {quote_ident(text_column(field.name))}")
         field_columns.append(f"cast({expr} as {field.sql_type}) as {quote_ident(field.name)}")
 
     return STG_TEMPLATE.format(
@@ -248,6 +265,23 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
         file_index=ctx.index,
         field_columns=",\n        ".join(field_columns),
     )
+
+
+def _derived_columns(profile: Profile, contexts: list[FileContext]) -> list[tuple[str, str, str]]:
+    """(name, type, SQL) of stg_'s generated columns: the file constants, and the text columns
+    that repeat their field."""
+    out = []
+    for field in profile.schema.fields:
+        if field.name in FILE_CONSTANTS:
+            values = {ctx.index: pipeline_values(profile, ctx)[field.name] for ctx in contexts}
+            if len(set(values.values())) == 1:
+                expr = next(iter(values.values()))
+            else:
+                expr = "case source_file_index " + " ".join(f"when {i} then {v}" for i, v in values.items()) + " end"
+            out.append((field.name, field.sql_type, f"cast({expr} as {field.sql_type})"))
+        elif mirrors_text(profile, field.name):
+            out.append((text_column(field.name), "VARCHAR", quote_ident(field.name)))
+    return out
 
 
 def stg_table(profile: Profile) -> str:
@@ -265,7 +299,13 @@ def build_staging(con: duckdb.DuckDBPyConnection, profile: Profile,
         mappings[ctx.index] = columns
         parts.append(staging_sql(profile, ctx, columns))
     union = "\nunion all by name\n".join(f"({p})" for p in parts)
-    con.execute(f"create or replace temp table {quote_ident(stg_table(profile))} as {union}")
+    stored = con.execute(f"describe select * from ({union})").fetchall()
+    derived = _derived_columns(profile, contexts)
+    columns = [f"{quote_ident(name)} {type_}" for name, type_, *_ in stored]
+    columns += [f"{quote_ident(name)} {type_} as ({expr})" for name, type_, expr in derived]
+    table = quote_ident(stg_table(profile))
+    con.execute(f"create or replace temp table {table} ({', '.join(columns)})")
+    con.execute(f"insert into {table} ({', '.join(quote_ident(c[0]) for c in stored)}) {union}")
     for ctx in contexts:  # every cell is now in stg_: the raw copies would only hold memory
         con.execute(f"drop view {quote_ident(ctx.extracted.raw_table)}")
         con.execute(f"drop table {quote_ident(ctx.extracted.raw_table + '_cells')}")

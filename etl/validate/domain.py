@@ -129,15 +129,15 @@ def duplicate_queries(profile: Profile, policy: ValidationPolicy, table: str) ->
     if "is_redacted" in names:   # people whose names are redacted are not one supplier
         not_redacted += " and not coalesce(is_redacted, false)"
     where = f"{RECORDS} and payment_date is not null and amount is not null{not_redacted}"
-    # Rows are grouped by a hash of the three values first (one integer key, cheap to group a
-    # million of); only rows whose hash repeats are compared on the values themselves.
-    hashed = f"hash({supplier}, payment_date, amount)"
-    base = (f"(select source_file_index, source_line, {supplier} as supplier_key, payment_date, amount "
-            f"from {table} where {where} and {hashed} in (select h from (select {hashed} as h from {table} "
-            f"where {where} and {supplier} is not null) group by h having count(*) > 1)) b")
+    # The key and its hash are computed once per row (a materialised CTE) and grouped by the
+    # hash (one integer, cheap to group a million of); only the rows whose hash repeats are then
+    # compared on the values themselves.
     keys = "supplier_key, payment_date, amount"
-    repeated = (f"(select b.*, first_value(source_line) over w as first_line, row_number() over w as nth "
-                f"from {base} where supplier_key is not null "
+    repeated = (f"(with keyed as materialized (select source_file_index, source_line, {supplier} as supplier_key, "
+                f"payment_date, amount, hash({keys}) as h "
+                f"from {table} where {where} and {supplier} is not null) "
+                f"select *, first_value(source_line) over w as first_line, row_number() over w as nth "
+                f"from keyed where h in (select h from keyed group by h having count(*) > 1) "
                 f"window w as (partition by {keys} order by source_file_index, source_line)) t")
     return [issue_select("probable-duplicate", "amount", "cast(amount as varchar)", "nth > 1", repeated,
                          severity=sev, params={"first_line": "first_line"})]

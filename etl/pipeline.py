@@ -261,10 +261,12 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         # A name redacted now (or confirmed since) is redacted in the rows earlier releases published too.
         redacted_again = redact.redact_published(con, f"wh.{quote_ident(dataset)}", profile, policy, decisions)
         releases.record(con, release, seq, profile, sorted({*state_after_update, *remove_periods}),
-                        result.files, result.totals, state_after, result.references,
+                        result.files, result.totals, state_after,
                         {"read": result.records,
                          "loaded": con.execute(f"select count(*) from {new_rows}").fetchone()[0],
                          "rejected": result.rejected_rows, "redacted": result.redacted_rows})
+        releases.record_validation_inputs(con, release.release_id, result.references,
+                                          result.report.outlier_baseline)
         con.execute("insert into wh.release_redaction values (?, ?, ?)",
                     [release.release_id, redact.state_digest(policy, decisions), json.dumps(result.redactions)])
         wh.upsert_publisher(profile)

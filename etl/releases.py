@@ -163,10 +163,8 @@ def diff_and_replace(con: duckdb.DuckDBPyConnection, schema: TableSchema, datase
 
 
 def record(con: duckdb.DuckDBPyConnection, release: Release, seq: int, profile, periods: list[str], files,
-           totals, state_after: dict[str, PeriodVersion], references: list[tuple[str, str, str]],
-           counts: dict[str, int]) -> None:
-    """The release's own rows: who, when, which periods, from which files (and reference files,
-    as (profile key, file name, sha256)), with which result."""
+           totals, state_after: dict[str, PeriodVersion], counts: dict[str, int]) -> None:
+    """The release's own rows: who, when, which periods, from which files, with which result."""
     from . import __version__
     con.execute("insert into wh.releases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         release.release_id, seq, release.kind, release.rolls_back_to, release.published_at,
@@ -176,9 +174,6 @@ def record(con: duckdb.DuckDBPyConnection, release: Release, seq: int, profile, 
         con.executemany("insert into wh.release_sources values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             [release.release_id, f.name, f.sha256, f.bytes, f.encoding, f.period, f.header_line,
              f.records - f.blank - sum(f.skipped.values()), f.loaded, f.control_total] for f in files])
-    if references:
-        con.executemany("insert into wh.release_references values (?, ?, ?, ?)",
-                        [[release.release_id, *r] for r in references])
     if totals:
         con.executemany("insert into wh.release_totals values (?, ?, ?, ?, ?)",
                         [[release.release_id, t.period, t.currency, t.payments, t.total] for t in totals])
@@ -186,6 +181,20 @@ def record(con: duckdb.DuckDBPyConnection, release: Release, seq: int, profile, 
         con.executemany("insert into wh.release_state values (?, ?, ?, ?, ?, ?, ?, ?)", [
             [release.release_id, profile.publisher_id, profile.dataset, v.period, v.source_name,
              v.source_sha256, v.profile_sha256, v.row_release_id] for v in state_after.values()])
+
+
+def record_validation_inputs(con: duckdb.DuckDBPyConnection, release_id: str,
+                             references: list[tuple[str, str, str]],
+                             outlier_baseline: list[tuple[str, float, int]]) -> None:
+    """What the release's validation read besides its sources, for a replay to read it again: the
+    code lists (profile key, file name, sha256 in the archive) and the outlier baseline (currency,
+    usual amount, payments it came from)."""
+    if references:
+        con.executemany("insert into wh.release_references values (?, ?, ?, ?)",
+                        [[release_id, *r] for r in references])
+    if outlier_baseline:
+        con.executemany("insert into wh.release_outlier_baselines values (?, ?, ?, ?)",
+                        [[release_id, *r] for r in outlier_baseline])
 
 
 def period_totals(con: duckdb.DuckDBPyConnection, release_ids_by_period: dict[str, str],

@@ -21,12 +21,14 @@ from .pipeline import RunResult, _totals, commit_release, new_release, new_rows_
 from .profile import load_profile
 from .releases import PeriodVersion
 from .sqltext import quote_ident, quote_literal
+from .validate.domain import RecordedBaseline
 from .validate.report import Report
 from .zips import Zipper
 from .warehouse import AttachedWarehouse, table_exists
 
-RELEASE_TABLES = ("releases", "release_sources", "release_references", "release_totals", "release_state",
-                  "release_period_changes", "release_changes", "release_packages", "publishers")
+RELEASE_TABLES = ("releases", "release_sources", "release_references", "release_outlier_baselines",
+                  "release_totals", "release_state", "release_period_changes", "release_changes",
+                  "release_packages", "publishers")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, Per
         files = [archive.fetch(home.archive, v.source_sha256, v.source_name) for v in versions]
         prepared = prepare(con, profile, files, workdir, periods=[v.period for v in versions], release=made_by,
                            decisions=redact.load_decisions(home.root, profile.publisher_id),
-                           reference_files=_archived_references(con, home, row_release_id))
+                           reference_files=_archived_references(con, home, row_release_id),
+                           history=_recorded_baseline(con, row_release_id))
         if prepared.result.report.blocks_publish:   # rows quarantined then are set aside again
             raise SpendpubError(f"replaying {row_release_id} no longer validates "
                                 f"({prepared.result.report.error_count} errors): the code has changed how it reads "
@@ -90,6 +93,16 @@ def _archived_references(con: duckdb.DuckDBPyConnection, home: Home, release_id:
     return {key: archive.fetch(home.archive, sha256, name) for key, name, sha256 in con.execute(
         "select profile_key, file_name, sha256 from cur.release_references where release_id = ?",
         [release_id]).fetchall()}
+
+
+def _recorded_baseline(con: duckdb.DuckDBPyConnection, release_id: str) -> RecordedBaseline | None:
+    """The outlier baseline `release_id` was validated with (None when it recorded none: the check
+    then found nothing to compare with, or the release predates the record, and is skipped)."""
+    if not table_exists(con, "release_outlier_baselines", "cur"):
+        return None
+    rows = con.execute("select currency, usual, history from cur.release_outlier_baselines "
+                       "where release_id = ? order by currency", [release_id]).fetchall()
+    return RecordedBaseline(tuple(rows)) if rows else None
 
 
 def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> RebuildResult:

@@ -185,6 +185,23 @@ def test_warnings_never_block_and_the_outlier_check_reads_the_warehouse(home, mi
     assert "from 2 past payments" in outlier.reason
 
 
+def test_a_rebuild_compares_amounts_with_the_baseline_the_release_was_checked_against(home, mini_profile, export):
+    """An outlier raised to an error is set aside; a rebuild made after later releases changed the
+    publisher's history sets aside the same row, from the baseline the release recorded."""
+    profile = mini_profile("validation: {quarantine: true, severity: {amount-outlier: error}, "
+                           "outliers: {min_history: 2}}\n")
+    assert pipeline.run(profile, [export(GOOD, name="spend-2024-04.csv")], home).published
+    checked = pipeline.run(profile, [export(GOOD.replace("10.00", "\"1,000,000.00\""))], home)
+    assert checked.published and checked.quarantined == 1 and checked.files[0].loaded == 1
+    assert [(c, n) for c, _, n in checked.report.outlier_baseline] == [("GBP", 2)]
+    # a later release with the check back to a warning makes millions the publisher's usual amounts
+    lenient = mini_profile("validation: {outliers: {min_history: 2}}\n")
+    huge = GOOD.replace("10.00", "\"2,000,000.00\"").replace("5.50", "\"3,000,000.00\"")
+    assert pipeline.run(lenient, [export(huge, name="spend-2024-03.csv")], home).published
+    rebuilt = replay.rebuild(home, checked.release_id)
+    assert rebuilt.identical, (rebuilt.mismatched, rebuilt.missing, rebuilt.extra)
+
+
 def test_a_publish_killed_before_its_switch_leaves_no_quarantine_file(home, mini_profile, export):
     profile = str(mini_profile(QUARANTINE))
     assert spendpub(home, "publish", "--profile", profile, str(export(GOOD, name="spend-2024-04.csv"))

@@ -43,14 +43,15 @@ def validate(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: list[Fi
     `control_totals`: expected sum of amounts, keyed by file name or period (as given on the
     command line); a key matching no file or period raises UsageError.
     `history`: a table name (e.g. 'wh.spending') or DuckDB relation of past spending rows, for the
-    amount-outlier check; when None the check is skipped (nothing to compare with).
+    amount-outlier check, or the domain.RecordedBaseline a replayed release was checked with; when
+    None the check is skipped (nothing to compare with).
     `policy`: overrides the profile's `validation:` section (policy.policy_of reads it by default).
     """
     from ..sqltext import quote_ident
     from ..transform import stg_table
     from . import messages
     from .checks import ISSUE_COLUMNS, issue_queries
-    from .domain import domain_queries
+    from .domain import domain_queries, outlier_baseline_rows
     from .policy import DEFAULT_SEVERITY, IGNORE, policy_of
     from .quarantine import REJECTED_SQL
 
@@ -92,5 +93,6 @@ def validate(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: list[Fi
         summaries.append(CodeSummary(code=code, severity=sev, count=count, examples=examples))
     records = sum(r for _, r in counts.values())
     rejected = con.execute(f"select count(*) from ({REJECTED_SQL})").fetchone()[0]
-    return Report(summaries=summaries, quarantine=policy.quarantine, records=records, rejected_rows=rejected)
+    return Report(summaries=summaries, quarantine=policy.quarantine, records=records, rejected_rows=rejected,
+                  outlier_baseline=outlier_baseline_rows(con))
 

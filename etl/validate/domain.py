@@ -16,6 +16,7 @@ Each check has a stable code, a message template (messages/) and a default sever
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -143,6 +144,17 @@ def duplicate_queries(profile: Profile, policy: ValidationPolicy, table: str) ->
                          severity=sev, params={"first_line": "first_line"})]
 
 
+OUTLIER_BASELINE = "validation_outlier_baseline"   # (currency, usual, history) the check compared with
+
+
+@dataclass(frozen=True)
+class RecordedBaseline:
+    """The outlier baseline a release was validated with, as (currency, usual, history) rows: a
+    replay compares amounts with it, not with a history the warehouse no longer holds."""
+
+    rows: tuple[tuple[str, float, int], ...]
+
+
 def _history_source(con: duckdb.DuckDBPyConnection, history: Any) -> str | None:
     if history is None:
         return None
@@ -151,21 +163,42 @@ def _history_source(con: duckdb.DuckDBPyConnection, history: Any) -> str | None:
     if isinstance(history, duckdb.DuckDBPyRelation):
         con.execute(f"create or replace temp view validation_history as {history.sql_query()}")
         return "validation_history"
-    raise TypeError("history is a table name or a DuckDB relation of past spending rows")
+    raise TypeError("history is a table name, a DuckDB relation of past spending rows or a RecordedBaseline")
+
+
+def _outlier_baseline(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
+                      history: Any) -> None:
+    """Create OUTLIER_BASELINE: per currency, the quantile of the publisher's past absolute amounts
+    and how many there were, where there were enough (or the rows a release recorded)."""
+    con.execute(f"create or replace temp table {OUTLIER_BASELINE} (currency varchar, usual double, history bigint)")
+    if isinstance(history, RecordedBaseline):
+        if history.rows:
+            con.execute(f"insert into {OUTLIER_BASELINE} select unnest(?::varchar[]), unnest(?::double[]), "
+                        "unnest(?::bigint[])", [list(column) for column in zip(*history.rows)])
+        return
+    source = _history_source(con, history)
+    con.execute(f"insert into {OUTLIER_BASELINE} select currency, quantile_cont(abs(amount), "
+                f"{float(policy.outlier_quantile)}) as usual, count(*) from {source} "
+                f"where publisher_id = {quote_literal(profile.publisher_id)} and amount is not null "
+                f"group by currency having count(*) >= {int(policy.outlier_min_history)} and usual > 0")
+
+
+def outlier_baseline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float, int]]:
+    """The baseline the last validation on `con` compared amounts with (none when it did not)."""
+    found = con.execute("select count(*) from duckdb_tables() where temporary and table_name = ?",
+                        [OUTLIER_BASELINE]).fetchall()[0][0]
+    return con.execute(f"select * from {OUTLIER_BASELINE} order by currency").fetchall() if found else []
 
 
 def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
                     table: str, history: Any) -> list[str]:
+    con.execute(f"drop table if exists {OUTLIER_BASELINE}")   # one left by an earlier validation
     sev = policy.severity_of("amount-outlier")
-    source = _history_source(con, history)
-    if sev == IGNORE or source is None or not {"amount", "currency"} <= set(profile.schema.field_names):
+    if sev == IGNORE or history is None or not {"amount", "currency"} <= set(profile.schema.field_names):
         return []
-    q, factor = float(policy.outlier_quantile), float(policy.outlier_factor)
-    stats = (f"(select currency, quantile_cont(abs(amount), {q}) as usual, count(*) as history "
-             f"from {source} where publisher_id = {quote_literal(profile.publisher_id)} and amount is not null "
-             f"group by currency having count(*) >= {int(policy.outlier_min_history)} and usual > 0)")
-    joined = (f"(select s.*, h.usual, h.history from {table} s join {stats} h using (currency) "
-              f"where s.{RECORDS} and abs(s.amount) > {factor} * h.usual) t")
+    _outlier_baseline(con, profile, policy, history)
+    joined = (f"(select s.*, h.usual, h.history from {table} s join {OUTLIER_BASELINE} h using (currency) "
+              f"where s.{RECORDS} and abs(s.amount) > {float(policy.outlier_factor)} * h.usual) t")
     return [issue_select(
         "amount-outlier", "amount", "cast(amount as varchar)", "true", joined, severity=sev,
         params={"ratio": "cast(round(abs(amount) / usual, 1) as varchar)",

@@ -96,6 +96,8 @@ class Report:
     quarantine: bool = False        # the profile lets rejected rows go to quarantine
     records: int = 0                # records validated
     rejected_rows: int = 0          # distinct rows with at least one error
+    # what amounts were compared with: (currency, usual, history), recorded so a replay does the same
+    outlier_baseline: list[tuple[str, float, int]] = field(default_factory=list)
 
     @property
     def error_count(self) -> int:

@@ -34,6 +34,15 @@ create table if not exists release_references (
     sha256          varchar not null
 );
 
+-- The baseline a release's outlier check compared amounts with, per currency (none when the
+-- check did not run or no currency had enough history): a replay compares with it again.
+create table if not exists release_outlier_baselines (
+    release_id      varchar not null,
+    currency        varchar not null,
+    usual           double not null,           -- the quantile of past absolute amounts
+    history         bigint not null            -- how many past payments it came from
+);
+
 create table if not exists release_sources (
     release_id      varchar not null,
     file_name       varchar not null,

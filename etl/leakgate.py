@@ -52,7 +52,7 @@ MIN_LETTERS = 5
 MEMORY_LIMIT = "1GB"  # DuckDB's share while searching the outputs; beyond it, it spills to disk
 NAME_COLUMNS = ("supplier_name",)  # columns that hold names of suppliers (see the rule for organisations)
 
-# Shared with etl/redact.py: one tokenisation everywhere, so redaction, decisions and the gate agree.
+# Shared with etl/redact/: one tokenisation everywhere, so redaction, decisions and the gate agree.
 NAME_MACROS = r"""
 create or replace macro redaction_tokens(x) as
     list_filter(regexp_split_to_array(strip_accents(lower(x)), '[^\pL\pN]+'), lambda t: t <> '');

@@ -82,7 +82,9 @@ def build(path: Path, rows: int) -> None:
         started = time.perf_counter()
         con.execute(load_schema("spending").create_table_sql("spending"))
         big = rows // 4
-        other = (rows - big) / (PUBLISHERS - 1)
+        # rows per other publisher, as a DOUBLE: a literal like 384.61538461538464 would be a
+        # DECIMAL(18, 14), which overflows once multiplied by a publisher number
+        other = f"cast({(rows - big) / (PUBLISHERS - 1)!r} as double)"
         cofog = ["01.1.1", "01.3.3", "03.1.0", "04.5.1", "05.1.0", "06.1.0", "07.4.0",
                  "08.2.0", "09.1.2", "09.2.1", "10.2.0", "10.4.0", "10.7.0"]
         con.execute(

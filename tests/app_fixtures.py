@@ -1,4 +1,4 @@
-"""Small warehouses for the app's tests (tests/test_app_data.py, tests/test_app.py).
+"""Small warehouses for the app's tests (tests/app_data/, tests/test_app.py).
 
 Two publishers in two currencies over two years, redacted rows (with a stored name that must
 never show), a department with an apostrophe, supplier names containing LIKE wildcards and

@@ -2,7 +2,7 @@
 
 Rows keep their amount, date, department and expense type, so totals stay true; the supplier's
 name (and a purpose text that could identify the person) is replaced by a fixed label, the
-supplier_id is cleared, the source texts of those fields are blanked, and the row says why
+supplier_id is cleared, no source text of those fields is left in stg_, and the row says why
 (redaction_reason). Everything runs set-based in DuckDB on the stg_<dataset> table.
 
 The rules come from the shared default policy (datasets/reference/redaction-policy.yaml) and the
@@ -15,7 +15,7 @@ One role per module (this package re-exports what the rest of spendpub uses):
 
     policy      the rules: the shared default policy and the profile's block, checked and merged
     decisions   the private state: decisions on candidates and the register of redacted names
-    apply       the rules applied to stg_, the names the leak gate must not find, published rows redacted
+    enforce     the rules applied to stg_, the names the leak gate must not find, published rows redacted
     detector    probable natural persons reported for a decision, and a publish refused while some wait
 """
 
@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from .policy import POLICY_FILE, REASONS, REDACTED_LABEL, REDACTION_NOTE, Policy, load_policy
 from .decisions import Decisions, decide, load_decisions, record_names, redaction_dir
-# `apply` here is the function, which hides the module of that name: import from etl.redact.apply.
-from .apply import (apply, apply_source_markers, gate_arguments, gate_names, published_counts,
+from .enforce import (apply, apply_source_markers, gate_arguments, gate_names, published_counts,
                     record_release, redact_published, redacted_name_kinds, redacted_names, state_digest)
 from .detector import Candidate, PendingReview, check_pending, detect, review
 

@@ -15,7 +15,7 @@ from ..extract import extract
 from ..profile import Profile, load_profile
 from ..sqltext import quote_ident
 from ..transform import FileContext, build_staging, stg_table
-from .apply import apply
+from .enforce import apply
 from .decisions import Decisions, load_decisions
 from .policy import Policy, load_policy
 

@@ -15,7 +15,8 @@ deflate a second time. This writer:
   or offsets need them) in a fixed order with fixed times and permissions, as PKWARE's APPNOTE
   describes: any unzip, and Python's zipfile, read it.
 
-Parquet is stored as it is: it is compressed already.
+Parquet is stored as it is (it is compressed already), read from its own file when the zip is
+assembled.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ UNIX_FILE = 0o100644 << 16
 
 @dataclass(frozen=True)
 class Member:
-    """A file's data as it goes into a zip: deflated (or stored) once, into `data`."""
+    """A file's data as it goes into a zip: deflated once into `data`, or stored (`data` is the file)."""
 
     data: Path
     method: int
@@ -52,17 +53,23 @@ class Member:
 
 
 def _pack(path: Path, out: Path) -> Member:
-    method = STORED if path.suffix in ALREADY_COMPRESSED else DEFLATED
+    """A file deflated into `out`; a compressed one (stored) is only checksummed and read from
+    where it is when the zip is assembled: the files stay in place for the Zipper's life."""
     crc, size = 0, 0
-    compressor = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15) if method == DEFLATED else None
+    if path.suffix in ALREADY_COMPRESSED:
+        with open(path, "rb") as src:
+            while chunk := src.read(CHUNK):
+                crc = isal_zlib.crc32(chunk, crc)
+                size += len(chunk)
+        return Member(path, STORED, crc, size, size)
+    compressor = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
     with open(path, "rb") as src, open(out, "wb") as dst:
         while chunk := src.read(CHUNK):
             crc = isal_zlib.crc32(chunk, crc)
             size += len(chunk)
-            dst.write(compressor.compress(chunk) if compressor else chunk)
-        if compressor:
-            dst.write(compressor.flush())
-    return Member(out, method, crc, size, out.stat().st_size)
+            dst.write(compressor.compress(chunk))
+        dst.write(compressor.flush())
+    return Member(out, DEFLATED, crc, size, out.stat().st_size)
 
 
 def _dos_time(when: dt.datetime) -> tuple[int, int]:

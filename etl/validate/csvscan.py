@@ -149,22 +149,27 @@ def scan_bytes(path: Path, dialect: Dialect) -> ByteScan:
     q = dialect.quotechar.encode("utf-8")[0]
     d = dialect.delimiter.encode("utf-8")[0]
     state = ScanState()
+    # One buffer for the whole file, read into: a fresh 4 MB bytes object per chunk (and the
+    # concatenation with the bytes kept from the last one) costs page faults and copies.
+    buffer = bytearray(CONTEXT + 2 + CHUNK)
+    view = memoryview(buffer)
     with open(path, "rb") as fh:
-        context = b""   # already counted: only looked at
-        pending = b""   # not counted yet
+        kept = 0    # bytes carried over at the front: the context (counted, only looked at)...
+        start = 0   # ...up to here, then the bytes not counted yet
         while True:
-            chunk = fh.read(CHUNK)
-            data = context + pending + chunk
-            if not data:
+            read = fh.readinto(view[kept:kept + CHUNK])
+            size = kept + read
+            if not size:
                 break
-            start = len(context)
+            data = buffer if size == len(buffer) else buffer[:size]
             # the last 2 bytes wait for the next round: a "\n\r\n" may straddle the chunks
-            end = len(data) - 2 if chunk and len(data) - start > 2 else len(data)
+            end = size - 2 if read and size - start > 2 else size
             state.feed(np, data, start, end, q, d)
-            if not chunk:
+            if not read:
                 break
-            context = data[max(start, end - CONTEXT):end]
-            pending = data[end:]
+            carried = bytes(data[max(start, end - CONTEXT):size])
+            start, kept = end - max(start, end - CONTEXT), len(carried)
+            buffer[:kept] = carried
     return state.result()
 
 

@@ -113,18 +113,22 @@ def _all_publishers(db: _Db) -> list[Publisher]:
     return sorted(out, key=lambda p: (p.name, p.publisher_id))
 
 
+def _publisher_and_year(filters: Filters | None, *clauses: str) -> tuple[str, list[Any]]:
+    """WHERE clause and parameters for `clauses` and the filters' publisher and year, not their
+    other filters: the options a filter offers do not narrow as other filters are set."""
+    f = filters or Filters()
+    where, params = list(clauses), []
+    for column, value in (("publisher_id", f.publisher_id), ("year", f.year)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    return (f"WHERE {' AND '.join(where)}" if where else ""), params
+
+
 @_query
 def list_periods(db: _Db, filters: Filters | None = None) -> list[str]:
     """'YYYY-MM' periods with data, ascending, for the filters' publisher and year only."""
-    f = filters or Filters()
-    clauses, params = [], []
-    if f.publisher_id is not None:
-        clauses.append("publisher_id = ?")
-        params.append(f.publisher_id)
-    if f.year is not None:
-        clauses.append("year = ?")
-        params.append(f.year)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    where, params = _publisher_and_year(filters)
     df = db.frame(
         f"SELECT DISTINCT period FROM {db.source('agg_by_month')} {where} ORDER BY period",
         params,
@@ -135,17 +139,9 @@ def list_periods(db: _Db, filters: Filters | None = None) -> list[str]:
 @_query
 def list_departments(db: _Db, filters: Filters | None = None) -> list[str]:
     """Named departments with data, sorted, for the filters' publisher and year only."""
-    f = filters or Filters()
-    clauses, params = ["department IS NOT NULL"], []
-    if f.publisher_id is not None:
-        clauses.append("publisher_id = ?")
-        params.append(f.publisher_id)
-    if f.year is not None:
-        clauses.append("year = ?")
-        params.append(f.year)
+    where, params = _publisher_and_year(filters, "department IS NOT NULL")
     df = db.frame(
-        f"SELECT DISTINCT department FROM {db.source('agg_by_function')} "
-        f"WHERE {' AND '.join(clauses)} ORDER BY department",
+        f"SELECT DISTINCT department FROM {db.source('agg_by_function')} {where} ORDER BY department",
         params,
     )
     return list(df["department"])

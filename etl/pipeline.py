@@ -31,6 +31,7 @@ from .releases import PeriodChange, PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
 from .transform import FileContext, build_staging, stg_table
 from .validate import messages, quarantine, validate
+from .validate.domain import RecordedBaseline
 from .validate.policy import ValidationPolicy, policy_of
 from .validate.report import Report
 from .warehouse import AttachedWarehouse
@@ -171,15 +172,17 @@ class Prepared:
 def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path], workdir: Path, *,
             period: str | None = None, periods: list[str] | None = None, release: Release | None = None,
             decisions: redact.Decisions | None = None, control_totals: Mapping[str, Decimal] | None = None,
-            history: str | None = None, reference_files: Mapping[str, Path] | None = None,
+            history: str | RecordedBaseline | None = None,
+            reference_files: Mapping[str, Path] | None = None,
             on_step: Callable[[str], None] = lambda _: None) -> Prepared:
     """Extract, transform, validate and redact into stg_<dataset>; nothing outside `con` is touched.
 
     `periods` (one per file) and `release` are given when an archived release is replayed.
     `control_totals` (by file name or period) and `history` (a table of the publisher's published
-    rows, for the outlier check) go to validate; `reference_files` (by profile key) replace the
-    code lists the profile names, as a replay reads them from the archive. When the profile allows quarantine and every error
-    belongs to a row, those rows are set aside (row_kind 'quarantined'): neither loaded nor totalled.
+    rows, or the baseline a replayed release recorded, for the outlier check) go to validate;
+    `reference_files` (by profile key) replace the code lists the profile names, as a replay reads
+    them from the archive. When the profile allows quarantine and every error belongs to a row,
+    those rows are set aside (row_kind 'quarantined'): neither loaded nor totalled.
     """
     extracted = []
     for i, path in enumerate(files):

@@ -123,8 +123,9 @@ def _where(filters: Filters) -> tuple[str, list[Any]]:
         clauses.append("period >= ? AND period <= ?")
         params.extend([f"{filters.year:04d}-01", f"{filters.year:04d}-12"])
     # one bound value each; the SQL text is constant
-    for value, clause in ((filters.publisher_id, "publisher_id = ?"), (filters.period_from, "period >= ?"),
-                          (filters.period_to, "period <= ?"), (filters.supplier_exact, "NOT is_redacted AND supplier_name = ?"),
+    for value, clause in ((filters.publisher_id, "publisher_id = ?"),
+                          (filters.period_from, "period >= ?"), (filters.period_to, "period <= ?"),
+                          (filters.supplier_exact, "NOT is_redacted AND supplier_name = ?"),
                           (filters.amount_min, "amount >= ?"), (filters.amount_max, "amount <= ?")):
         if value is not None:
             clauses.append(clause)

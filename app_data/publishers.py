@@ -141,7 +141,8 @@ def list_departments(db: _Db, filters: Filters | None = None) -> list[str]:
     """Named departments with data, sorted, for the filters' publisher and year only."""
     where, params = _publisher_and_year(filters, "department IS NOT NULL")
     df = db.frame(
-        f"SELECT DISTINCT department FROM {db.source('agg_by_function')} {where} ORDER BY department",
+        f"SELECT DISTINCT department FROM {db.source('agg_by_function')} {where} "
+        "ORDER BY department",
         params,
     )
     return list(df["department"])

@@ -151,7 +151,7 @@ def print_summary(result: pipeline.RunResult) -> None:
     for f in result.files:
         skipped = ", ".join(f"{n} {k}" for k, n in (("blank", f.blank), *f.skipped.items()) if n)
         files.add_row(f.name, f.period, f.encoding, str(f.header_line),
-                      f"{f.records - f.blank - sum(f.skipped.values()):,}", f"{f.loaded:,}",
+                      f"{f.rows_read:,}", f"{f.loaded:,}",
                       *([f"{f.quarantined:,}"] if quarantined else []), skipped or "-",
                       money(f.control_total) or "-")
     out.print(files)

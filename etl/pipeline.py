@@ -34,7 +34,7 @@ from .validate import messages, quarantine, validate
 from .validate.domain import RecordedBaseline
 from .validate.policy import ValidationPolicy, policy_of
 from .validate.report import Report
-from .warehouse import AttachedWarehouse
+from .warehouse import AttachedWarehouse, table_exists
 from .zips import Zipper
 
 @dataclass(frozen=True)
@@ -51,6 +51,11 @@ class FileSummary:
     loaded: int
     control_total: Decimal | None
     quarantined: int = 0  # records set aside with their errors (read, not loaded)
+
+    @property
+    def rows_read(self) -> int:
+        """Records below the header that are payment rows: neither blank nor skipped (a total, a note)."""
+        return self.records - self.blank - sum(self.skipped.values())
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ class RunResult:
 
     @property
     def records(self) -> int:
-        return sum(f.records - f.blank - sum(f.skipped.values()) for f in self.files)
+        return sum(f.rows_read for f in self.files)
 
     @property
     def loaded(self) -> int:
@@ -330,15 +335,13 @@ def _unchanged_since(con: duckdb.DuckDBPyConnection, home: Home, profile: Profil
         return None
     con.execute(f"attach {quote_literal(str(current / WAREHOUSE_FILE))} as cur (read_only)")
     try:
-        if not con.execute("select count(*) from duckdb_tables() where database_name = 'cur' "
-                           "and table_name = 'release_state'").fetchone()[0]:
+        if not table_exists(con, "release_state", "cur"):
             return None
         latest = releases.latest_release_id(con, profile.publisher_id, profile.dataset, db="cur")
         state = releases.state_of(con, latest, db="cur")
         redacted_under = con.execute(
             "select state_sha256 from cur.release_redaction where release_id = ?", [latest]).fetchone() \
-            if con.execute("select count(*) from duckdb_tables() where database_name = 'cur' "
-                           "and table_name = 'release_redaction'").fetchone()[0] else None
+            if table_exists(con, "release_redaction", "cur") else None
     finally:
         con.execute("detach cur")
     if redacted_under is None or redacted_under[0] != redaction_sha256:
@@ -361,11 +364,8 @@ def served_history(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile)
         return
     con.execute(f"attach {quote_literal(str(current / WAREHOUSE_FILE))} as {HISTORY_DB} (read_only)")
     try:
-        # fetchall, not fetchone: a result left unfinished on `con` forbids registering the Arrow
-        # tables that extraction reads next.
-        [(found,)] = con.execute("select count(*) from duckdb_tables() where database_name = ? and table_name = ?",
-                                 [HISTORY_DB, profile.dataset]).fetchall()
-        yield f"{HISTORY_DB}.{quote_ident(profile.dataset)}" if found else None
+        yield f"{HISTORY_DB}.{quote_ident(profile.dataset)}" if table_exists(con, profile.dataset, HISTORY_DB) \
+            else None
     finally:
         con.execute(f"detach {HISTORY_DB}")
 

@@ -313,10 +313,9 @@ def inventory(site: Path, publisher_id: str,
     for p in sorted(base.rglob("*")):
         if p.is_file():
             rel = p.relative_to(base).as_posix()
-            st = p.stat()
-            if rel in described and described[rel][0] == st.st_size:
-                size, digest = described[rel]
-            elif rel in previous and st.st_nlink > 1:
+            if found := _recorded(described, base, p):
+                size, digest = found
+            elif rel in previous and p.stat().st_nlink > 1:
                 size, digest = previous[rel]
             else:
                 size, digest = file_digest(p)

@@ -173,7 +173,7 @@ def record(con: duckdb.DuckDBPyConnection, release: Release, seq: int, profile, 
     if files:
         con.executemany("insert into wh.release_sources values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             [release.release_id, f.name, f.sha256, f.bytes, f.encoding, f.period, f.header_line,
-             f.records - f.blank - sum(f.skipped.values()), f.loaded, f.control_total] for f in files])
+             f.rows_read, f.loaded, f.control_total] for f in files])
     if totals:
         con.executemany("insert into wh.release_totals values (?, ?, ?, ?, ?)",
                         [[release.release_id, t.period, t.currency, t.payments, t.total] for t in totals])

@@ -27,6 +27,7 @@ import shutil
 import struct
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,21 +56,19 @@ class Member:
 def _pack(path: Path, out: Path) -> Member:
     """A file deflated into `out`; a compressed one (stored) is only checksummed and read from
     where it is when the zip is assembled: the files stay in place for the Zipper's life."""
+    stored = path.suffix in ALREADY_COMPRESSED
+    compressor = None if stored else isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
     crc, size = 0, 0
-    if path.suffix in ALREADY_COMPRESSED:
-        with open(path, "rb") as src:
-            while chunk := src.read(CHUNK):
-                crc = isal_zlib.crc32(chunk, crc)
-                size += len(chunk)
-        return Member(path, STORED, crc, size, size)
-    compressor = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
-    with open(path, "rb") as src, open(out, "wb") as dst:
+    with open(path, "rb") as src, (nullcontext() if stored else open(out, "wb")) as dst:
         while chunk := src.read(CHUNK):
             crc = isal_zlib.crc32(chunk, crc)
             size += len(chunk)
-            dst.write(compressor.compress(chunk))
-        dst.write(compressor.flush())
-    return Member(out, DEFLATED, crc, size, out.stat().st_size)
+            if compressor:
+                dst.write(compressor.compress(chunk))
+        if compressor:
+            dst.write(compressor.flush())
+    return Member(path, STORED, crc, size, size) if stored else \
+        Member(out, DEFLATED, crc, size, out.stat().st_size)
 
 
 def _dos_time(when: dt.datetime) -> tuple[int, int]:

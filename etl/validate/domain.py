@@ -168,9 +168,8 @@ def _history_source(con: duckdb.DuckDBPyConnection, history: Any) -> str | None:
 
 def _outlier_baseline(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
                       history: Any) -> None:
-    """Create OUTLIER_BASELINE: per currency, the quantile of the publisher's past absolute amounts
+    """Fill OUTLIER_BASELINE: per currency, the quantile of the publisher's past absolute amounts
     and how many there were, where there were enough (or the rows a release recorded)."""
-    con.execute(f"create or replace temp table {OUTLIER_BASELINE} (currency varchar, usual double, history bigint)")
     if isinstance(history, RecordedBaseline):
         if history.rows:
             con.execute(f"insert into {OUTLIER_BASELINE} select unnest(?::varchar[]), unnest(?::double[]), "
@@ -185,14 +184,13 @@ def _outlier_baseline(con: duckdb.DuckDBPyConnection, profile: Profile, policy: 
 
 def outlier_baseline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float, int]]:
     """The baseline the last validation on `con` compared amounts with (none when it did not)."""
-    found = con.execute("select count(*) from duckdb_tables() where temporary and table_name = ?",
-                        [OUTLIER_BASELINE]).fetchall()[0][0]
-    return con.execute(f"select * from {OUTLIER_BASELINE} order by currency").fetchall() if found else []
+    return con.execute(f"select * from {OUTLIER_BASELINE} order by currency").fetchall()
 
 
 def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
                     table: str, history: Any) -> list[str]:
-    con.execute(f"drop table if exists {OUTLIER_BASELINE}")   # one left by an earlier validation
+    # empty unless the check runs: a baseline left by an earlier validation on `con` is never read
+    con.execute(f"create or replace temp table {OUTLIER_BASELINE} (currency varchar, usual double, history bigint)")
     sev = policy.severity_of("amount-outlier")
     if sev == IGNORE or history is None or not {"amount", "currency"} <= set(profile.schema.field_names):
         return []

@@ -20,7 +20,7 @@ import duckdb
 from . import __version__, notes, redact, releases, spreadsheet
 from .exports import fdp
 from .exports.scdl_budget import scdl_schema, write_scdl_budget
-from .exports.uk_spend import uk_spend_schema, write_uk_spend
+from .exports.uk_spend import other_currencies, uk_spend_query, uk_spend_schema, write_uk_spend
 from .files import file_digest, write_new
 from .profile import Profile
 from .schema import load_schema
@@ -122,7 +122,7 @@ def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, 
             _resource(name, csv, root, "csv", "text/csv", descriptor_schema, title),
             _resource(f"{name}-parquet", parquet, root, "parquet", "application/vnd.apache.parquet",
                       descriptor_schema, title + " (Parquet)"),
-            *(_standard_exports(con, profile, root, name) if period is None else []),
+            *_standard_exports(con, profile, base, root, name, period, scope),
         ],
     }
     # Fiscal Data Package: what the measures and dimensions mean, for OpenSpending-style tools.
@@ -169,28 +169,50 @@ def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pat
     several: the CSVs concatenated under one header and the Parquet files read in period order.
     Files of a period package written by another version of the schema (another header) make it
     fall back to exporting from the warehouse."""
-    parts = [base / package_name(profile.dataset, p) / "data" / package_name(profile.dataset, p) for p in periods]
-    csvs, parquets = [p.with_suffix(".csv") for p in parts], [p.with_suffix(".parquet") for p in parts]
-    header = _csv_header(con, profile, root / "data")
-    if not periods or not all(f.is_file() for f in csvs + parquets) \
-            or any(_first_line(f) != header for f in csvs):
-        return _period_data(con, profile, root, name, None)
+    parquets = [_period_file(profile, base, p, ".parquet") for p in periods]
     csv_target, parquet_target = root / "data" / f"{name}.csv", root / "data" / f"{name}.parquet"
-    if len(parts) == 1:
-        # the period's own files: their digests are in its datapackage.json, hashed a moment ago
-        described = _described(base)
-        os.link(csvs[0], csv_target)
+    columns = ", ".join(quote_ident(f) for f in profile.schema.field_names)
+    header = _csv_header(con, f"select {columns} from wh.{quote_ident(profile.dataset)}", root / "data")
+    csv_fingerprint = None
+    if periods and all(f.is_file() for f in parquets):
+        csv_fingerprint = _joined(base, csv_target, [_period_file(profile, base, p, ".csv") for p in periods], header)
+    if csv_fingerprint is None:
+        return _period_data(con, profile, root, name, None)
+    if len(parquets) == 1:
         os.link(parquets[0], parquet_target)
-        fingerprints = [_recorded(described, base, f) for f in (csvs[0], parquets[0])]
+        parquet_fingerprint = _recorded(_described(base), base, parquets[0])
     else:
-        fingerprints = [_concatenate(csv_target, header, csvs), None]
+        parquet_fingerprint = None
         files = "[" + ", ".join(quote_literal(str(f)) for f in parquets) + "]"
         con.execute(f"copy (select * from read_parquet({files})) to {quote_literal(str(parquet_target))} "
                     "(format parquet, compression zstd)")
-    rows = con.execute(f"select count(*) from wh.{quote_ident(profile.dataset)} where publisher_id = ?",
-                       [profile.publisher_id]).fetchone()[0]
+    rows = _publisher_rows(con, profile)
     return tuple(PackageFile(f, *(known or file_digest(f)), rows)
-                 for f, known in zip((csv_target, parquet_target), fingerprints))
+                 for f, known in ((csv_target, csv_fingerprint), (parquet_target, parquet_fingerprint)))
+
+
+def _period_file(profile: Profile, base: Path, period: str, suffix: str) -> Path:
+    """A data file of a period package in the site: data/<dataset>-<period><suffix>."""
+    name = package_name(profile.dataset, period)
+    return base / name / "data" / f"{name}{suffix}"
+
+
+def _publisher_rows(con: duckdb.DuckDBPyConnection, profile: Profile) -> int:
+    return con.execute(f"select count(*) from wh.{quote_ident(profile.dataset)} where publisher_id = ?",
+                       [profile.publisher_id]).fetchone()[0]
+
+
+def _joined(base: Path, target: Path, parts: list[Path], header: bytes) -> tuple[int, str] | None:
+    """`target` made of the period packages' copies of one CSV, with its bytes and sha256: the
+    period's file linked when there is one, else their rows concatenated under one header. None
+    (and nothing written) when a period lacks the file or wrote another header."""
+    if not parts or not all(f.is_file() for f in parts) or any(_first_line(f) != header for f in parts):
+        return None
+    if len(parts) > 1:
+        return _concatenate(target, header, parts)
+    os.link(parts[0], target)
+    # the period's own file: its digest is in its datapackage.json, hashed a moment ago
+    return _recorded(_described(base), base, parts[0])
 
 
 def _recorded(described: dict[str, tuple[int, str]], base: Path, path: Path) -> tuple[int, str] | None:
@@ -214,12 +236,10 @@ def _concatenate(target: Path, header: bytes, parts: list[Path]) -> tuple[int, s
     return size, digest.hexdigest()
 
 
-def _csv_header(con: duckdb.DuckDBPyConnection, profile: Profile, folder: Path) -> bytes:
-    """The header line DuckDB writes for the schema's fields (quoting names where it must)."""
+def _csv_header(con: duckdb.DuckDBPyConnection, query: str, folder: Path) -> bytes:
+    """The header line DuckDB writes for a query's columns (quoting names where it must)."""
     probe = folder / ".header.csv"
-    columns = ", ".join(quote_ident(f) for f in profile.schema.field_names)
-    con.execute(f"copy (select {columns} from wh.{quote_ident(profile.dataset)} limit 0) "
-                f"to {quote_literal(str(probe))} (format csv, header true)")
+    con.execute(f"copy (select * from ({query}) limit 0) to {quote_literal(str(probe))} (format csv, header true)")
     header = _first_line(probe)
     probe.unlink()
     return header
@@ -230,28 +250,36 @@ def _first_line(path: Path) -> bytes:
         return fh.readline()
 
 
-def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, root: Path, name: str) -> list[dict]:
+def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, base: Path, root: Path, name: str,
+                      period: str | None, periods: list[str]) -> list[dict]:
     """The national formats the canonical table also goes out in: France's SCDL budget CSV for French
-    budgets, the UK transparency-code CSV for British spending."""
+    budgets (cumulative package), the UK transparency-code CSV for British spending in pounds (every
+    package: the cumulative one is put together from the periods' files, as its own CSV is)."""
     out = []
-    if profile.dataset == "budget" and profile.country == "FR":
+    if profile.dataset == "budget" and profile.country == "FR" and period is None:
         target = root / "data" / f"{name}-scdl.csv"
         # the budget table is already labelled from the chart of accounts at staging
         rows = write_scdl_budget(con, target, "wh.budget", publisher_id=profile.publisher_id)
-        out.append(("scdl-budget", target, rows, scdl_schema().frictionless_descriptor(),
+        out.append(("scdl-budget", target, rows, None, scdl_schema().frictionless_descriptor(),
                     "SCDL budget 0.8.3 (schema.data.gouv.fr)"))
-    in_pounds_only = profile.dataset == "spending" and not con.execute(
-        "select count(*) from wh.spending where publisher_id = ? and currency is distinct from 'GBP'",
-        [profile.publisher_id]).fetchone()[0]
-    if profile.dataset == "spending" and profile.country == "GB" and in_pounds_only:
-        target = root / "data" / f"{name}-uk-transparency.csv"
-        rows = write_uk_spend(con, target, "wh.spending", publisher_id=profile.publisher_id)
-        out.append(("uk-transparency", target, rows, uk_spend_schema(),
+    if profile.dataset == "spending" and profile.country == "GB" and not other_currencies(
+            con, "wh.spending", publisher_id=profile.publisher_id, period=period)[0]:
+        suffix = "-uk-transparency.csv"
+        target = root / "data" / f"{name}{suffix}"
+        joined = None
+        if period is None:
+            header = _csv_header(con, uk_spend_query("wh.spending"), root / "data")
+            joined = _joined(base, target, [_period_file(profile, base, p, suffix) for p in periods], header)
+        if joined is None:
+            rows = write_uk_spend(con, target, "wh.spending", publisher_id=profile.publisher_id, period=period)
+        else:
+            rows = _publisher_rows(con, profile)
+        out.append(("uk-transparency", target, rows, joined, uk_spend_schema(),
                     "UK Local Government Transparency Code: spending"))
     resources = []
-    for suffix, target, rows, schema, title in out:
-        size, digest = file_digest(target)
-        resources.append(_resource(f"{name}-{suffix}", PackageFile(target, size, digest, rows), root, "csv",
+    for kind, target, rows, fingerprint, schema, title in out:
+        size, digest = fingerprint or file_digest(target)
+        resources.append(_resource(f"{name}-{kind}", PackageFile(target, size, digest, rows), root, "csv",
                                    "text/csv", schema, title))
     return resources
 

@@ -14,6 +14,7 @@ import pytest
 
 from etl import pipeline, spreadsheet
 from etl.demo import demo_sources
+from etl.exports.uk_spend import uk_spend_query
 from etl.schema import load_schema
 
 
@@ -119,6 +120,12 @@ def test_packages_keep_the_warehouse_order_however_periods_were_loaded(home, min
         con.execute(f"copy (select {spreadsheet.safe_select_list(schema)} from spending where {where} "
                     f"order by period, source_file_sha256, source_line) to '{expected}' (format csv, header true)")
         assert (site / name / "data" / f"{name}.csv").read_bytes() == expected.read_bytes(), name
+        # the UK transparency-code CSV too: every package has one, in the same order
+        query = uk_spend_query(period=period)
+        if period is not None:  # a period's file is written unsorted, in stored order: compare with a sort
+            query += "order by s.period, s.source_file_sha256, s.source_line"
+        con.execute(f"copy ({spreadsheet.safe_query(con, query)}) to '{expected}' (format csv, header true)")
+        assert (site / name / "data" / f"{name}-uk-transparency.csv").read_bytes() == expected.read_bytes(), name
         rows = con.execute(f"select * from spending where {where} order by period, source_file_sha256, "
                            "source_line").fetchall()
         assert duckdb.sql(f"select * from '{site / name / 'data' / f'{name}.parquet'}'").fetchall() == rows, name

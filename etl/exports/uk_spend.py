@@ -1,11 +1,12 @@
 """The UK Local Government Transparency Code 2015 spending CSV from the canonical spending table.
 
-One row per payment, with the Code's mandatory fields (date, department, beneficiary, purpose,
-amount, irrecoverable VAT) and the common template's optional ones (body name and identifier,
-transaction number, service area, expenditure category, expense code, supplier id, capital or
-revenue), headed as the template names them. Dates are written the UK way (dd/mm/yyyy), amounts
-as plain decimals in pounds. Rows already redacted keep their amount, date and department; their
-beneficiary reads "Redacted – personal data" and their supplier id is left empty.
+One row per payment, in the order of the publisher's own files (period, then file and line), with
+the Code's mandatory fields (date, department, beneficiary, purpose, amount, irrecoverable VAT) and
+the common template's optional ones (body name and identifier, transaction number, service area,
+expenditure category, expense code, supplier id, capital or revenue), headed as the template names
+them. Dates are written the UK way (dd/mm/yyyy), amounts as plain decimals in pounds. Rows already
+redacted keep their amount, date and department; their beneficiary reads "Redacted – personal
+data" and their supplier id is left empty.
 """
 
 from __future__ import annotations
@@ -61,26 +62,40 @@ def uk_spend_schema() -> dict:
     return {"fields": fields, "missingValues": [""]}
 
 
-def uk_spend_query(table: str = "spending", *, publisher_id: str | None = None) -> str:
-    """DuckDB SQL selecting the transparency-code rows, in date then source order."""
+def _where(publisher_id: str | None, period: str | None, alias: str = "") -> str:
+    conditions = [f"{alias}publisher_id = {quote_literal(publisher_id)}"] if publisher_id else []
+    if period is not None:
+        conditions.append(f"{alias}period = {quote_literal(period)}")
+    return " and ".join(conditions) or "true"
+
+
+def uk_spend_query(table: str = "spending", *, publisher_id: str | None = None, period: str | None = None) -> str:
+    """DuckDB SQL selecting the transparency-code rows in the canonical table's order: period, then
+    source file and line, each row where the publisher's own export had it. One period's rows are
+    not sorted again: the warehouse stores them in that order (releases.row_order)."""
     columns = ", ".join(f"{expr} as {quote_ident(header)}" for header, _, expr, _ in _columns())
-    where = f"where s.publisher_id = {quote_literal(publisher_id)}" if publisher_id else ""
     source = ".".join(quote_ident(p) for p in table.split("."))
-    return (f"select {columns}\nfrom {source} s\n{where}\n"
-            "order by s.payment_date, s.source_file_sha256, s.source_line")
+    order = "" if period is not None else "order by s.period, s.source_file_sha256, s.source_line"
+    return f"select {columns}\nfrom {source} s\nwhere {_where(publisher_id, period, 's.')}\n{order}"
+
+
+def other_currencies(con: duckdb.DuckDBPyConnection, table: str = "spending", *, publisher_id: str | None = None,
+                   period: str | None = None) -> tuple[int, str | None]:
+    """(rows not in GBP, their currencies) among the rows the CSV would hold."""
+    source = ".".join(quote_ident(p) for p in table.split("."))
+    return con.execute(f"select count(*), string_agg(distinct currency, ', ') from {source} "
+                       f"where {_where(publisher_id, period)} and currency is distinct from 'GBP'").fetchone()
 
 
 def write_uk_spend(con: duckdb.DuckDBPyConnection, target: Path, table: str = "spending", *,
-                   publisher_id: str | None = None) -> int:
-    """Write the CSV (UTF-8, comma, header); returns the number of rows. Amounts must be in GBP."""
-    source = ".".join(quote_ident(p) for p in table.split("."))
-    where = f"where publisher_id = {quote_literal(publisher_id)}" if publisher_id else ""
-    other = con.execute(f"select count(*), string_agg(distinct currency, ', ') from {source} {where} "
-                        f"{'and' if where else 'where'} currency is distinct from 'GBP'").fetchone()
-    if other[0]:
-        raise SpendpubError(f"the transparency-code CSV is in pounds, but {other[0]} rows are in "
-                            f"{other[1] or 'no currency'}", where=table)
-    query = uk_spend_query(table, publisher_id=publisher_id)
+                   publisher_id: str | None = None, period: str | None = None) -> int:
+    """Write the CSV (UTF-8, comma, header) of the rows (a publisher's, one period of them);
+    returns the number of rows. Amounts must be in GBP."""
+    others, currencies = other_currencies(con, table, publisher_id=publisher_id, period=period)
+    if others:
+        raise SpendpubError(f"the transparency-code CSV is in pounds, but {others} rows are in "
+                            f"{currencies or 'no currency'}", where=table)
+    query = uk_spend_query(table, publisher_id=publisher_id, period=period)
     target.parent.mkdir(parents=True, exist_ok=True)
     return con.execute(f"copy ({spreadsheet.safe_query(con, query)}) to {quote_literal(str(target))} "
                        "(format csv, header true)").fetchone()[0]

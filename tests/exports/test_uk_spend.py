@@ -47,7 +47,7 @@ def test_columns_values_and_frictionless(tmp_path):
     assert list(rows[0]) == ["Body Name", "Body", "Date", "Transaction Number", "Net Amount", "Irrecoverable VAT",
                              "Department", "Service Area", "Expenditure Category", "Expense Code", "Purpose",
                              "Supplier Name", "Supplier ID", "Capital or Revenue"]
-    first, second = rows  # by date
+    second, first = rows  # in source order (line 2, then line 3), not by date
     assert (first["Date"], first["Net Amount"], first["Supplier Name"], first["Supplier ID"],
             first["Capital or Revenue"], first["Irrecoverable VAT"]) == \
         ("02/11/2012", "-1250.10", REDACTED_LABEL, "", "Capital", "12.00")

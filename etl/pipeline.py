@@ -300,7 +300,7 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
             [releases.latest_release_id(con, profile.publisher_id, dataset, before_seq=seq)]).fetchall()}
         con.executemany("insert into wh.release_packages values (?, ?, ?, ?, ?)",
                         [[release.release_id, *row]
-                         for row in publish.inventory(site, profile.publisher_id, previous_files)])
+                         for row in publish.inventory(site, profile.publisher_id, previous_files, zips.written)])
         notes.write_catalog(con, site)
         wh.detach()
         # The leak gate: no name redacted now or in an earlier release may be in what is about to go live.

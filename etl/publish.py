@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,15 +33,27 @@ from .zips import Zipper
 @dataclass(frozen=True)
 class PackageFile:
     path: Path
-    bytes: int
-    sha256: str
     rows: int
+    fingerprint: Future   # of (bytes, sha256): read in the background while the next file is written
+
+    @property
+    def bytes(self) -> int:
+        return self.fingerprint.result()[0]
+
+    @property
+    def sha256(self) -> str:
+        return self.fingerprint.result()[1]
 
 
-def _export(con: duckdb.DuckDBPyConnection, query: str, target: Path, options: str) -> PackageFile:
+def _known(fingerprint: tuple[int, str]) -> Future:
+    done: Future = Future()
+    done.set_result(fingerprint)
+    return done
+
+
+def _export(con: duckdb.DuckDBPyConnection, query: str, target: Path, options: str, zips: Zipper) -> PackageFile:
     rows = con.execute(f"copy ({query}) to {quote_literal(str(target))} ({options})").fetchone()[0]
-    size, digest = file_digest(target)
-    return PackageFile(path=target, bytes=size, sha256=digest, rows=rows)
+    return PackageFile(path=target, rows=rows, fingerprint=zips.digest(target))
 
 
 def _resource(name: str, file: PackageFile, root: Path, fmt: str, mediatype: str,
@@ -89,15 +102,24 @@ def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, 
         shutil.rmtree(root)  # hard links to the previous version: removing them leaves it intact
     (root / "data").mkdir(parents=True)
     if period is None:
-        csv, parquet = _cumulative_data(con, profile, base, root, name, sorted(state))
+        csv, parquet = _cumulative_data(con, profile, base, root, name, sorted(state), zips)
     else:
-        csv, parquet = _period_data(con, profile, root, name, period)
+        csv, parquet = _period_data(con, profile, root, name, period, zips)
     scope = [period] if period else sorted(state)
+    # every file is written before the descriptor waits for their digests (taken in the background)
+    national = _standard_exports(con, profile, base, root, name, period, scope, zips)
     versions = [state[p] for p in scope]
     # A period package changes only when its period does: it carries that release's identity.
     made_by = release if period is None else notes.release_info(con, state[period].row_release_id)
     descriptor_schema = schema.frictionless_descriptor()
     title = schema.descriptor["title"]
+    # Fiscal Data Package: what the measures and dimensions mean, for OpenSpending-style tools.
+    # Computed over this package's own rows only, so a period package never depends on other periods.
+    con.execute(f"create or replace temp view package_rows as select * from wh.{quote_ident(dataset)} "
+                f"where {_rows_of(profile, period)}")
+    fiscal = fdp.package_properties(con, "package_rows", schema, publisher_id=profile.publisher_id,
+                                    country_code=profile.country)
+    notes.write_changelog(con, root, profile, seq, period)
     package = {
         "profile": "tabular-data-package",
         "name": f"{profile.publisher_id}-{name}".lower(),
@@ -122,17 +144,12 @@ def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, 
             _resource(name, csv, root, "csv", "text/csv", descriptor_schema, title),
             _resource(f"{name}-parquet", parquet, root, "parquet", "application/vnd.apache.parquet",
                       descriptor_schema, title + " (Parquet)"),
-            *_standard_exports(con, profile, base, root, name, period, scope),
+            *(_resource(res_name, file, root, "csv", "text/csv", res_schema, res_title)
+              for res_name, file, res_schema, res_title in national),
         ],
     }
-    # Fiscal Data Package: what the measures and dimensions mean, for OpenSpending-style tools.
-    # Computed over this package's own rows only, so a period package never depends on other periods.
-    con.execute(f"create or replace temp view package_rows as select * from wh.{quote_ident(dataset)} "
-                f"where {_rows_of(profile, period)}")
-    package.update(fdp.package_properties(con, "package_rows", schema,
-                                          publisher_id=profile.publisher_id, country_code=profile.country))
+    package.update(fiscal)
     write_new(root / "datapackage.json", (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode())
-    notes.write_changelog(con, root, profile, seq, period)
     zips.zip(root, base / f"{name}.zip", made_by.published_at)
     return root
 
@@ -144,7 +161,7 @@ def _rows_of(profile: Profile, period: str | None) -> str:
 
 
 def _period_data(con: duckdb.DuckDBPyConnection, profile: Profile, root: Path, name: str,
-                 period: str | None) -> tuple[PackageFile, PackageFile]:
+                 period: str | None, zips: Zipper) -> tuple[PackageFile, PackageFile]:
     """The package's Parquet file straight from the warehouse, then its CSV from that file.
 
     A period's rows are stored in releases.row_order and DuckDB scans keep that order, so one
@@ -154,16 +171,16 @@ def _period_data(con: duckdb.DuckDBPyConnection, profile: Profile, root: Path, n
     order = "" if period is not None else f" order by {releases.row_order(schema)}"
     parquet = _export(con, f"select {columns} from wh.{quote_ident(profile.dataset)} "
                            f"where {_rows_of(profile, period)}{order}",
-                      root / "data" / f"{name}.parquet", "format parquet, compression zstd")
+                      root / "data" / f"{name}.parquet", "format parquet, compression zstd", zips)
     # CSV cells are opened in spreadsheets: no text may start like a formula (spreadsheet.SPREADSHEET_NOTE)
     csv = _export(con, f"select {spreadsheet.safe_select_list(schema)} from "
                        f"read_parquet({quote_literal(str(parquet.path))})",
-                  root / "data" / f"{name}.csv", "format csv, header true")
+                  root / "data" / f"{name}.csv", "format csv, header true", zips)
     return csv, parquet
 
 
 def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Path, root: Path, name: str,
-                     periods: list[str]) -> tuple[PackageFile, PackageFile]:
+                     periods: list[str], zips: Zipper) -> tuple[PackageFile, PackageFile]:
     """The cumulative package's data from the period packages already in the site: their rows are
     the cumulative rows, in the same order (period first). One period: the same files, linked;
     several: the CSVs concatenated under one header and the Parquet files read in period order.
@@ -177,7 +194,7 @@ def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pat
     if periods and all(f.is_file() for f in parquets):
         csv_fingerprint = _joined(base, csv_target, [_period_file(profile, base, p, ".csv") for p in periods], header)
     if csv_fingerprint is None:
-        return _period_data(con, profile, root, name, None)
+        return _period_data(con, profile, root, name, None, zips)
     if len(parquets) == 1:
         os.link(parquets[0], parquet_target)
         parquet_fingerprint = _recorded(_described(base), base, parquets[0])
@@ -187,7 +204,7 @@ def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pat
         con.execute(f"copy (select * from read_parquet({files})) to {quote_literal(str(parquet_target))} "
                     "(format parquet, compression zstd)")
     rows = _publisher_rows(con, profile)
-    return tuple(PackageFile(f, *(known or file_digest(f)), rows)
+    return tuple(PackageFile(f, rows, _known(known) if known else zips.digest(f))
                  for f, known in ((csv_target, csv_fingerprint), (parquet_target, parquet_fingerprint)))
 
 
@@ -251,17 +268,18 @@ def _first_line(path: Path) -> bytes:
 
 
 def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, base: Path, root: Path, name: str,
-                      period: str | None, periods: list[str]) -> list[dict]:
-    """The national formats the canonical table also goes out in: France's SCDL budget CSV for French
-    budgets (cumulative package), the UK transparency-code CSV for British spending in pounds (every
-    package: the cumulative one is put together from the periods' files, as its own CSV is)."""
+                      period: str | None, periods: list[str], zips: Zipper) -> list[tuple[str, PackageFile, dict, str]]:
+    """The national formats the canonical table also goes out in, as (resource name, file, schema,
+    title): France's SCDL budget CSV for French budgets (cumulative package), the UK
+    transparency-code CSV for British spending in pounds (every package: the cumulative one is put
+    together from the periods' files, as its own CSV is)."""
     out = []
     if profile.dataset == "budget" and profile.country == "FR" and period is None:
         target = root / "data" / f"{name}-scdl.csv"
         # the budget table is already labelled from the chart of accounts at staging
         rows = write_scdl_budget(con, target, "wh.budget", publisher_id=profile.publisher_id)
-        out.append(("scdl-budget", target, rows, None, scdl_schema().frictionless_descriptor(),
-                    "SCDL budget 0.8.3 (schema.data.gouv.fr)"))
+        out.append((f"{name}-scdl-budget", PackageFile(target, rows, zips.digest(target)),
+                    scdl_schema().frictionless_descriptor(), "SCDL budget 0.8.3 (schema.data.gouv.fr)"))
     if profile.dataset == "spending" and profile.country == "GB" and not other_currencies(
             con, "wh.spending", publisher_id=profile.publisher_id, period=period)[0]:
         suffix = "-uk-transparency.csv"
@@ -272,16 +290,12 @@ def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pa
             joined = _joined(base, target, [_period_file(profile, base, p, suffix) for p in periods], header)
         if joined is None:
             rows = write_uk_spend(con, target, "wh.spending", publisher_id=profile.publisher_id, period=period)
+            file = PackageFile(target, rows, zips.digest(target))
         else:
-            rows = _publisher_rows(con, profile)
-        out.append(("uk-transparency", target, rows, joined, uk_spend_schema(),
+            file = PackageFile(target, _publisher_rows(con, profile), _known(joined))
+        out.append((f"{name}-uk-transparency", file, uk_spend_schema(),
                     "UK Local Government Transparency Code: spending"))
-    resources = []
-    for kind, target, rows, fingerprint, schema, title in out:
-        size, digest = fingerprint or file_digest(target)
-        resources.append(_resource(f"{name}-{kind}", PackageFile(target, size, digest, rows), root, "csv",
-                                   "text/csv", schema, title))
-    return resources
+    return out
 
 
 def write_mart_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, release: Release,
@@ -300,7 +314,7 @@ def write_mart_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: P
     (root / "data").mkdir(parents=True)
     columns = ", ".join(quote_ident(f) for f in schema.field_names)
     query = f"select {columns} from wh.{quote_ident(mart)} where {where} order by all"
-    csv = _export(con, query, root / "data" / f"{name}.csv", "format csv, header true")
+    csv = _export(con, query, root / "data" / f"{name}.csv", "format csv, header true", zips)
     package = {
         "profile": "tabular-data-package",
         "name": f"{profile.publisher_id}-{name}",
@@ -327,16 +341,17 @@ def remove_package(site: Path, publisher_id: str, dataset: str, period: str) -> 
     (base / f"{name}.zip").unlink(missing_ok=True)
 
 
-def inventory(site: Path, publisher_id: str,
-              known: dict[str, tuple[int, str]] | None = None) -> list[tuple[str, str, int, str]]:
+def inventory(site: Path, publisher_id: str, known: dict[str, tuple[int, str]] | None = None,
+              zipped: dict[Path, tuple[int, str]] | None = None) -> list[tuple[str, str, int, str]]:
     """(package, relative path, bytes, sha256) of every file the publisher's site holds.
 
     A file still hard-linked to the previous version is unchanged: its recorded digest in `known`
     is reused instead of reading it again; so is the digest a package's datapackage.json gives
-    for its data files, hashed when they were written a moment ago.
+    for its data files, hashed when they were written a moment ago, and a zip's, hashed as it was
+    written (`zipped`: Zipper.written).
     """
     base = publisher_dir(site, publisher_id)
-    previous, described = known or {}, _described(base)
+    previous, described, zipped = known or {}, _described(base), zipped or {}
     out = []
     for p in sorted(base.rglob("*")):
         if p.is_file():
@@ -345,6 +360,8 @@ def inventory(site: Path, publisher_id: str,
                 size, digest = found
             elif rel in previous and p.stat().st_nlink > 1:
                 size, digest = previous[rel]
+            elif p in zipped and zipped[p][0] == p.stat().st_size:
+                size, digest = zipped[p]
             else:
                 size, digest = file_digest(p)
             out.append((rel.split("/")[0].removesuffix(".zip"), rel, size, digest))

@@ -144,7 +144,7 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
                 notes.write_release_notes(con, site, profile, info, earlier_seq)
             expected = {path: sha for path, sha in con.execute(
                 "select path, sha256 from cur.release_packages where release_id = ?", [rid]).fetchall()}
-            got = {path: sha for _, path, _, sha in publish.inventory(site, publisher_id)}
+            got = {path: sha for _, path, _, sha in publish.inventory(site, publisher_id, zipped=zips.written)}
             wh.detach()
         return RebuildResult(
             release_id=rid, out=out, files=len(got),

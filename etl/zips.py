@@ -8,6 +8,9 @@ deflate a second time. This writer:
 - deflates every member in a worker thread into a temporary file, streaming, so memory stays
   flat whatever the size, with ISA-L (`isal`): four times zlib's fastest level on our CSVs, and
   smaller (it releases the GIL too);
+- hashes each file (sha256) in the same read, so a package's descriptor needs no second pass
+  over its data: `digest(path)` starts reading a file as soon as it is written, while the
+  caller writes the next one;
 - remembers each deflated file by its identity (device, inode, size, mtime) for the life of the
   Zipper, so a hard-linked file is deflated once for all the zips it goes in (the files stay in
   place meanwhile, so an identity cannot be reused by another file);
@@ -22,8 +25,8 @@ assembled.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
-import shutil
 import struct
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -51,6 +54,7 @@ class Member:
     crc: int
     size: int
     compressed_size: int
+    sha256: str
 
 
 def _pack(path: Path, out: Path) -> Member:
@@ -58,17 +62,18 @@ def _pack(path: Path, out: Path) -> Member:
     where it is when the zip is assembled: the files stay in place for the Zipper's life."""
     stored = path.suffix in ALREADY_COMPRESSED
     compressor = None if stored else isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
-    crc, size = 0, 0
+    crc, size, digest = 0, 0, hashlib.sha256()
     with open(path, "rb") as src, (nullcontext() if stored else open(out, "wb")) as dst:
         while chunk := src.read(CHUNK):
             crc = isal_zlib.crc32(chunk, crc)
+            digest.update(chunk)
             size += len(chunk)
             if compressor:
                 dst.write(compressor.compress(chunk))
         if compressor:
             dst.write(compressor.flush())
-    return Member(path, STORED, crc, size, size) if stored else \
-        Member(out, DEFLATED, crc, size, out.stat().st_size)
+    return Member(path, STORED, crc, size, size, digest.hexdigest()) if stored else \
+        Member(out, DEFLATED, crc, size, out.stat().st_size, digest.hexdigest())
 
 
 def _dos_time(when: dt.datetime) -> tuple[int, int]:
@@ -109,14 +114,17 @@ def _end_records(entries: int, cd_offset: int, cd_size: int) -> bytes:
 class Zipper:
     """Zips written in the background while the caller goes on; leaving the `with` block waits for
     every zip and raises the first failure. `zip(folder, target, when)` queues the zip of a folder
-    (entries named `<folder name>/<path>`, in sorted order)."""
+    (entries named `<folder name>/<path>`, in sorted order); `digest(path)` starts on a file that
+    will go in one, and gives its size and sha256. A file must not change once given to either.
+    `written` then holds each zip's size and sha256."""
 
     def __enter__(self) -> "Zipper":
         self._workers = ThreadPoolExecutor(max_workers=2)    # deflating members
         self._writer = ThreadPoolExecutor(max_workers=1)     # assembling zips, in order
         self._scratch = tempfile.TemporaryDirectory(prefix="spendpub-zip-")
         self._packed: dict[tuple[int, int, int, int], Future] = {}
-        self._zips: list[Future] = []
+        self._zips: list[tuple[Path, Future]] = []
+        self.written: dict[Path, tuple[int, str]] = {}   # once the block is left: each zip's bytes and sha256
         return self
 
     def _member(self, path: Path) -> Future:
@@ -127,10 +135,22 @@ class Zipper:
             self._packed[key] = self._workers.submit(_pack, path, out)
         return self._packed[key]
 
+    def digest(self, path: Path) -> Future:
+        """A future of (bytes, sha256) of a finished file, read (and deflated) in the background."""
+        member, out = self._member(path), Future()
+
+        def settle(done: Future) -> None:
+            if done.exception() is not None:
+                out.set_exception(done.exception())
+            else:
+                out.set_result((done.result().size, done.result().sha256))
+        member.add_done_callback(settle)
+        return out
+
     def zip(self, folder: Path, target: Path, when: dt.datetime) -> None:
         files = [p for p in sorted(folder.rglob("*")) if p.is_file()]
         members = [(p.relative_to(folder.parent).as_posix().encode(), self._member(p)) for p in files]
-        self._zips.append(self._writer.submit(_assemble, members, target, _dos_time(when)))
+        self._zips.append((target, self._writer.submit(_assemble, members, target, _dos_time(when))))
 
     def __exit__(self, *exc) -> None:
         try:
@@ -138,27 +158,36 @@ class Zipper:
             self._writer.shutdown(wait=True, cancel_futures=failed)
             self._workers.shutdown(wait=True, cancel_futures=failed)
             if not failed:
-                for done in self._zips:
-                    done.result()
+                self.written = {target: done.result() for target, done in self._zips}
         finally:
             self._scratch.cleanup()
 
 
-def _assemble(members: list[tuple[bytes, Future]], target: Path, when: tuple[int, int]) -> None:
+def _assemble(members: list[tuple[bytes, Future]], target: Path, when: tuple[int, int]) -> tuple[int, str]:
+    """Write the zip (atomically); returns its bytes and sha256, hashed as written."""
     tmp = target.with_name(f".{target.name}.new")
     central = []
+    digest, size = hashlib.sha256(), 0
     try:
         with open(tmp, "wb") as out:
+            def write(data: bytes) -> None:
+                nonlocal size
+                digest.update(data)
+                size += len(data)
+                out.write(data)
+
             for name, packed in members:
                 m = packed.result()
-                local, record = _entry(name, m, out.tell(), when)
-                out.write(local)
+                local, record = _entry(name, m, size, when)
+                write(local)
                 with open(m.data, "rb") as data:
-                    shutil.copyfileobj(data, out, CHUNK)
+                    while chunk := data.read(CHUNK):
+                        write(chunk)
                 central.append(record)
-            cd_offset = out.tell()
-            out.write(b"".join(central))
-            out.write(_end_records(len(central), cd_offset, out.tell() - cd_offset))
+            cd_offset = size
+            write(b"".join(central))
+            write(_end_records(len(central), cd_offset, size - cd_offset))
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+    return size, digest.hexdigest()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import zipfile
 from pathlib import Path
@@ -91,3 +92,17 @@ def test_a_failure_raises_and_leaves_no_zip(folder, tmp_path, monkeypatch):
         with zips.Zipper() as zipper:
             zipper.zip(folder, tmp_path / "p.zip", WHEN)
     assert not (tmp_path / "p.zip").exists() and not list(tmp_path.glob(".*.new"))
+
+
+def test_digests_of_members_and_zips_are_the_files(folder, tmp_path):
+    """A data file's digest comes from the read that deflates it, a zip's from its writing: both
+    go into descriptors and the release's inventory instead of a second read."""
+    target = tmp_path / "p.zip"
+    csv, parquet = folder / "data" / "spending-2024-05.csv", folder / "data" / "spending-2024-05.parquet"
+    with zips.Zipper() as zipper:
+        digests = {path: zipper.digest(path) for path in (csv, parquet)}
+        zipper.zip(folder, target, WHEN)
+    for path, digest in [*((p, d.result()) for p, d in digests.items()), *zipper.written.items()]:
+        data = path.read_bytes()
+        assert digest == (len(data), hashlib.sha256(data).hexdigest()), path.name
+    assert list(zipper.written) == [target]

@@ -136,6 +136,13 @@ def _quarantine_profile(out: Path) -> Path:
     return target
 
 
+def _remove(home: Path) -> None:
+    """Delete a home, and wait for the disk to have done so: freeing (discarding) a gigabyte of
+    blocks in the background would slow the run measured next."""
+    shutil.rmtree(home, ignore_errors=True)
+    os.sync()
+
+
 def _row(name: str, rows: int, m: Measured | None, note: str = "") -> str:
     if m is None:
         return f"{name:<34} {'skipped':>10} {'':>12} {'':>10}  {note}"
@@ -190,7 +197,7 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
     results["our_errors"] = sum(found.values())
     if publish:
         home = out / f"home-{rows}"
-        shutil.rmtree(home, ignore_errors=True)
+        _remove(home)
         source, profile = dirty.path, _quarantine_profile(out)
         pub = measure("spendpub publish", [str(BIN / "spendpub"), "--home", str(home), "publish", "--profile",
                                             str(profile), str(source)], cwd=ROOT)
@@ -202,13 +209,13 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
         if pub.returncode != 0:
             results["publish_failed"] = pub.stderr[-2000:]
         if steps:
-            shutil.rmtree(home, ignore_errors=True)
+            _remove(home)
             run = measure("publish steps", [PYTHON, "-c", STEPS_SCRIPT, str(profile), str(source), str(home)], cwd=ROOT)
             if run.returncode == 0:
                 results["steps"] = json.loads(run.stdout.strip().splitlines()[-1])
             else:
                 results["steps_failed"] = run.stderr[-2000:]
-        shutil.rmtree(home, ignore_errors=True)
+        _remove(home)
     results["load_after"] = os.getloadavg()
 
     print(f"{'':<34} {'wall':>10} {'rows/s':>13} {'peak':>11}")

@@ -101,13 +101,13 @@ def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, 
     if root.exists():
         shutil.rmtree(root)  # hard links to the previous version: removing them leaves it intact
     (root / "data").mkdir(parents=True)
-    if period is None:
-        csv, parquet = _cumulative_data(con, profile, base, root, name, sorted(state), zips)
-    else:
-        csv, parquet = _period_data(con, profile, root, name, period, zips)
     scope = [period] if period else sorted(state)
     # every file is written before the descriptor waits for their digests (taken in the background)
     national = _standard_exports(con, profile, base, root, name, period, scope, zips)
+    if period is None:
+        csv, parquet = _cumulative_data(con, profile, base, root, name, scope, zips)
+    else:
+        csv, parquet = _period_data(con, profile, root, name, period, zips)
     versions = [state[p] for p in scope]
     # A period package changes only when its period does: it carries that release's identity.
     made_by = release if period is None else notes.release_info(con, state[period].row_release_id)
@@ -162,21 +162,31 @@ def _rows_of(profile: Profile, period: str | None) -> str:
 
 def _period_data(con: duckdb.DuckDBPyConnection, profile: Profile, root: Path, name: str,
                  period: str | None, zips: Zipper) -> tuple[PackageFile, PackageFile]:
-    """The package's Parquet file straight from the warehouse, then its CSV from that file.
+    """The package's CSV and Parquet files, from the warehouse.
 
     A period's rows are stored in releases.row_order and DuckDB scans keep that order, so one
-    period needs no sort; every period at once (a fallback of the cumulative package) does."""
+    period needs no sort: its CSV is written first and its Parquet last, so that the small
+    Parquet file is the one whose digest the package waits for. Every period at once (a fallback
+    of the cumulative package) is sorted once, into the Parquet file the CSV is then read from."""
     schema = profile.schema
     columns = ", ".join(quote_ident(f) for f in schema.field_names)
-    order = "" if period is not None else f" order by {releases.row_order(schema)}"
-    parquet = _export(con, f"select {columns} from wh.{quote_ident(profile.dataset)} "
-                           f"where {_rows_of(profile, period)}{order}",
-                      root / "data" / f"{name}.parquet", "format parquet, compression zstd", zips)
-    # CSV cells are opened in spreadsheets: no text may start like a formula (spreadsheet.SPREADSHEET_NOTE)
-    csv = _export(con, f"select {spreadsheet.safe_select_list(schema)} from "
-                       f"read_parquet({quote_literal(str(parquet.path))})",
-                  root / "data" / f"{name}.csv", "format csv, header true", zips)
-    return csv, parquet
+    rows = f"wh.{quote_ident(profile.dataset)} where {_rows_of(profile, period)}"
+    csv_target, parquet_target = root / "data" / f"{name}.csv", root / "data" / f"{name}.parquet"
+
+    def write_csv(source: str) -> PackageFile:
+        # CSV cells are opened in spreadsheets: no text may start like a formula (spreadsheet.SPREADSHEET_NOTE)
+        return _export(con, f"select {spreadsheet.safe_select_list(schema)} from {source}", csv_target,
+                       "format csv, header true", zips)
+
+    def write_parquet(order: str) -> PackageFile:
+        return _export(con, f"select {columns} from {rows}{order}", parquet_target,
+                       "format parquet, compression zstd", zips)
+
+    if period is not None:
+        csv = write_csv(rows)
+        return csv, write_parquet("")
+    parquet = write_parquet(f" order by {releases.row_order(schema)}")
+    return write_csv(f"read_parquet({quote_literal(str(parquet_target))})"), parquet
 
 
 def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Path, root: Path, name: str,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from .errors import InputError
-from .extract import ExtractedFile, normalise_name
+from .extract import ExtractedFile, csv_reader, normalise_name
 from .paths import SQL_DIR
 from .profile import FieldSpec, Profile
 from .schema import Field
@@ -204,7 +204,9 @@ def pipeline_values(profile: Profile, ctx: FileContext) -> dict[str, str]:
     }
 
 
-def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | None]) -> str:
+def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | None],
+                source: str | None = None) -> str:
+    """One file's rows for stg_, read from its raw_ view, or from `source` (SQL with the same columns)."""
     ex = ctx.extracted
     ncols = len(ex.header)
     raw_cols = [_raw(i) for i in range(ncols)]
@@ -239,6 +241,8 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
         spec = profile.fields.get(field.name)
         if field.name in FILE_CONSTANTS:
             continue  # a generated column of stg_ (build_staging)
+        if field.name == "source_line":
+            continue  # the template's own column, numbered by extraction (or after a streamed read)
         if field.name in provided:
             expr = provided[field.name]
         elif spec is None:
@@ -258,7 +262,7 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
 
     return STG_TEMPLATE.format(
         dataset=profile.dataset,
-        raw_table=quote_ident(ex.raw_table),
+        raw_table=source or quote_ident(ex.raw_table),
         is_blank_row=_all_blank(raw_cols, profile),
         cleaned_columns=cleaned_columns,
         skip_cases="\n            ".join(skip_cases),
@@ -290,25 +294,53 @@ def stg_table(profile: Profile) -> str:
 
 def build_staging(con: duckdb.DuckDBPyConnection, profile: Profile,
                   contexts: list[FileContext]) -> dict[int, dict[str, str | None]]:
-    """Create stg_<dataset> from every file's raw_ table; returns each file's field->column map."""
+    """Create stg_<dataset> from every file's raw_ table; returns each file's field->column map.
+
+    Each file is one insert, so stg_ holds the files in order and each file's records in file
+    order (the warehouse stores them so). A file extraction left in place (a Stream) is read
+    straight from its bytes by that insert, then numbered; one DuckDB reads otherwise than the
+    byte scan said is copied after all (csv_reader.copy_instead), as any other file is."""
     install_macros(con)
-    mappings = {}
-    parts = []
-    for ctx in contexts:
-        columns = resolve_columns(profile, ctx.extracted)
-        mappings[ctx.index] = columns
-        parts.append(staging_sql(profile, ctx, columns))
-    union = "\nunion all by name\n".join(f"({p})" for p in parts)
+    mappings = {ctx.index: resolve_columns(profile, ctx.extracted) for ctx in contexts}
+    union = "\nunion all by name\n".join(f"({staging_sql(profile, ctx, mappings[ctx.index])})"
+                                         for ctx in contexts)
     stored = con.execute(f"describe select * from ({union})").fetchall()
     derived = _derived_columns(profile, contexts)
     columns = [f"{quote_ident(name)} {type_}" for name, type_, *_ in stored]
     columns += [f"{quote_ident(name)} {type_} as ({expr})" for name, type_, expr in derived]
     table = quote_ident(stg_table(profile))
     con.execute(f"create or replace temp table {table} ({', '.join(columns)})")
-    con.execute(f"insert into {table} ({', '.join(quote_ident(c[0]) for c in stored)}) {union}")
-    for ctx in contexts:  # every cell is now in stg_: the raw copies would only hold memory
-        con.execute(f"drop view {quote_ident(ctx.extracted.raw_table)}")
-        con.execute(f"drop table {quote_ident(ctx.extracted.raw_table + '_cells')}")
-        con.execute(f"drop table if exists {quote_ident(ctx.extracted.raw_table + '_lines')}")
+    for ctx in contexts:
+        stream = ctx.extracted.stream
+        if stream is None or not _insert_streamed(con, profile, ctx, mappings[ctx.index], table):
+            if stream is not None:   # the copy reports a broken file as it is, where it is
+                csv_reader.copy_instead(con, stream)
+            sql = staging_sql(profile, ctx, mappings[ctx.index])
+            con.execute(f"insert into {table} by name select * from ({sql})")
+        csv_reader.drop(con, ctx.extracted.raw_table)   # every cell is in stg_ now: free the copy
     return mappings
 
+
+def _insert_streamed(con: duckdb.DuckDBPyConnection, profile: Profile, ctx: FileContext,
+                     columns: dict[str, str | None], table: str) -> bool:
+    """Insert a streamed file's records into stg_ as DuckDB reads them, then number them: row k of
+    the insert (rowid order is file order) starts on line Stream.line_sql(k); the records before
+    the header go. False (nothing inserted) when DuckDB refuses the file or finds another number of
+    records than the byte scan counted lines, which the numbering relies on."""
+    ex, stream = ctx.extracted, ctx.extracted.stream
+    cells = ", ".join(csv_reader.column_names(len(ex.header)))
+    source = f"(select cast(null as bigint) as source_line, {cells} from {quote_ident(stream.cells)})"
+    try:
+        con.execute(f"insert into {table} by name select * from ({staging_sql(profile, ctx, columns, source)})")
+    except duckdb.Error:
+        return False
+    start, count = con.execute(f"select min(rowid), count(*) from {table} where source_file_index = ?",
+                               [ctx.index]).fetchone()
+    if count != stream.records:
+        con.execute(f"delete from {table} where source_file_index = ?", [ctx.index])
+        return False
+    first = f"getvariable({quote_literal(ex.raw_table + '_first')})"
+    con.execute(f"update {table} set source_line = {stream.line_sql(f'(rowid - {start})')} "
+                f"where source_file_index = ?", [ctx.index])
+    con.execute(f"delete from {table} where source_file_index = ? and rowid < {start} + {first}", [ctx.index])
+    return True

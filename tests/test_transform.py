@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ import duckdb
 import pytest
 
 from etl import pipeline, transform
+from etl.errors import InputError
 from etl.profile import FieldSpec
 from tests.conftest import MINI_PROFILE
 
@@ -183,3 +185,73 @@ def test_which_profiles_get_the_amount_fast_paths(read, shapes):
     spec = FieldSpec(name="amount", columns=("Amount",), **{k: tuple(v) if isinstance(v, list) else v
                                                             for k, v in read.items()})
     assert len(transform._plain_amounts(spec, "x")) == shapes
+
+
+def staged_rows(mini_profile, export, tmp_path, contents: list[bytes], stream: bool, monkeypatch) -> list[tuple]:
+    """Every stg_ row (file order) after preparing the files, streamed or copied by extraction."""
+    from etl.extract import csv_reader
+
+    if not stream:
+        monkeypatch.setattr(csv_reader, "streamable", lambda *_: False)
+    files = [export(content, name=f"spend-2024-{month:02d}.csv")
+             for month, content in enumerate(contents, start=5)]
+    con = pipeline.work_connection(tmp_path)
+    prepared = pipeline.prepare(con, pipeline.load_profile(mini_profile()), files, tmp_path)
+    assert all((ctx.extracted.stream is not None) == stream for ctx in prepared.contexts)
+    rows = con.execute("select * exclude (release_id) from stg_spending order by rowid").fetchall()  # new per run
+    monkeypatch.undo()
+    return rows
+
+
+STREAMED_SHAPES = [
+    # a preamble, blank lines before the header, inside the rows, in a run and at the end; a total
+    b"Council report,,,,,\n\nRun on 01/06/2024,,,,,\n\n" + HEADER.encode() +
+    b"Parks,Acme,03/05/2024,10.50,C,T1\n\nRoads,Big Co,04/05/2024,4.50,R,T2\n\n\n\n"
+    b"Libraries,\"Books, Ltd\",05/05/2024,\"1,000.00\",,T3\n,Total,,1015.00,,\n\n",
+    # CRLF line ends, no newline at the end, a row with a stray extra field
+    HEADER.replace("\n", "\r\n").encode()
+    + b"Parks,Acme,03/06/2024,1.00,C,A1,\r\n\r\nRoads,B,04/06/2024,2.00,R,A2",
+]
+
+
+def test_a_streamed_file_stages_exactly_what_a_copied_one_does(mini_profile, export, tmp_path, monkeypatch):
+    """Staging reads a file whose records each hold one line straight from its bytes and numbers
+    the rows afterwards: every row, line and value must be the ones the copy gives, file by file."""
+    streamed = staged_rows(mini_profile, export, tmp_path / "s", STREAMED_SHAPES, True, monkeypatch)
+    copied = staged_rows(mini_profile, export, tmp_path / "c", STREAMED_SHAPES, False, monkeypatch)
+    assert streamed == copied
+    lines = [(r[0], r[1], r[2]) for r in streamed]   # source_file_index, source_line, row_kind
+    assert lines == [(0, 6, "record"), (0, 8, "record"), (0, 12, "record"), (0, 13, "total"),
+                     (1, 2, "record"), (1, 4, "record")]
+
+
+def test_a_file_duckdb_reads_otherwise_than_scanned_is_copied_after_all(mini_profile, export, tmp_path,
+                                                                        monkeypatch):
+    """The numbering of a streamed file holds only if DuckDB finds one record per non-empty line;
+    when it finds another count, nothing streamed is kept and the file is copied instead."""
+    from etl.extract import csv_reader
+
+    copied = staged_rows(mini_profile, export, tmp_path / "c", STREAMED_SHAPES, False, monkeypatch)
+    real_stream, real_read, reads = csv_reader.stream_records, csv_reader.read_records, []
+
+    def miscounted(*args, **kwargs):
+        n, stream = real_stream(*args, **kwargs)
+        return n, dataclasses.replace(stream, records=stream.records + 1)
+
+    def read(*args, **kwargs):
+        reads.append(kwargs["path"].name)
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(csv_reader, "stream_records", miscounted)
+    monkeypatch.setattr(csv_reader, "read_records", read)
+    assert staged_rows(mini_profile, export, tmp_path / "m", STREAMED_SHAPES, True, monkeypatch) == copied
+    assert reads == ["spend-2024-05.csv", "spend-2024-06.csv"]
+
+
+def test_a_streamed_file_duckdb_refuses_is_reported_as_the_copy_words_it(mini_profile, export, home):
+    """A line past the first thousands with more fields than any before: DuckDB's strict reader
+    refuses it while staging reads the file; the copy then reports it, naming the file."""
+    body = "Parks,Acme,03/05/2024,1.00,C,T1\n" * 6000 + "Roads,B,04/05/2024,2.00,R,T2,x,y,z,w,v,u\n"
+    with pytest.raises(InputError, match="cannot be read as delimited text") as e:
+        staged(mini_profile, export, home, body)
+    assert e.value.where == "spend-2024-05.csv"

@@ -32,6 +32,7 @@ class ExtractedFile:
     header_line: int
     header: tuple[str, ...]   # header cells by raw column (c001 is header[0])
     records: int              # records below the header, blank and total rows included
+    stream: csv_reader.Stream | None = None   # left in the file for staging to read (numbered after)
 
 
 def normalise_name(text: str) -> str:
@@ -78,6 +79,13 @@ def _find_header(rows: list[tuple], profile: Profile, shown_as: str) -> tuple[in
                      f"lacks {wanted}", where=shown_as)
 
 
+def _first_records(con: duckdb.DuckDBPyConnection, raw_table: str, ncols: int, which: str) -> list[tuple]:
+    """(source_line, record_index, cells...) of the records the header is searched among."""
+    cols = ", ".join(csv_reader.column_names(ncols))
+    return con.execute(f"select source_line, record_index, {cols} from {quote_ident(raw_table)} "
+                       + which.format(n=HEADER_SEARCH_ROWS)).fetchall()
+
+
 def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index: int,
             workdir: Path) -> ExtractedFile:
     shown_as = path.name
@@ -118,22 +126,29 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
             else:
                 layout = as_is.result()
 
-    ncols = csv_reader.read_records(con, readable, raw_table, delimiter=profile.delimiter,
-                                    quote=profile.quote, blank_lines=layout.blank_lines, lines=layout.lines,
-                                    shown_as=shown_as, parallel=not layout.spanning,
-                                    longest_line=layout.longest_line)
-    cols = csv_reader.column_names(ncols)
-    first_rows = con.execute(
-        f"select source_line, record_index, {', '.join(cols)} from {quote_ident(raw_table)} "
-        f"where record_index < {HEADER_SEARCH_ROWS} order by record_index").fetchall()
+    arguments = dict(delimiter=profile.delimiter, quote=profile.quote, blank_lines=layout.blank_lines,
+                     lines=layout.lines, shown_as=shown_as, longest_line=layout.longest_line)
+    stream = None
+    if csv_reader.streamable(layout.blank_lines, layout.spanning) and not profile.unpivot:
+        ncols, stream = csv_reader.stream_records(con, readable, raw_table, **arguments)
+        try:   # the view numbers records as it streams them: it stops after the first ones
+            first_rows = _first_records(con, raw_table, ncols, "limit {n}")
+        except duckdb.Error:   # read as a copy instead, which says what is wrong where
+            csv_reader.drop(con, raw_table)
+            stream = None
+    if stream is None:
+        ncols = csv_reader.read_records(con, readable, raw_table, parallel=not layout.spanning, **arguments)
+        first_rows = _first_records(con, raw_table, ncols, "where record_index < {n} order by record_index")
     header_index, header = _find_header([(line, *cells) for line, _, *cells in first_rows], profile, shown_as)
     header_line = first_rows[header_index][0]
-    csv_reader.skip_to(con, raw_table, first_rows[header_index][1] + 1)
+    first = first_rows[header_index][1] + 1
+    csv_reader.skip_to(con, raw_table, first)
     if profile.unpivot:
         u = profile.unpivot
         header = reshape.unpivot(con, raw_table, header, u["columns"], u["name_column"], u["value_column"],
                                  shown_as=shown_as)
-    records = con.execute(f"select count(*) from {quote_ident(raw_table)}").fetchone()[0]
+    records = stream.records - first if stream else \
+        con.execute(f"select count(*) from {quote_ident(raw_table)}").fetchone()[0]
     return ExtractedFile(path=path, name=path.name, sha256=sha256, bytes=size, encoding=enc,
                          raw_table=raw_table, header_line=header_line, header=header,
-                         records=records)
+                         records=records, stream=stream)

@@ -1,7 +1,13 @@
-"""Read a delimited text export into DuckDB, every cell as text, each record with its source line."""
+"""Read a delimited text export into DuckDB, every cell as text, each record with its source line.
+
+Two ways: `read_records` copies the cells into a table first (any file); `stream_records` leaves
+them in the file, for staging to read in the same pass as it types them, when every non-empty
+line is one record (no quoted cell spans lines): the line a record starts on is then arithmetic.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -11,6 +17,7 @@ from ..sqltext import quote_ident, quote_literal
 from ..validate.csvread import DUCKDB_LINE_SIZE
 
 SPARE_COLUMNS = 4  # room for stray extra fields (e.g. a trailing comma on some rows)
+STREAM_BLANK_RUNS = 256  # runs of blank lines a streamed file may have (each is a CASE branch)
 
 
 def count_columns(path: Path, delimiter: str, lines: int = 5000) -> int:
@@ -45,17 +52,11 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
     """
     n = count_columns(path, delimiter)
     cols = column_names(n)
-    spec = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in cols) + "}"
     cells = quote_ident(table + "_cells")
 
     def read(threads: bool) -> None:
-        con.execute(f"""
-            create or replace temp table {cells} as
-            select * from read_csv({quote_literal(str(path))}, header = false, auto_detect = false,
-                columns = {spec}, delim = {quote_literal(delimiter)}, quote = {quote_literal(quote)},
-                escape = {quote_literal(quote)}, null_padding = true, parallel = {str(threads).lower()},
-                strict_mode = true, max_line_size = {max(DUCKDB_LINE_SIZE, longest_line + 1)})
-        """)
+        con.execute(f"create or replace temp table {cells} as "
+                    f"select * from {_reader(path, cols, delimiter, quote, threads, longest_line)}")
 
     try:
         try:
@@ -91,6 +92,91 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
     return n
 
 
+def _reader(path: Path, cols: list[str], delimiter: str, quote: str, parallel: bool, longest_line: int) -> str:
+    """DuckDB's strict CSV reader over the file: every cell text, NULL where a record is short."""
+    spec = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in cols) + "}"
+    return (f"read_csv({quote_literal(str(path))}, header = false, auto_detect = false, columns = {spec}, "
+            f"delim = {quote_literal(delimiter)}, quote = {quote_literal(quote)}, "
+            f"escape = {quote_literal(quote)}, "
+            f"null_padding = true, parallel = {str(parallel).lower()}, strict_mode = true, "
+            f"max_line_size = {max(DUCKDB_LINE_SIZE, longest_line + 1)})")
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A file left in place for staging to read (`cells`: a view over DuckDB's reader), with what
+    it takes to number its records afterwards, or to copy it after all (`read_records`)."""
+
+    cells: str                          # view: the records in file order, not numbered
+    runs: tuple[tuple[int, int], ...]   # runs of blank lines: (threshold, lines pushed down)
+    records: int                        # non-empty lines: the records DuckDB must find
+    read_arguments: dict                # read_records' keyword arguments, should staging need a copy
+
+    def line_sql(self, k: str) -> str:
+        """SQL: the line record `k` (0-based, in file order) starts on. A record is pushed down by
+        the blank lines before it: by j once past the run whose last blank line is the j-th."""
+        pushed = " ".join(f"when {k} + 1 > {threshold} then {j}" for threshold, j in reversed(self.runs))
+        return f"({k} + 1 + case {pushed} else 0 end)" if pushed else f"({k} + 1)"
+
+
+def blank_runs(blank_lines: list[int]) -> tuple[tuple[int, int], ...]:
+    """(threshold, pushed) per run of blank lines: a blank line at source line b is the (b - j)-th
+    line once the j-th blank line is skipped; consecutive ones share a threshold, the last counts."""
+    runs: dict[int, int] = {}
+    for j, b in enumerate(blank_lines, start=1):
+        runs[b - j] = j
+    return tuple(sorted(runs.items()))
+
+
+def stream_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, delimiter: str, quote: str,
+                   blank_lines: list[int], lines: int, shown_as: str, longest_line: int = 0) -> tuple[int, Stream]:
+    """`table` (record_index, source_line, c001..) as a view over the file itself, and the Stream
+    staging reads instead; returns the column count too. Only for a file whose records each hold
+    one line (the byte scan says no quoted cell spans lines) and with few runs of blank lines
+    (`streamable`). The view numbers records with a window, in one pass: fine for the first rows
+    (the header search), while staging numbers its copy after reading (Stream.line_sql)."""
+    n = count_columns(path, delimiter)
+    cols = column_names(n)
+    cells = table + "_cells"
+    con.execute(f"create or replace temp view {quote_ident(cells)} as "
+                f"select * from {_reader(path, cols, delimiter, quote, True, longest_line)}")
+    stream = Stream(cells, blank_runs(blank_lines), lines - len(blank_lines),
+                    dict(path=path, table=table, delimiter=delimiter, quote=quote, blank_lines=blank_lines,
+                         lines=lines, shown_as=shown_as, parallel=True, longest_line=longest_line))
+    con.execute(f"""
+        create or replace temp view {quote_ident(table)} as
+        select record_index, {stream.line_sql('record_index')} as source_line, {', '.join(cols)}
+        from (select row_number() over () - 1 as record_index, * from {quote_ident(cells)})
+        where record_index >= getvariable({quote_literal(table + '_first')})""")
+    con.execute(f"set variable {quote_ident(table + '_first')} = 0")
+    return n, stream
+
+
+def copy_instead(con: duckdb.DuckDBPyConnection, stream: Stream) -> None:
+    """Copy a streamed file's cells after all (read_records), its raw view skipping the same records."""
+    table = stream.read_arguments["table"]
+    first = con.execute(f"select getvariable({quote_literal(table + '_first')})").fetchone()[0]
+    drop(con, table)
+    read_records(con, **stream.read_arguments)
+    skip_to(con, table, first)
+
+
+def streamable(blank_lines: list[int], spanning: bool) -> bool:
+    return not spanning and len(blank_runs(blank_lines)) <= STREAM_BLANK_RUNS
+
+
+def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The raw view and what it reads: the cells (copied or streamed) and the line numbering."""
+    names = [table + suffix for suffix in ("", "_cells", "_lines", "_spans", "_blanks")]
+    for kind, name in con.execute("""
+            select 'view', view_name from duckdb_views() where temporary and not internal
+                and list_contains(?, view_name)
+            union all
+            select 'table', table_name from duckdb_tables() where temporary and list_contains(?, table_name)
+            """, [names, names]).fetchall():
+        con.execute(f"drop {kind} {quote_ident(name)}")
+
+
 def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], blank_lines: list[int],
                   spanning: bool) -> str:
     """SQL: (record_index, source_line) of every record, its rowid and the line it starts on."""
@@ -114,10 +200,10 @@ def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], b
         # A blank line at source line b is the (b - j)-th line once the j-th blank line is skipped:
         # a record is pushed down by the number of such thresholds before it.
         blanks = quote_ident(table + "_blanks")
+        runs = blank_runs(blank_lines)
         con.execute(f"create or replace temp table {blanks} (threshold bigint, pushed bigint)")
-        # consecutive blank lines share a threshold: the last one counts
-        con.execute(f"insert into {blanks} select b - j, max(j) from unnest(?::bigint[]) with ordinality t(b, j) "
-                    "group by all", [blank_lines])
+        con.execute(f"insert into {blanks} select unnest(?::bigint[]), unnest(?::bigint[])",
+                    [[t for t, _ in runs], [j for _, j in runs]])
         joins.append(f"asof left join {blanks} b on {logical} > b.threshold")
         line = f"{logical} + coalesce(b.pushed, 0)"
     return (f"select c.k as record_index, {line} as source_line "

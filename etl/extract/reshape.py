@@ -15,6 +15,7 @@ import duckdb
 
 from ..errors import InputError
 from ..sqltext import quote_ident, quote_literal
+from . import csv_reader
 
 
 def _raw(i: int) -> str:
@@ -35,12 +36,11 @@ def replace_raw(con: duckdb.DuckDBPyConnection, raw_table: str, new_cells: str) 
     """Make the temp table `new_cells` the raw table, the way extract leaves one: the cells in
     `<raw_table>_cells` and `raw_table` a view over them (transform drops both once staged)."""
     raw, cells = quote_ident(raw_table), quote_ident(raw_table + "_cells")
-    kind = raw_kind(con, raw_table)
-    if kind is not None:
-        con.execute(f"drop {kind} {raw}")
     if new_cells != raw_table + "_cells":
-        con.execute(f"drop table if exists {cells}")
-        con.execute(f"alter table {quote_ident(new_cells)} rename to {quote_ident(raw_table + '_cells')}")
+        csv_reader.drop(con, raw_table)   # the raw view, and the cells it read (copied or streamed)
+        con.execute(f"alter table {quote_ident(new_cells)} rename to {cells}")
+    elif (kind := raw_kind(con, raw_table)) is not None:
+        con.execute(f"drop {kind} {raw}")
     con.execute(f"create temp view {raw} as select * from {cells}")
 
 

@@ -86,11 +86,16 @@ def spy_reads(monkeypatch) -> list[bool]:
     return seen
 
 
-def test_parallel_read_only_when_no_quoted_cell_spans_lines(tmp_path, mini_profile, export, monkeypatch):
+def test_streamed_only_when_no_quoted_cell_spans_lines(tmp_path, mini_profile, export, monkeypatch):
+    """A file whose records each hold one line stays in place for staging to read (in parallel);
+    one with a cell spanning lines is copied, by the serial reader."""
     seen = spy_reads(monkeypatch)
-    run_extract(tmp_path, mini_profile, export, 'Department,Supplier,Date,Amount\nParks,"A, Ltd",01/05/2024,1\n')
-    run_extract(tmp_path, mini_profile, export, 'Department,Supplier,Date,Amount\nParks,"A\nLtd",01/05/2024,1\n')
-    assert seen == [True, False]
+    _, one_line = run_extract(tmp_path, mini_profile, export,
+                              'Department,Supplier,Date,Amount\nParks,"A, Ltd",01/05/2024,1\n')
+    _, spanning = run_extract(tmp_path, mini_profile, export,
+                              'Department,Supplier,Date,Amount\nParks,"A\nLtd",01/05/2024,1\n')
+    assert one_line.stream is not None and spanning.stream is None
+    assert seen == [False]
 
 
 def test_quoted_cells_spanning_lines_and_blank_lines_keep_source_lines(tmp_path, mini_profile, export):

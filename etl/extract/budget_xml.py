@@ -15,14 +15,17 @@ and the open blocks above it, whatever the size of the file; only the values rea
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 from lxml import etree
 
 from ..errors import InputError
 from ..sqltext import quote_ident
 from .reshape import replace_raw
+
+if TYPE_CHECKING:  # pyarrow is imported where used: it would cost every command 50 ms to start
+    import pyarrow as pa
 
 NAMESPACE = "http://www.minefi.gouv.fr/cp/demat/docbudgetaire"
 ROOT = "DocumentBudgetaire"
@@ -75,6 +78,7 @@ def read_budget_xml(path: Path) -> tuple[list[str], pa.Table]:
     The table has an int64 `source_line` column, then one string column per name in the header:
     first the document-level values, then the line-level children in the order first met.
     """
+    import pyarrow as pa
     shown_as = Path(path).name
     document: dict[str, str | None] = {}
     doc_order: list[str] = []
@@ -170,6 +174,7 @@ def load_budget_xml(con: duckdb.DuckDBPyConnection, path: Path, raw_table: str) 
     """Create the raw table of the XML as extract does for delimited text: the cells in the temp
     table `<raw_table>_cells` (record_index, source_line, c001..cNNN), `raw_table` a view over
     them; header[i] names column c{i+1:03d}. Returns the header."""
+    import pyarrow as pa
     header, table = read_budget_xml(path)
     columns = [f"c{i:03d}" for i in range(1, len(header) + 1)]
     # Read by its name in the SQL (DuckDB's scan of a Python variable): unlike con.register, this

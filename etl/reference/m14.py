@@ -16,14 +16,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 from lxml import etree
 
 from ..errors import InputError
 from ..paths import DATASETS_DIR
 from ..sqltext import quote_ident
+
+if TYPE_CHECKING:  # pyarrow is imported where used: it would cost every command 50 ms to start
+    import pyarrow as pa
 
 M14_DIR = DATASETS_DIR / "reference" / "m14"
 SECTIONS = {"F": "operating", "I": "investment"}
@@ -53,10 +56,12 @@ def _parse(path: Path):
 
 
 def _columns(rows: list[dict], names: list[str], types: dict[str, pa.DataType]) -> pa.Table:
+    import pyarrow as pa
     return pa.table({n: pa.array([r.get(n) for r in rows], type=types.get(n, pa.string())) for n in names})
 
 
 def read_m14(path: Path) -> Chart:
+    import pyarrow as pa
     root = _parse(path)
     shown_as = Path(path).name
     if root.tag != "Nomenclature" or root.find("Nature") is None:

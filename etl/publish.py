@@ -202,7 +202,8 @@ def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pat
     header = _csv_header(con, f"select {columns} from wh.{quote_ident(profile.dataset)}", root / "data")
     csv_fingerprint = None
     if periods and all(f.is_file() for f in parquets):
-        csv_fingerprint = _joined(base, csv_target, [_period_file(profile, base, p, ".csv") for p in periods], header)
+        csv_parts = [_period_file(profile, base, p, ".csv") for p in periods]
+        csv_fingerprint = _joined(base, csv_target, csv_parts, header)
     if csv_fingerprint is None:
         return _period_data(con, profile, root, name, None, zips)
     if len(parquets) == 1:
@@ -231,15 +232,15 @@ def _publisher_rows(con: duckdb.DuckDBPyConnection, profile: Profile) -> int:
 
 def _joined(base: Path, target: Path, parts: list[Path], header: bytes) -> tuple[int, str] | None:
     """`target` made of the period packages' copies of one CSV, with its bytes and sha256: the
-    period's file linked when there is one, else their rows concatenated under one header. None
-    (and nothing written) when a period lacks the file or wrote another header."""
+    period's file linked when there is one, else their rows concatenated under one header. None,
+    and nothing written, when a period lacks the file or wrote another header."""
     if not parts or not all(f.is_file() for f in parts) or any(_first_line(f) != header for f in parts):
         return None
     if len(parts) > 1:
         return _concatenate(target, header, parts)
     os.link(parts[0], target)
     # the period's own file: its digest is in its datapackage.json, hashed a moment ago
-    return _recorded(_described(base), base, parts[0])
+    return _recorded(_described(base), base, parts[0]) or file_digest(target)
 
 
 def _recorded(described: dict[str, tuple[int, str]], base: Path, path: Path) -> tuple[int, str] | None:
@@ -278,7 +279,8 @@ def _first_line(path: Path) -> bytes:
 
 
 def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, base: Path, root: Path, name: str,
-                      period: str | None, periods: list[str], zips: Zipper) -> list[tuple[str, PackageFile, dict, str]]:
+                      period: str | None, periods: list[str],
+                      zips: Zipper) -> list[tuple[str, PackageFile, dict, str]]:
     """The national formats the canonical table also goes out in, as (resource name, file, schema,
     title): France's SCDL budget CSV for French budgets (cumulative package), the UK
     transparency-code CSV for British spending in pounds (every package: the cumulative one is put

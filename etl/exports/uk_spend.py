@@ -80,7 +80,7 @@ def uk_spend_query(table: str = "spending", *, publisher_id: str | None = None, 
 
 
 def other_currencies(con: duckdb.DuckDBPyConnection, table: str = "spending", *, publisher_id: str | None = None,
-                   period: str | None = None) -> tuple[int, str | None]:
+                     period: str | None = None) -> tuple[int, str | None]:
     """(rows not in GBP, their currencies) among the rows the CSV would hold."""
     source = ".".join(quote_ident(p) for p in table.split("."))
     return con.execute(f"select count(*), string_agg(distinct currency, ', ') from {source} "

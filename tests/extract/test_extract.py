@@ -131,3 +131,19 @@ def test_a_broken_file_is_reported_as_the_serial_reader_words_it(tmp_path):
                                     blank_lines=[], lines=6002, shown_as="bad.csv", parallel=parallel)
         messages.append(str(e.value))
     assert messages[0] == messages[1] and "cannot be read as delimited text" in messages[0]
+
+
+def test_stream_numbering_finds_every_records_line_among_thousands_of_blank_runs():
+    """Stream.line_sql against the lines themselves: records and blank lines laid out at random,
+    up to the most runs of blank lines a streamed file may have."""
+    import random
+
+    rng = random.Random(7)
+    kinds = [rng.random() < 0.4 for _ in range(12_000)]   # True: a blank line
+    lines = [n for n, blank in enumerate(kinds, start=1) if not blank]
+    blank_lines = [n for n, blank in enumerate(kinds, start=1) if blank]
+    runs = csv_reader.blank_runs(blank_lines)
+    assert 1000 < len(runs) <= csv_reader.STREAM_BLANK_RUNS
+    stream = csv_reader.Stream("cells", runs, len(lines), {})
+    got = duckdb.sql(f"select {stream.line_sql('k')} from range({len(lines)}) t(k) order by k").fetchall()
+    assert [line for (line,) in got] == lines

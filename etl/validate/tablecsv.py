@@ -322,10 +322,12 @@ def _repeated_keys(con: duckdb.DuckDBPyConnection, rec: Records, keys: list[str]
     key = keys[0] if len(keys) == 1 else "[" + ", ".join(f"coalesce({k}, chr(0))" for k in keys) + "]"
     not_none = " or ".join(f"{k} is not null" for k in keys)
     keys_sql = f"select rowid as k, {key} as key from {quote_ident(rec.table)} where rowid >= {first} and ({not_none})"
+    # grouped by the key's hash first (an integer, cheap to group a million of): only the rows
+    # whose hash repeats are then compared on the key itself
     con.execute(f"""
         create or replace temp table {name} as
         select k, lag(k) over (partition by key order by k) as prev_k
-        from ({keys_sql}) where key in (select key from ({keys_sql}) group by key having count(*) > 1)""")
+        from ({keys_sql}) where hash(key) in (select hash(key) from ({keys_sql}) group by 1 having count(*) > 1)""")
     cache[tuple(keys)] = name
     return name
 

@@ -34,7 +34,7 @@ from .validate import messages, quarantine, validate
 from .validate.domain import RecordedBaseline
 from .validate.policy import ValidationPolicy, policy_of
 from .validate.report import Report
-from .warehouse import AttachedWarehouse, table_exists
+from .warehouse import AttachedWarehouse, drop_temp, table_exists
 from .zips import Zipper
 
 @dataclass(frozen=True)
@@ -281,7 +281,9 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         wh.refresh_aggregates()
         con.execute("commit")
         result.changes = releases.period_changes(con, release.release_id)
-        _drop_work_rows(con, new_rows, stg_table(profile))
+        # Once loaded, the staged rows are done with: freeing their memory (most of the run's DuckDB
+        # budget) lets the package exports sort without spilling to disk.
+        drop_temp(con, new_rows, stg_table(profile))
         fault_point("load")
 
         on_step("writing the data packages")
@@ -313,17 +315,6 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         home.commit(staged, release.release_id)
     result.published = True
     result.package_dir = home.site / profile.publisher_id / dataset
-
-
-def _drop_work_rows(con: duckdb.DuckDBPyConnection, *names: str) -> None:
-    """Once loaded, the staged rows are done with: freeing their memory (most of the run's DuckDB
-    budget) lets the package exports sort without spilling to disk."""
-    for name in names:
-        kind = con.execute("select 'view' from duckdb_views() where temporary and view_name = ? union all "
-                           "select 'table' from duckdb_tables() where temporary and table_name = ?",
-                           [name, name]).fetchall()
-        if kind:
-            con.execute(f"drop {kind[0][0]} {quote_ident(name)}")
 
 
 def _unchanged_since(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,

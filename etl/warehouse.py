@@ -80,3 +80,19 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str, database: str | None
 
 def qualified(dataset: str) -> str:
     return f"wh.{quote_ident(dataset)}"
+
+
+def temp_objects(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
+    """The temporary views and tables among `names`, each with its kind ('view' or 'table')."""
+    return dict(con.execute("""
+        select view_name, 'view' from duckdb_views() where temporary and not internal and list_contains(?, view_name)
+        union all
+        select table_name, 'table' from duckdb_tables() where temporary and list_contains(?, table_name)
+        """, [names, names]).fetchall())
+
+
+def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    """Drop the temporary views and tables of these names that exist (a view and a table need
+    different statements, and DuckDB refuses the wrong one even with IF EXISTS)."""
+    for name, kind in temp_objects(con, list(names)).items():
+        con.execute(f"drop {kind} {quote_ident(name)}")

@@ -15,6 +15,7 @@ import duckdb
 from ..errors import InputError
 from ..sqltext import quote_ident, quote_literal
 from ..validate.csvread import DUCKDB_LINE_SIZE
+from ..warehouse import drop_temp
 
 SPARE_COLUMNS = 4  # room for stray extra fields (e.g. a trailing comma on some rows)
 STREAM_BLANK_RUNS = 4096  # runs of blank lines a streamed file may have (Stream.line_sql searches them)
@@ -174,14 +175,7 @@ def streamable(blank_lines: list[int], spanning: bool) -> bool:
 
 def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """The raw view and what it reads: the cells (copied or streamed) and the line numbering."""
-    names = [table + suffix for suffix in ("", "_cells", "_lines", "_spans", "_blanks")]
-    for kind, name in con.execute("""
-            select 'view', view_name from duckdb_views() where temporary and not internal
-                and list_contains(?, view_name)
-            union all
-            select 'table', table_name from duckdb_tables() where temporary and list_contains(?, table_name)
-            """, [names, names]).fetchall():
-        con.execute(f"drop {kind} {quote_ident(name)}")
+    drop_temp(con, *(table + suffix for suffix in ("", "_cells", "_lines", "_spans", "_blanks")))
 
 
 def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], blank_lines: list[int],

@@ -15,6 +15,7 @@ import duckdb
 
 from ..errors import InputError
 from ..sqltext import quote_ident, quote_literal
+from ..warehouse import drop_temp, temp_objects
 from . import csv_reader
 
 
@@ -24,12 +25,7 @@ def _raw(i: int) -> str:
 
 def raw_kind(con: duckdb.DuckDBPyConnection, raw_table: str) -> str | None:
     """'view' or 'table' for the temporary raw_ object of that name, None when there is none."""
-    found = con.execute("""
-        select 'table' from duckdb_tables() where table_name = ? and temporary
-        union all
-        select 'view' from duckdb_views() where view_name = ? and temporary and not internal
-        """, [raw_table, raw_table]).fetchall()
-    return found[0][0] if found else None
+    return temp_objects(con, [raw_table]).get(raw_table)
 
 
 def replace_raw(con: duckdb.DuckDBPyConnection, raw_table: str, new_cells: str) -> None:
@@ -39,8 +35,8 @@ def replace_raw(con: duckdb.DuckDBPyConnection, raw_table: str, new_cells: str) 
     if new_cells != raw_table + "_cells":
         csv_reader.drop(con, raw_table)   # the raw view, and the cells it read (copied or streamed)
         con.execute(f"alter table {quote_ident(new_cells)} rename to {cells}")
-    elif (kind := raw_kind(con, raw_table)) is not None:
-        con.execute(f"drop {kind} {raw}")
+    else:
+        drop_temp(con, raw_table)
     con.execute(f"create temp view {raw} as select * from {cells}")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import SpendpubError
@@ -23,16 +24,77 @@ def keep(archive: Path, source: Path, sha256: str) -> Path:
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    tmp = _copy(source, target.parent)
+    try:
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def _copy(source: Path, folder: Path) -> Path:
+    """A durable copy of source in folder, under a temporary name."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
     os.close(fd)
     try:
         shutil.copyfile(source, tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    finally:
+    except BaseException:
         Path(tmp).unlink(missing_ok=True)
-    return target
+        raise
+    return Path(tmp)
+
+
+class Incoming:
+    """Sources copied towards the archive in the background while a run reads and checks them
+    (a copy is mostly waiting for the disk, the run mostly computing), so that keeping them once
+    the publish is decided only moves them in place. Copies not kept (a refused run) are removed
+    when the block ends, with any folder made for them: the home is left as it was."""
+
+    def __init__(self, archive: Path):
+        self.archive = archive
+        self._copies: dict[str, tuple[Path, Future]] = {}
+        self._made: list[Path] = []
+
+    def __enter__(self) -> "Incoming":
+        self._worker = ThreadPoolExecutor(max_workers=1)
+        return self
+
+    def start(self, source: Path, sha256: str) -> None:
+        """Start copying a source the run may publish (nothing to do if the archive has it)."""
+        target = archived_path(self.archive, sha256)
+        if sha256 in self._copies or target.exists():
+            return
+        missing = [d for d in (target.parent, *target.parent.parents) if not d.exists()]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._made += missing
+        self._copies[sha256] = (target, self._worker.submit(_copy, source, target.parent))
+
+    def keep(self, source: Path, sha256: str) -> Path:
+        """keep(): the background copy when there is one, else a copy now."""
+        started = self._copies.pop(sha256, None)
+        if started is None:
+            return keep(self.archive, source, sha256)
+        target, copy = started
+        tmp = copy.result()
+        try:
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        self._made = [d for d in self._made if d not in (target.parent, *target.parent.parents)]
+        return target
+
+    def __exit__(self, *exc) -> None:
+        self._worker.shutdown(wait=True)
+        for _, copy in self._copies.values():
+            if copy.exception() is None:
+                copy.result().unlink(missing_ok=True)
+        for folder in sorted(set(self._made), key=lambda d: len(d.parts), reverse=True):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass    # not empty: something else put a file there meanwhile
 
 
 def fetch(archive: Path, sha256: str, what: str) -> Path:

@@ -179,7 +179,8 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
             decisions: redact.Decisions | None = None, control_totals: Mapping[str, Decimal] | None = None,
             history: str | RecordedBaseline | None = None,
             reference_files: Mapping[str, Path] | None = None,
-            on_step: Callable[[str], None] = lambda _: None) -> Prepared:
+            on_step: Callable[[str], None] = lambda _: None,
+            on_read: Callable[[Path, str], None] = lambda path, sha256: None) -> Prepared:
     """Extract, transform, validate and redact into stg_<dataset>; nothing outside `con` is touched.
 
     `periods` (one per file) and `release` are given when an archived release is replayed.
@@ -187,12 +188,14 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
     rows, or the baseline a replayed release recorded, for the outlier check) go to validate;
     `reference_files` (by profile key) replace the code lists the profile names, as a replay reads
     them from the archive. When the profile allows quarantine and every error belongs to a row,
-    those rows are set aside (row_kind 'quarantined'): neither loaded nor totalled.
+    those rows are set aside (row_kind 'quarantined'): neither loaded nor totalled. `on_read` is
+    given each file's path and sha256 once it is read.
     """
     extracted = []
     for i, path in enumerate(files):
         on_step(f"reading {Path(path).name}")
         extracted.append(extract(con, Path(path), profile, i, workdir))
+        on_read(extracted[-1].path, extracted[-1].sha256)
         fault_point("extract")
     release = release or new_release(profile)
     file_periods = periods or periods_of_files(profile, extracted, period)
@@ -400,13 +403,13 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
         raise UsageError(f"no reports in {lang!r} (languages: {', '.join(messages.LANGUAGES)})")
     home = Home(home)
     decisions = redact.load_decisions(home.root, profile.publisher_id)
-    with tempfile.TemporaryDirectory(prefix="spendpub-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="spendpub-") as tmp, archive.Incoming(home.archive) as incoming:
         con = work_connection(Path(tmp))
         try:
             with served_history(con, home, profile) as history:
                 prepared = prepare(con, profile, [Path(f) for f in files], Path(tmp), period=period,
                                    decisions=decisions, control_totals=control_totals, history=history,
-                                   on_step=on_step)
+                                   on_step=on_step, on_read=(lambda *_: None) if dry_run else incoming.start)
             result = prepared.result
             result.lang = lang or result.lang
             if dry_run or result.report.blocks_publish:
@@ -418,7 +421,7 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
                 if result.unchanged_since:
                     return result
                 for ctx in prepared.contexts:
-                    archive.keep(home.archive, ctx.extracted.path, ctx.extracted.sha256)
+                    incoming.keep(ctx.extracted.path, ctx.extracted.sha256)
                 archive.keep(home.archive, profile.path, profile.sha256)
                 result.references = _archive_references(home, prepared.checks)
                 published = {ctx.period: PeriodVersion(ctx.period, ctx.extracted.name, ctx.extracted.sha256,

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl import pipeline, replay
+from etl import notes, pipeline, replay
 from etl.periods import period_from_filename
 from tests.conftest import tree_digest
 from tests.test_pipeline_realdata import LEEDS_MONTHLY
@@ -165,3 +165,20 @@ def test_catalog_lists_every_package_with_checksums(home, mini_profile, export):
             data = (home / "site" / dist["downloadURL"]).read_bytes()
             assert dist["byteSize"] == len(data)
             assert dist["checksum"]["value"] == hashlib.sha256(data).hexdigest()
+
+
+def test_catalog_takes_the_digests_recorded_at_publish(home, mini_profile, export, monkeypatch):
+    """Files already published are not read again to be hashed for the catalog (the zips of every
+    package of every publisher, at every publish): the release's inventory has their digests."""
+    pipeline.run(mini_profile(), [export("Department,Supplier,Date,Amount\nParks,Acme,03/05/2024,10.00\n")], home)
+
+    def no_reading(path):
+        raise AssertionError(f"{path} read again for the catalog")
+    monkeypatch.setattr(notes, "file_digest", no_reading)
+    pipeline.run(mini_profile(), [export("Department,Supplier,Date,Amount\nParks,Acme,03/06/2024,12.00\n",
+                                         name="spend-2024-06.csv")], home)
+    catalog = json.loads((home / "site/catalog.json").read_text())
+    assert len(catalog["dataset"]) == 3
+    for dist in (d for dataset in catalog["dataset"] for d in dataset["distribution"]):
+        data = (home / "site" / dist["downloadURL"]).read_bytes()
+        assert (dist["byteSize"], dist["checksum"]["value"]) == (len(data), hashlib.sha256(data).hexdigest())

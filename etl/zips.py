@@ -120,7 +120,7 @@ class Zipper:
 
     def __enter__(self) -> "Zipper":
         self._workers = ThreadPoolExecutor(max_workers=2)    # deflating members
-        self._writer = ThreadPoolExecutor(max_workers=1)     # assembling zips, in order
+        self._writer = ThreadPoolExecutor(max_workers=2)     # assembling zips (two at once: the last ones wait for nothing else)
         self._scratch = tempfile.TemporaryDirectory(prefix="spendpub-zip-")
         self._packed: dict[tuple[int, int, int, int], Future] = {}
         self._zips: list[tuple[Path, Future]] = []

@@ -181,7 +181,8 @@ class _Db:
 
 @functools.lru_cache(maxsize=None)
 def _agg_select(table: str) -> str:
-    """The SELECT of etl/sql/marts/<table>.sql (its `create or replace table ... as` removed)."""
+    """The SELECT of etl/sql/marts/<table>.sql (its `create or replace table ... as` removed), with
+    any agg it is rolled up from inlined the same way (a warehouse without one lacks the other)."""
     if not re.fullmatch(r"agg_[a-z_]+", table):
         raise ValueError(table)
     text = (SQL_DIR / "marts" / f"{table}.sql").read_text(encoding="utf-8")
@@ -189,7 +190,8 @@ def _agg_select(table: str) -> str:
     match = re.search(r"create\s+or\s+replace\s+table\s+\w+\s+as\s", body, re.IGNORECASE)
     if not match:
         raise ValueError(f"{table}.sql is not `create or replace table {table} as ...`")
-    return body[match.end():].strip().rstrip(";")
+    select = body[match.end():].strip().rstrip(";")
+    return re.sub(r"\bfrom (agg_[a-z_]+)\b", lambda m: f"from ({_agg_select(m[1])}) as {m[1]}", select)
 
 
 _catalogs: dict[WarehouseKey, dict[str, frozenset[str]]] = {}

@@ -38,10 +38,9 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from etl.paths import SQL_DIR  # noqa: E402
 from etl.schema import load_schema  # noqa: E402
 from etl.sqltext import quote_literal  # noqa: E402
-from etl.warehouse import COFOG_CSV, COFOG_SQL, RELEASES_SQL  # noqa: E402
+from etl.warehouse import COFOG_CSV, COFOG_SQL, RELEASES_SQL, derived_marts  # noqa: E402
 
 BUDGET_MS = 100.0
 REPEATS = 5
@@ -142,10 +141,10 @@ def build(path: Path, rows: int) -> None:
         _bookkeeping(con)
         _budget(con)
         started = time.perf_counter()
-        for sql in sorted((SQL_DIR / "marts").glob("agg_*.sql")):
+        for name, sql in derived_marts("agg_"):
             t0 = time.perf_counter()
-            con.execute(sql.read_text(encoding="utf-8"))
-            print(f"  {sql.name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+            con.execute(sql)
+            print(f"  {name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         print(f"  aggregates: {time.perf_counter() - started:.1f} s", file=sys.stderr)
         con.execute("checkpoint")
     finally:
@@ -243,10 +242,10 @@ def refresh_missing_aggregates(path: Path) -> None:
     con = duckdb.connect(str(path))
     try:
         have = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-        for sql in sorted((SQL_DIR / "marts").glob("agg_*.sql")):
-            if sql.stem not in have:
-                print(f"  adding {sql.stem}", file=sys.stderr)
-                con.execute(sql.read_text(encoding="utf-8"))
+        for name, sql in derived_marts("agg_"):
+            if name not in have:
+                print(f"  adding {name}", file=sys.stderr)
+                con.execute(sql)
     finally:
         con.close()
 

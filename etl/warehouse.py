@@ -6,6 +6,7 @@ on its work connection, loads it in one transaction, and the home switches versi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -20,7 +21,28 @@ RELEASES_SQL = (SQL_DIR / "marts" / "releases.sql").read_text(encoding="utf-8")
 COFOG_SQL = (SQL_DIR / "marts" / "cofog.sql").read_text(encoding="utf-8")
 COFOG_CSV = DATASETS_DIR / "reference" / "cofog" / "cofog.csv"
 
-__all__ = ["WAREHOUSE_FILE", "AttachedWarehouse"]
+__all__ = ["WAREHOUSE_FILE", "AttachedWarehouse", "derived_marts"]
+
+
+def derived_marts(prefix: str = "") -> list[tuple[str, str]]:
+    """(name, SQL) of the derived marts (etl/sql/marts, every file but SETUP_MARTS) whose name
+    starts with prefix, in the order they are built: by name, except that a mart rolled up from
+    another one (its SQL reads `from <that mart>`) comes after it."""
+    scripts = {p.stem: p.read_text(encoding="utf-8") for p in sorted((SQL_DIR / "marts").glob(f"{prefix}*.sql"))
+               if p.name not in SETUP_MARTS}
+    ordered: list[str] = []
+
+    def add(name: str, path: tuple[str, ...] = ()) -> None:
+        if name in path:
+            raise ValueError(f"marts built from each other: {' -> '.join((*path, name))}")
+        if name not in ordered:
+            for other in scripts:
+                if other != name and re.search(rf"\bfrom {other}\b", scripts[name]):
+                    add(other, (*path, name))
+            ordered.append(name)
+    for name in scripts:
+        add(name)
+    return [(name, scripts[name]) for name in ordered]
 
 
 class AttachedWarehouse:
@@ -52,9 +74,8 @@ class AttachedWarehouse:
             profile.population, profile.population_year])
 
     def refresh_aggregates(self) -> None:
-        """Rebuild the derived marts (budget_vs_actual, the agg_* tables the app reads) in name order."""
-        self._in_wh(*(p.read_text(encoding="utf-8") for p in sorted((SQL_DIR / "marts").glob("*.sql"))
-                      if p.name not in SETUP_MARTS))
+        """Rebuild the derived marts (budget_vs_actual, the agg_* tables the app reads)."""
+        self._in_wh(*(sql for _, sql in derived_marts()))
 
     def next_seq(self) -> int:
         return self.con.execute("select coalesce(max(seq), 0) + 1 from wh.releases").fetchone()[0]

@@ -7,7 +7,7 @@ COFOG codes on one publisher only, a population for one publisher, and (optional
 the other, shaped as the `budget` table the app expects.
 
 `write_warehouse` builds the file like a publish does: tables, then every
-`etl/sql/marts/agg_*.sql` in name order, then an atomic `os.replace`.
+`etl/sql/marts/agg_*.sql` in build order (etl.warehouse.derived_marts), then an atomic `os.replace`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import duckdb
 from etl.paths import SQL_DIR
 from etl.schema import load_schema
 from etl.sqltext import quote_literal
-from etl.warehouse import COFOG_CSV, COFOG_SQL
+from etl.warehouse import COFOG_CSV, COFOG_SQL, derived_marts
 
 WESTMINSTER = "E09000033"
 LYON = "216901231"
@@ -227,8 +227,8 @@ def _bookkeeping(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
 
 def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
     """What StagedWarehouse.refresh_aggregates runs at every publish."""
-    for path in sorted((SQL_DIR / "marts").glob("agg_*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
+    for _, sql in derived_marts("agg_"):
+        con.execute(sql)
 
 
 def write_warehouse(

@@ -1,18 +1,21 @@
 -- agg_by_supplier: totals per publisher, year, currency and supplier (the Suppliers page's
 -- ranking and search). Every redacted payment is grouped under one row with a null supplier
--- name and is_redacted = true: no personal name reaches this table.
+-- name and is_redacted = true: no personal name reaches this table. Rolled up from
+-- agg_by_supplier_month (a tenth of the rows of spending or fewer), not from spending.
 create or replace table agg_by_supplier as
-with spending_rows as (
+with supplier_months as (
     select
         publisher_id,
         cast(left(period, 4) as integer) as year,
         currency,
+        supplier_name,
         is_redacted,
-        case when is_redacted then null else supplier_name end as supplier_name,
         department,
-        payment_date,
-        amount
-    from spending
+        payments,
+        total,
+        first_payment_date,
+        last_payment_date
+    from agg_by_supplier_month
 ),
 
 final as (
@@ -22,12 +25,12 @@ final as (
         currency,
         supplier_name,
         is_redacted,
-        count(*) as payments,
-        sum(amount) as total,
+        cast(sum(payments) as bigint) as payments,
+        sum(total) as total,
         count(distinct department) as departments,
-        min(payment_date) as first_payment_date,
-        max(payment_date) as last_payment_date
-    from spending_rows
+        min(first_payment_date) as first_payment_date,
+        max(last_payment_date) as last_payment_date
+    from supplier_months
     group by all
 )
 

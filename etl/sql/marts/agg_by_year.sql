@@ -1,18 +1,28 @@
 -- agg_by_year: one row per publisher, year and currency (and one per publisher and year over
 -- every currency, currency = null), the Overview page's headline figures precomputed at
 -- publish time. Suppliers are distinct named suppliers: redacted rows are counted apart.
+-- Rolled up from agg_by_supplier_month; the publisher's name is the one of its latest period.
 create or replace table agg_by_year as
-with spending_rows as (
+with names as (
     select
         publisher_id,
-        publisher_name,
+        cast(left(period, 4) as integer) as year,
+        arg_max(publisher_name, period) as publisher_name
+    from spending
+    group by all
+),
+
+supplier_months as (
+    select
+        publisher_id,
         period,
         cast(left(period, 4) as integer) as year,
         currency,
-        amount,
+        supplier_name,
         is_redacted,
-        case when is_redacted then null else supplier_name end as supplier_name
-    from spending
+        payments,
+        total
+    from agg_by_supplier_month
 ),
 
 final as (
@@ -20,16 +30,18 @@ final as (
         publisher_id,
         year,
         currency,
-        arg_max(publisher_name, period) as publisher_name,
-        count(*) as payments,
-        sum(amount) as total,
+        cast(sum(payments) as bigint) as payments,
+        sum(total) as total,
         count(distinct supplier_name) as suppliers,
-        count(*) filter (where is_redacted) as redacted_payments,
+        cast(coalesce(sum(payments) filter (where is_redacted), 0) as bigint) as redacted_payments,
         count(distinct period) as months,
         min(period) as first_period,
         max(period) as last_period
-    from spending_rows
+    from supplier_months
     group by grouping sets ((publisher_id, year, currency), (publisher_id, year))
 )
 
-select * from final order by publisher_id, year, currency nulls first
+select f.publisher_id, f.year, f.currency, n.publisher_name, f.payments, f.total, f.suppliers,
+       f.redacted_payments, f.months, f.first_period, f.last_period
+from final f join names n using (publisher_id, year)
+order by f.publisher_id, f.year, f.currency nulls first

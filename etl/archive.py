@@ -23,7 +23,6 @@ def keep(archive: Path, source: Path, sha256: str) -> Path:
     target = archived_path(archive, sha256)
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _copy(source, target.parent)
     try:
         os.replace(tmp, target)
@@ -34,6 +33,7 @@ def keep(archive: Path, source: Path, sha256: str) -> Path:
 
 def _copy(source: Path, folder: Path) -> Path:
     """A durable copy of source in folder, under a temporary name."""
+    folder.mkdir(parents=True, exist_ok=True)   # again: a refused run beside this one may remove it
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
     os.close(fd)
     try:
@@ -66,9 +66,7 @@ class Incoming:
         target = archived_path(self.archive, sha256)
         if sha256 in self._copies or target.exists():
             return
-        missing = [d for d in (target.parent, *target.parent.parents) if not d.exists()]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self._made += missing
+        self._made += [d for d in (target.parent, *target.parent.parents) if not d.exists()]
         self._copies[sha256] = (target, self._worker.submit(_copy, source, target.parent))
 
     def keep(self, source: Path, sha256: str) -> Path:

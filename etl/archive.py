@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -93,6 +94,24 @@ class Incoming:
                 folder.rmdir()
             except OSError:
                 pass    # not empty: something else put a file there meanwhile
+
+
+STALE_AFTER = 24 * 3600   # seconds: a temporary copy untouched for a day belongs to a publish that died
+
+
+def remove_stale(archive: Path, now: float | None = None) -> list[Path]:
+    """Remove the temporary copies (.incoming-*) that publishes killed before keeping them left
+    behind: those untouched for STALE_AFTER, so that a copy still in flight is never taken."""
+    now = time.time() if now is None else now
+    removed = []
+    for tmp in archive.glob("*/.incoming-*"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_AFTER:
+                tmp.unlink()
+                removed.append(tmp)
+        except FileNotFoundError:
+            pass    # kept or removed by its own publish meanwhile
+    return removed
 
 
 def fetch(archive: Path, sha256: str, what: str) -> Path:

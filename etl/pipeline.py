@@ -422,6 +422,7 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
                     con, home, profile, prepared.contexts, redact.state_digest(prepared.policy, prepared.decisions))
                 if result.unchanged_since:
                     return result
+                archive.remove_stale(home.archive)
                 for ctx in prepared.contexts:
                     incoming.keep(ctx.extracted.path, ctx.extracted.sha256)
                 archive.keep(home.archive, profile.path, profile.sha256)

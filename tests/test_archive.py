@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from pathlib import Path
 
 from etl import archive
@@ -68,3 +70,16 @@ def test_keep_without_a_start_copies_then(tmp_path):
     store = tmp_path / "archive"
     with archive.Incoming(store) as incoming:
         assert incoming.keep(source, sha).read_bytes() == source.read_bytes()
+
+
+def test_copies_left_by_a_killed_publish_are_removed_once_stale(tmp_path):
+    store = tmp_path / "archive"
+    (store / "ab").mkdir(parents=True)
+    stale, fresh = store / "ab" / ".incoming-dead", store / "ab" / ".incoming-in-flight"
+    for p in (stale, fresh):
+        p.write_bytes(b"partial")
+    day_ago = time.time() - archive.STALE_AFTER - 60
+    os.utime(stale, (day_ago, day_ago))
+    assert archive.remove_stale(store) == [stale]
+    assert not stale.exists() and fresh.exists()
+    assert archive.remove_stale(tmp_path / "no-archive-yet") == []

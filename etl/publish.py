@@ -203,20 +203,18 @@ def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pat
     csv_fingerprint = None
     if periods and all(f.is_file() for f in parquets):
         csv_parts = [_period_file(profile, base, p, ".csv") for p in periods]
-        csv_fingerprint = _joined(base, csv_target, csv_parts, header)
+        csv_fingerprint = _joined(csv_target, csv_parts, header, zips)
     if csv_fingerprint is None:
         return _period_data(con, profile, root, name, None, zips)
     if len(parquets) == 1:
         os.link(parquets[0], parquet_target)
-        parquet_fingerprint = _recorded(_described(base), base, parquets[0])
     else:
-        parquet_fingerprint = None
         files = "[" + ", ".join(quote_literal(str(f)) for f in parquets) + "]"
         con.execute(f"copy (select * from read_parquet({files})) to {quote_literal(str(parquet_target))} "
                     "(format parquet, compression zstd)")
     rows = _publisher_rows(con, profile)
-    return tuple(PackageFile(f, rows, _known(known) if known else zips.digest(f))
-                 for f, known in ((csv_target, csv_fingerprint), (parquet_target, parquet_fingerprint)))
+    return (PackageFile(csv_target, rows, csv_fingerprint),
+            PackageFile(parquet_target, rows, zips.digest(parquet_target)))
 
 
 def _period_file(profile: Profile, base: Path, period: str, suffix: str) -> Path:
@@ -230,17 +228,18 @@ def _publisher_rows(con: duckdb.DuckDBPyConnection, profile: Profile) -> int:
                        [profile.publisher_id]).fetchone()[0]
 
 
-def _joined(base: Path, target: Path, parts: list[Path], header: bytes) -> tuple[int, str] | None:
-    """`target` made of the period packages' copies of one CSV, with its bytes and sha256: the
-    period's file linked when there is one, else their rows concatenated under one header. None,
-    and nothing written, when a period lacks the file or wrote another header."""
+def _joined(target: Path, parts: list[Path], header: bytes, zips: Zipper) -> Future | None:
+    """`target` made of the period packages' copies of one CSV, with the future of its bytes and
+    sha256: the period's file linked when there is one (the Zipper knows a linked file by its
+    inode: hashed once, with the deflation its zips need anyway), else their rows concatenated
+    under one header. None, and nothing written, when a period lacks the file or wrote another
+    header."""
     if not parts or not all(f.is_file() for f in parts) or any(_first_line(f) != header for f in parts):
         return None
     if len(parts) > 1:
-        return _concatenate(target, header, parts)
+        return _known(_concatenate(target, header, parts))
     os.link(parts[0], target)
-    # the period's own file: its digest is in its datapackage.json, hashed a moment ago
-    return _recorded(_described(base), base, parts[0]) or file_digest(target)
+    return zips.digest(target)
 
 
 def _recorded(described: dict[str, tuple[int, str]], base: Path, path: Path) -> tuple[int, str] | None:
@@ -299,12 +298,12 @@ def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pa
         joined = None
         if period is None:
             header = _csv_header(con, uk_spend_query("wh.spending"), root / "data")
-            joined = _joined(base, target, [_period_file(profile, base, p, suffix) for p in periods], header)
+            joined = _joined(target, [_period_file(profile, base, p, suffix) for p in periods], header, zips)
         if joined is None:
             rows = write_uk_spend(con, target, "wh.spending", publisher_id=profile.publisher_id, period=period)
             file = PackageFile(target, rows, zips.digest(target))
         else:
-            file = PackageFile(target, _publisher_rows(con, profile), _known(joined))
+            file = PackageFile(target, _publisher_rows(con, profile), joined)
         out.append((f"{name}-uk-transparency", file, uk_spend_schema(),
                     "UK Local Government Transparency Code: spending"))
     return out

@@ -18,6 +18,7 @@ import duckdb
 from ..errors import SpendpubError
 from ..schema import load_schema
 from .. import spreadsheet
+from ..releases import row_order
 from ..sqltext import quote_ident, quote_literal
 
 DATE_FORMAT = "%d/%m/%Y"
@@ -75,7 +76,7 @@ def uk_spend_query(table: str = "spending", *, publisher_id: str | None = None, 
     not sorted again: the warehouse stores them in that order (releases.row_order)."""
     columns = ", ".join(f"{expr} as {quote_ident(header)}" for header, _, expr, _ in _columns())
     source = ".".join(quote_ident(p) for p in table.split("."))
-    order = "" if period is not None else "order by s.period, s.source_file_sha256, s.source_line"
+    order = "" if period is not None else f"order by {row_order(load_schema('spending'))}"
     return f"select {columns}\nfrom {source} s\nwhere {_where(publisher_id, period, 's.')}\n{order}"
 
 

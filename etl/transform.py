@@ -210,13 +210,14 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
     ex = ctx.extracted
     ncols = len(ex.header)
     raw_cols = [_raw(i) for i in range(ncols)]
-    cleaned = {}
+    cleaned, texts = {}, []
     for name, header_name in columns.items():
         if header_name is None:
             cleaned[name] = "cast(null as varchar)"
         else:
-            i = ex.header.index(header_name)
-            cleaned[name] = f"clean_text({_replaced(_raw(i), profile)})"
+            texts.append(_replaced(_raw(ex.header.index(header_name)), profile))
+            cleaned[name] = f"clean_cell({texts[-1]}, _row_may_need_cleaning)"
+    row_may_need_cleaning = f"row_may_need_cleaning(concat_ws(chr(31), {', '.join(texts)}))" if texts else "false"
     cleaned_columns = ",\n        ".join(f"{e} as {quote_ident('t_' + n)}" for n, e in cleaned.items()) or "null as t_"
 
     skip_cases = []
@@ -264,6 +265,7 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
         dataset=profile.dataset,
         raw_table=source or quote_ident(ex.raw_table),
         is_blank_row=_all_blank(raw_cols, profile),
+        row_may_need_cleaning=row_may_need_cleaning,
         cleaned_columns=cleaned_columns,
         skip_cases="\n            ".join(skip_cases),
         file_index=ctx.index,

@@ -131,6 +131,30 @@ def test_clean_text_fast_path_equals_the_full_rewrite_for_every_character():
     assert wrong == []
 
 
+def test_row_wide_search_sends_every_cell_clean_text_would_change_to_it():
+    """clean_cell with the row's search (row_may_need_cleaning over the cells joined) gives what
+    the full rewrite gives, for every character of the Basic Multilingual Plane in each of those
+    shapes, as a row's only, first, middle or last cell, beside an empty one and next to cells
+    ending or starting with a space."""
+    con = duckdb.connect()
+    transform.install_macros(con)
+    shapes = ["c", "'a' || c", "c || 'a'", "'a' || c || 'b'", "'a' || c || c || 'b'", "' ' || c", "c || ' '"]
+    texts = " union all ".join(f"select {shape} as x from chars" for shape in shapes)
+    rows = [["x"], ["'a'", "x"], ["x", "'b'"], ["'a'", "x", "'b'"], ["null", "x"], ["x", "null"],
+            ["'a '", "x"], ["x", "' b'"], ["''", "x"]]
+    judged = " union all ".join(  # joined as staging joins them (concat_ws skips NULLs)
+        f"select x, [{', '.join(cells)}] as cells, row_may_need_cleaning(concat_ws(chr(31), {', '.join(cells)})) "
+        "as flag from texts" for cells in rows)
+    wrong = con.execute(f"""
+        with chars as (select chr(i::integer) as c from range(1, 65536) t(i) where i < 55296 or i > 57343),
+        texts as ({texts} union all select unnest(['', ' ', 'a', 'a b', 'a  b', ' a', 'a ', null])),
+        judged as ({judged})
+        select x, cells from judged, unnest(cells) u(cell)
+        where clean_cell(cell, flag) is distinct from {CLEAN_TEXT_REWRITE.replace("(x,", "(cell,")}
+        limit 5""").fetchall()
+    assert wrong == []
+
+
 AMOUNT_TEXTS = ["12.50", "-12.50", "0", "-0", "007.5", "1234567890123456", "12345678901234.99",
                 "0000000000000000012.5", "1.234", "1,234.56", "-1,234", "12,345,678,901,234.5", "1,23,456",
                 "1,2345", ",123", "1.234,56", "1 234,56", "1'234.5", "1 234", "12,5", "12,50", "-12,5", "1.234.567",

@@ -8,7 +8,7 @@ cleaned as (
     select
         *,
         {cleaned_columns}
-    from source
+    from (select *, {row_may_need_cleaning} as _row_may_need_cleaning from source)
 ),
 
 classified as (

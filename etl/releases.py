@@ -185,7 +185,7 @@ def record(con: duckdb.DuckDBPyConnection, release: Release, seq: int, profile, 
 
 def record_validation_inputs(con: duckdb.DuckDBPyConnection, release_id: str,
                              references: list[tuple[str, str, str]],
-                             outlier_baseline: list[tuple[str, float, int]]) -> None:
+                             outlier_baseline: list[tuple[str, Decimal, int]]) -> None:
     """What the release's validation read besides its sources, for a replay to read it again: the
     code lists (profile key, file name, sha256 in the archive) and the outlier baseline (currency,
     usual amount, payments it came from)."""

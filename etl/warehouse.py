@@ -20,6 +20,8 @@ SETUP_MARTS = ("releases.sql", "cofog.sql")  # bookkeeping and reference tables,
 RELEASES_SQL = (SQL_DIR / "marts" / "releases.sql").read_text(encoding="utf-8")
 COFOG_SQL = (SQL_DIR / "marts" / "cofog.sql").read_text(encoding="utf-8")
 COFOG_CSV = DATASETS_DIR / "reference" / "cofog" / "cofog.csv"
+# Columns an earlier spendpub created with another type, and the type releases.sql now gives them.
+RETYPED = {("release_outlier_baselines", "usual"): "DECIMAL(18,2)"}   # was DOUBLE: money is exact
 
 __all__ = ["WAREHOUSE_FILE", "AttachedWarehouse", "derived_marts"]
 
@@ -53,8 +55,17 @@ class AttachedWarehouse:
         self.path = path
         con.execute(f"attach {quote_literal(str(path))} as wh")
         self._in_wh(RELEASES_SQL, COFOG_SQL.format(path=quote_literal(str(COFOG_CSV))))
+        self._retype_old_columns()
         for dataset in dataset_names():  # every canonical table exists, so marts can join them
             self.ensure_table(dataset)
+
+    def _retype_old_columns(self) -> None:
+        for (table, column), type_ in RETYPED.items():
+            found = self.con.execute("select data_type from duckdb_columns() where database_name = 'wh' "
+                                     "and table_name = ? and column_name = ?", [table, column]).fetchone()
+            if found and found[0] != type_:
+                self.con.execute(f"alter table wh.{quote_ident(table)} alter {quote_ident(column)} "
+                                 f"set data type {type_}")
 
     def _in_wh(self, *statements: str) -> None:
         self.con.execute("use wh")

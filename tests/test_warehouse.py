@@ -1,6 +1,9 @@
-"""The warehouse's derived marts: built in an order that lets one be rolled up from another."""
+"""The warehouse: derived marts built in an order that lets one be rolled up from another, and
+older warehouse files brought to the current column types."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import duckdb
 import pytest
@@ -59,3 +62,20 @@ def test_rolled_up_marts_equal_the_aggregates_of_spending(tmp_path, mart):
                                           f"where table_name = '{mart}' order by column_index").fetchall()] == \
             [t for _, t in con.execute(f"select column_name, column_type from (describe {FROM_SPENDING[mart]})"
                                        ).fetchall()]
+
+
+def test_a_warehouse_made_with_a_float_baseline_gets_exact_decimals(tmp_path):
+    """release_outlier_baselines.usual was DOUBLE in earlier warehouses: attaching one retypes it,
+    values kept, and a DECIMAL column already right is left alone."""
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute("create table release_outlier_baselines (release_id varchar not null, currency varchar not null, "
+                    "usual double not null, history bigint not null)")
+        old.execute("insert into release_outlier_baselines values ('r1', 'GBP', 1234.56, 40)")
+    for _ in range(2):
+        con = duckdb.connect()
+        wh = warehouse.AttachedWarehouse(con, path)
+        assert con.execute("select usual, typeof(usual) from wh.release_outlier_baselines").fetchall() == [
+            (Decimal("1234.56"), "DECIMAL(18,2)")]
+        wh.detach()
+        con.close()

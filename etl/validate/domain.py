@@ -145,6 +145,9 @@ def duplicate_queries(profile: Profile, policy: ValidationPolicy, table: str) ->
 
 
 OUTLIER_BASELINE = "validation_outlier_baseline"   # (currency, usual, history) the check compared with
+# The usual amount is money (the quantile of DECIMAL amounts is DECIMAL): the check compares exactly,
+# in 38 digits so that a large amount times the factor cannot overflow.
+USUAL_TYPE = "decimal(18, 2)"
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ class RecordedBaseline:
     """The outlier baseline a release was validated with, as (currency, usual, history) rows: a
     replay compares amounts with it, not with a history the warehouse no longer holds."""
 
-    rows: tuple[tuple[str, float, int], ...]
+    rows: tuple[tuple[str, Decimal, int], ...]
 
 
 def _history_source(con: duckdb.DuckDBPyConnection, history: Any) -> str | None:
@@ -172,8 +175,8 @@ def _outlier_baseline(con: duckdb.DuckDBPyConnection, profile: Profile, policy: 
     and how many there were, where there were enough (or the rows a release recorded)."""
     if isinstance(history, RecordedBaseline):
         if history.rows:
-            con.execute(f"insert into {OUTLIER_BASELINE} select unnest(?::varchar[]), unnest(?::double[]), "
-                        "unnest(?::bigint[])", [list(column) for column in zip(*history.rows)])
+            con.execute(f"insert into {OUTLIER_BASELINE} select unnest(?::varchar[]), "
+                        f"unnest(?::{USUAL_TYPE}[]), unnest(?::bigint[])", [list(column) for column in zip(*history.rows)])
         return
     source = _history_source(con, history)
     con.execute(f"insert into {OUTLIER_BASELINE} select currency, quantile_cont(abs(amount), "
@@ -182,7 +185,7 @@ def _outlier_baseline(con: duckdb.DuckDBPyConnection, profile: Profile, policy: 
                 f"group by currency having count(*) >= {int(policy.outlier_min_history)} and usual > 0")
 
 
-def outlier_baseline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float, int]]:
+def outlier_baseline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Decimal, int]]:
     """The baseline the last validation on `con` compared amounts with (none when it did not)."""
     return con.execute(f"select * from {OUTLIER_BASELINE} order by currency").fetchall()
 
@@ -190,13 +193,15 @@ def outlier_baseline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, flo
 def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
                     table: str, history: Any) -> list[str]:
     # empty unless the check runs: a baseline left by an earlier validation on `con` is never read
-    con.execute(f"create or replace temp table {OUTLIER_BASELINE} (currency varchar, usual double, history bigint)")
+    con.execute(f"create or replace temp table {OUTLIER_BASELINE} (currency varchar, usual {USUAL_TYPE}, history bigint)")
     sev = policy.severity_of("amount-outlier")
     if sev == IGNORE or history is None or not {"amount", "currency"} <= set(profile.schema.field_names):
         return []
     _outlier_baseline(con, profile, policy, history)
     joined = (f"(select s.*, h.usual, h.history from {table} s join {OUTLIER_BASELINE} h using (currency) "
-              f"where s.{RECORDS} and abs(s.amount) > {float(policy.outlier_factor)} * h.usual) t")
+              f"where s.{RECORDS} and cast(abs(s.amount) as decimal(38, 2)) > "
+              f"cast({quote_literal(str(Decimal(repr(policy.outlier_factor))))} as decimal(38, 10)) * "
+              f"cast(h.usual as decimal(38, 2))) t")
     return [issue_select(
         "amount-outlier", "amount", "cast(amount as varchar)", "true", joined, severity=sev,
         params={"ratio": "cast(round(abs(amount) / usual, 1) as varchar)",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from . import messages
@@ -97,7 +98,7 @@ class Report:
     records: int = 0                # records validated
     rejected_rows: int = 0          # distinct rows with at least one error
     # what amounts were compared with: (currency, usual, history), recorded so a replay does the same
-    outlier_baseline: list[tuple[str, float, int]] = field(default_factory=list)
+    outlier_baseline: list[tuple[str, Decimal, int]] = field(default_factory=list)
 
     @property
     def error_count(self) -> int:

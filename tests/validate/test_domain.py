@@ -99,6 +99,19 @@ def test_outliers_against_the_publishers_history(staged):
     assert issues(few, "amount-outlier") == set()
 
 
+def test_outliers_are_judged_in_exact_decimals(staged):
+    """The usual amount is money, and the threshold is computed exactly: 1.15 x 100.00 is 115.00,
+    which an amount of 115.00 does not exceed (in binary floating point 1.15 x 100 is
+    114.99999999999999, which it would)."""
+    assert 1.15 * 100.0 < 115.0
+    run = staged(HEADER + "Parks,A,,03/05/2024,115.00,,\n" "Parks,B,,03/05/2024,115.01,,\n")
+    run.con.execute("create table past as select 'testco' as publisher_id, 'GBP' as currency, "
+                    "cast(100 as decimal(18, 2)) as amount from range(500)")
+    report = run.validate(history="past", policy=ValidationPolicy(outlier_factor=1.15))
+    assert issues(report, "amount-outlier") == {(3, "115.01")}
+    assert report.outlier_baseline == [("GBP", Decimal("100.00"), 500)]
+
+
 def test_control_totals_from_the_file_and_from_the_command_line(staged):
     body = HEADER + "Parks,A,,03/05/2024,10.00,,\n" "Parks,B,,03/05/2024,5.50,,\n"
     run = staged(body + "Parks,Total,,,15.50,,\n")

@@ -39,7 +39,7 @@ create table if not exists release_references (
 create table if not exists release_outlier_baselines (
     release_id      varchar not null,
     currency        varchar not null,
-    usual           double not null,           -- the quantile of past absolute amounts
+    usual           decimal(18, 2) not null,   -- the quantile of past absolute amounts
     history         bigint not null            -- how many past payments it came from
 );
 

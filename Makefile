@@ -27,7 +27,7 @@ app: install
 test: install
 	$(BIN)/python -m pytest
 
-# Issue 4's benchmark: a 1M-row synthetic export through frictionless, the SQL validator and a publish.
+# The validation and publish benchmark: a 1M-row synthetic export through frictionless, the SQL validator and a publish.
 bench: install
 	$(BIN)/python -m bench.run --rows 1000000
 

@@ -133,9 +133,9 @@ def test_mart_with_no_payments_at_all(tmp_path):
 
 
 @pytest.mark.realdata
-def test_montreuil_budget_against_actual(realdata, tmp_path):
+def test_montreuil_budget_against_actual(realdata):
     con = duckdb.connect()
-    stage_budget_xml(con, realdata / "budget/montreuil-ca-2022-m14/CA_2022.xml", tmp_path)
+    stage_budget_xml(con, realdata / "budget/montreuil-ca-2022-m14/CA_2022.xml")
     con.execute(RELEASES_SQL)
     con.execute(COFOG_SQL.format(path=quote_literal(str(COFOG_CSV))))
     con.execute(load_schema("spending").create_table_sql("spending"))

@@ -85,7 +85,7 @@ def test_french_values_and_labels_from_the_chart(tmp_path):
 @pytest.mark.realdata
 def test_montreuil_scdl_export_passes_frictionless(realdata, tmp_path):
     con = duckdb.connect()
-    stage_budget_xml(con, realdata / "budget/montreuil-ca-2022-m14/CA_2022.xml", tmp_path)
+    stage_budget_xml(con, realdata / "budget/montreuil-ca-2022-m14/CA_2022.xml")
     assert load_budget_table(con) == 1530
     target = tmp_path / "montreuil-budget-scdl.csv"
     assert write_scdl_budget(con, target, "budget", publisher_id="montreuil") == 1530

@@ -18,7 +18,7 @@ from etl.extract.reshape import raw_kind, unpivot
 from etl.profile import load_profile
 from etl.transform import FileContext, build_staging, install_macros
 from etl.validate import validate
-from tests.extract.budget_helpers import extended_profile_schema, loadable_profile, profile_doc
+from tests.extract.budget_helpers import profile_doc, profile_schema, shipped_profile
 
 OMB = "budget/us-omb-budget-authority/budget_authority.csv"
 
@@ -127,24 +127,24 @@ def test_omb_budget_authority_every_account_and_year(realdata, tmp_path):
     assert con.execute(f"select {account} from raw_budget_0 where source_line = 5 limit 1").fetchone() == ("0000",)
 
 
-def test_omb_profile_uses_only_the_proposed_keys():
+def test_omb_profile_is_valid_against_the_profile_schema():
     doc = profile_doc("us-omb")
-    jsonschema.validate(doc, extended_profile_schema())
+    jsonschema.validate(doc, profile_schema())
     assert doc["read"]["unpivot"]["name_column"] == doc["fields"]["fiscal_year"]["column"]
     assert doc["fields"]["amount"] == {"column": "Budget authority", "thousands": ",", "factor": 1000}
 
 
 @pytest.mark.realdata
-def test_omb_profile_through_todays_transform(realdata, tmp_path):
-    """Every field of the OMB profile parses through the real transform; the only issues left are
-    the ones the proposed `unmapped` key removes (1976..2022 outside the {TQ: 1976} map), and the
-    amounts are still in thousands until `factor` is wired."""
+def test_omb_profile_through_the_transform(realdata, tmp_path):
+    """Every field of the shipped OMB profile parses through the real transform, with its unpivot
+    (applied here as extraction applies it), `unmapped` (1976..2022, outside the {TQ: 1976} map,
+    kept as they are) and `factor` (thousands to dollars): no issue, and every year in dollars."""
     path = realdata / OMB
     _, expected, _ = wide_totals(path)
     con = duckdb.connect()
     header = raw_from_csv(con, path, tmp_path, key="Account Code", amount="1976")
-    profile, removed = loadable_profile("us-omb", tmp_path)
-    u = removed["unpivot"]
+    profile = shipped_profile("us-omb")
+    u = profile.unpivot
     header = unpivot(con, "raw_budget_0", header, u["columns"], u["name_column"], u["value_column"])
     data = path.read_bytes()
     ex = ExtractedFile(path=path, name=path.name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
@@ -152,12 +152,12 @@ def test_omb_profile_through_todays_transform(realdata, tmp_path):
     ctx = FileContext(0, ex, "1976-2022", "test-release")
     mappings = build_staging(con, profile, [ctx])
     report = validate(con, profile, [ctx], mappings)
-    issues = con.execute("select code, field, count(*), count(*) filter (where value = 'TQ') "
-                         "from validation_issues group by all order by all").fetchall()
-    assert issues == [("type-error", "fiscal_period", 4490 * 47, 0), ("type-error", "fiscal_year", 4490 * 47, 0)]
-    assert not report.ok
-    got = dict(con.execute("select source_column, sum(amount) * 1000 from stg_budget group by 1").fetchall())
+    assert con.execute("select code, field, count(*) from validation_issues group by all").fetchall() == []
+    assert report.ok
+    got = dict(con.execute("select source_column, sum(amount) from stg_budget group by 1").fetchall())
     assert got == expected
     assert con.execute("select count(*) filter (where is_off_budget), count(distinct administrative_code), "
-                       "min(fiscal_year) filter (where source_column = 'TQ') from stg_budget").fetchone() == \
-        (43 * 48, 221, 1976)
+                       "min(fiscal_year) filter (where source_column = 'TQ'), "
+                       "count(*) filter (where fiscal_period = 'TQ'), "
+                       "count(*) filter (where fiscal_period is not null) from stg_budget").fetchone() == \
+        (43 * 48, 221, 1976, 4490, 4490)

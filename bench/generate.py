@@ -29,6 +29,8 @@ from pathlib import Path
 
 import duckdb
 
+from etl import engine
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 SCHEMA_PATH = BENCH_DIR / "export.schema.json"
@@ -216,7 +218,7 @@ def generate(rows: int, out: Path, *, error_rate: float = 0.001, name: str | Non
     name = name or f"spend-{PERIOD}-{rows}{'-clean' if error_rate == 0 else ''}.csv"
     path = out / name
     started = time.perf_counter()
-    con = con or duckdb.connect()
+    con = con or engine.connect()
     con.execute(f"create or replace temp table bench_rows as {_row_sql(rows, error_rate)}")
     total = con.execute("select sum(counted) from bench_rows").fetchone()[0]
     total_line = "," * 9 + f'"{total:,.2f}"' + "," * 4

@@ -20,7 +20,7 @@ from typing import Callable, Iterator, Mapping
 
 import duckdb
 
-from . import archive, leakgate, notes, publish, redact, reference, releases
+from . import archive, engine, leakgate, notes, publish, redact, reference, releases
 from .errors import UsageError
 from .files import file_digest
 from .extract import extract
@@ -242,7 +242,7 @@ WORK_MEMORY = "1.5GB"
 
 def work_connection(workdir: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for one run, bounded in memory, silent (the CLI shows progress)."""
-    con = duckdb.connect(config={"memory_limit": WORK_MEMORY, "temp_directory": str(workdir / "duckdb.tmp")})
+    con = engine.connect(memory_limit=WORK_MEMORY, temp_directory=str(workdir / "duckdb.tmp"))
     con.execute("set enable_progress_bar = false")
     return con
 

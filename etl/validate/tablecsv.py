@@ -28,6 +28,7 @@ from typing import Any
 
 import duckdb
 
+from .. import engine
 from ..sqltext import quote_ident, quote_literal
 from .csvread import Layout, Records, Sample, Source, TableError, numbered, open_source, read_records, read_sample
 from .csvscan import Dialect
@@ -465,7 +466,7 @@ def validate_table(path: str | Path, schema: dict[str, Any], *,
         return TableReport(path, refused, 0, 1, [], "", Dialect(), "none", False, time.perf_counter() - started,
                            len(refused))
     own = con is None
-    con = con or duckdb.connect()
+    con = con or engine.connect()
     refs = {k: (Path(v[0]), v[1]) for k, v in (references or {}).items()}
     mv = missing_values_of(schema.get("missingValues"))
     try:

@@ -25,17 +25,22 @@ from .sqltext import quote_ident, quote_literal
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
 _APOSTROPHE = quote_literal(ESCAPE)
-# The first character decides, except after blanks: ascii() of it is a cheap test, and only a text
-# starting with a space, newline or form feed (RE2's other \s) goes through the regular expression.
+# The first character decides, except after blanks. Most texts start with a letter or a digit, which
+# a byte comparison (x < '0': every first character that matters but '=' and '@' is below '0') and
+# prefix tests rule out before ascii() is compared with the codes; only a text starting with a
+# space, newline or form feed (RE2's other \s) goes through the regular expression.
+_BLANKS = (" ", "\n", "\f")
 _TRIGGER_CODES = ", ".join(str(ord(c)) for c in (*FORMULA_TRIGGERS, ESCAPE))
-_BLANK_CODES = ", ".join(str(ord(c)) for c in (" ", "\n", "\f"))
+_BLANK_CODES = ", ".join(str(ord(c)) for c in _BLANKS)
+_FROM_ZERO = [c for c in (*FORMULA_TRIGGERS, ESCAPE, *_BLANKS) if c >= "0"]
 _AFTER_BLANKS = quote_literal(r"^\s*[=+\-@]")
 
 
 def _needs_escape(x: str) -> str:
     """SQL: does text x start like a formula (or with the escape itself)?"""
-    return (f"(ascii({x}) in ({_TRIGGER_CODES}) "
-            f"or (ascii({x}) in ({_BLANK_CODES}) and regexp_matches({x}, {_AFTER_BLANKS})))")
+    may = f"{x} < '0'" + "".join(f" or starts_with({x}, {quote_literal(c)})" for c in _FROM_ZERO)
+    return (f"(({may}) and (ascii({x}) in ({_TRIGGER_CODES}) "
+            f"or (ascii({x}) in ({_BLANK_CODES}) and regexp_matches({x}, {_AFTER_BLANKS}))))")
 
 
 SAFE_CELL_MACRO = (

@@ -56,6 +56,17 @@ def test_the_sql_first_character_test_agrees_with_python(sql, value):
         == spreadsheet.neutralise(value)
 
 
+def test_every_first_character_is_judged_as_python_judges_it(sql):
+    """The cheap tests that rule most texts out (a byte comparison, prefix tests) let through every
+    text the rule escapes: each character of the Basic Multilingual Plane, alone, before a word,
+    and after a blank."""
+    texts = [c + tail for i in range(1, 65536) if not 0xD800 <= i <= 0xDFFF
+             for c in [chr(i)] for tail in ("", "x", "=1")] + [" " + chr(i) for i in range(1, 128)] + [""]
+    got = dict(sql.execute(f"select t, {spreadsheet.safe_expression('t')} from unnest(?::varchar[]) u(t)",
+                           [texts]).fetchall())
+    assert got == {t: spreadsheet.neutralise(t) for t in texts}
+
+
 @given(cell)
 def test_neutralised_text_is_never_a_formula_and_restores_exactly(value):
     safe = spreadsheet.neutralise(value)

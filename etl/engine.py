@@ -7,8 +7,10 @@ warehouse stores them. DuckDB's `in_clause` optimizer rewrites an IN list of fiv
 into a hash join, which does not keep that order (DuckDB issue 24398, open in 2.0.1). At 1M rows a
 profile mapping a column with five keys gave 94% of the published rows another row's source line,
 and the spreadsheet-safe CSV exports came out in another order at every run. Connections that
-stage, validate or write ordered rows disable the rewrite; the IN lists stay expressions, which
-are as fast at these sizes.
+stage, validate or write ordered rows disable the rewrite: their IN lists are evaluated as
+expressions (where one runs on every cell, cheaper tests rule most rows out first, as
+etl/spreadsheet.py does). Other connections (the leak gate, the app's read-only queries) do not
+depend on row order.
 """
 
 from __future__ import annotations

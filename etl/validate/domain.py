@@ -176,7 +176,8 @@ def _outlier_baseline(con: duckdb.DuckDBPyConnection, profile: Profile, policy: 
     if isinstance(history, RecordedBaseline):
         if history.rows:
             con.execute(f"insert into {OUTLIER_BASELINE} select unnest(?::varchar[]), "
-                        f"unnest(?::{USUAL_TYPE}[]), unnest(?::bigint[])", [list(column) for column in zip(*history.rows)])
+                        f"unnest(?::{USUAL_TYPE}[]), unnest(?::bigint[])",
+                        [list(column) for column in zip(*history.rows)])
         return
     source = _history_source(con, history)
     con.execute(f"insert into {OUTLIER_BASELINE} select currency, quantile_cont(abs(amount), "
@@ -193,7 +194,8 @@ def outlier_baseline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Dec
 def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
                     table: str, history: Any) -> list[str]:
     # empty unless the check runs: a baseline left by an earlier validation on `con` is never read
-    con.execute(f"create or replace temp table {OUTLIER_BASELINE} (currency varchar, usual {USUAL_TYPE}, history bigint)")
+    con.execute(f"create or replace temp table {OUTLIER_BASELINE} "
+                f"(currency varchar, usual {USUAL_TYPE}, history bigint)")
     sev = policy.severity_of("amount-outlier")
     if sev == IGNORE or history is None or not {"amount", "currency"} <= set(profile.schema.field_names):
         return []

@@ -16,10 +16,10 @@ import random
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import frictionless
 import pytest
 
+from etl import engine
 from etl.validate.tablecsv import validate_package_resource, validate_table
 
 CODES = [{"name": "code", "type": "string"}, {"name": "label", "type": "string"}]
@@ -42,7 +42,7 @@ def frictionless_errors(path: Path, schema: dict, limit: int | None, refs: dict 
 
 @pytest.fixture(scope="module")
 def con():
-    c = duckdb.connect()
+    c = engine.connect()   # as the validator opens its own
     yield c
     c.close()
 

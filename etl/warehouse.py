@@ -97,10 +97,6 @@ class AttachedWarehouse:
         self.con.execute("detach wh")
 
 
-def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=True)
-
-
 def table_exists(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:
     q = "select count(*) from duckdb_tables() where table_name = ?"
     params = [name]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from etl import engine, pipeline
+from etl.paths import PROJECT_ROOT
 from tests.conftest import MINI_PROFILE
 
 FIVE_VALUES = "x in ('a', 'b', 'c', 'd', 'e')"
@@ -18,6 +19,19 @@ def _plan(con: duckdb.DuckDBPyConnection) -> str:
 def test_an_in_list_stays_an_expression():
     assert "MARK" in _plan(duckdb.connect())     # what DuckDB does by default: a hash join
     assert "MARK" not in _plan(engine.connect())
+
+
+# Modules that open DuckDB themselves for queries whose row order never matters: their results are
+# sets or are ordered by an ORDER BY (the CLI's release listings, the leak gate, the redaction keys).
+ORDER_FREE = {"etl/cli.py", "etl/leakgate.py", "etl/redact/decisions.py"}
+
+
+def test_every_other_connection_keeps_order():
+    """A module that opens DuckDB itself goes through engine.connect, unless it is one of ORDER_FREE:
+    a new one has to choose."""
+    plain = {p.relative_to(PROJECT_ROOT).as_posix() for p in (PROJECT_ROOT / "etl").rglob("*.py")
+             if "duckdb.connect(" in p.read_text(encoding="utf-8")}
+    assert plain - {"etl/engine.py"} == ORDER_FREE
 
 
 def test_a_large_file_keeps_its_lines_and_order_with_a_five_key_map(mini_profile, export, home):

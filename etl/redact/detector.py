@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from .. import engine
 from ..errors import SpendpubError, UsageError
 from ..extract import extract
 from ..profile import Profile, load_profile
@@ -116,7 +117,7 @@ def review(profile_ref: str | Path, files: list[Path], home: Path, *, period: st
         raise UsageError("no input file given")
     policy = load_policy(profile)
     decisions = load_decisions(home, profile.publisher_id)
-    con = duckdb.connect()
+    con = engine.connect()   # staging numbers records by their position
     try:
         with tempfile.TemporaryDirectory(prefix="spendpub-review-") as tmp:
             extracted = [extract(con, Path(p), profile, i, Path(tmp)) for i, p in enumerate(files)]

@@ -9,8 +9,8 @@ profile mapping a column with five keys gave 94% of the published rows another r
 and the spreadsheet-safe CSV exports came out in another order at every run. Connections that
 stage, validate or write ordered rows disable the rewrite: their IN lists are evaluated as
 expressions (where one runs on every cell, cheaper tests rule most rows out first, as
-etl/spreadsheet.py does). Other connections (the leak gate, the app's read-only queries) do not
-depend on row order.
+etl/spreadsheet.py does). The modules that keep a plain connection, because their results are sets
+or ordered by an ORDER BY, are listed in tests/test_engine.py.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
-"""Helpers for the budget tests: the profile schema, and a staged budget built by the real
+"""Helpers for the budget tests: a shipped profile's YAML, and a staged budget built by the real
 transform from a shipped budget profile, as the pipeline reads and enriches it."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import duckdb
@@ -12,30 +11,21 @@ import yaml
 
 from etl.extract import ExtractedFile
 from etl.extract.budget_xml import load_budget_xml
-from etl.paths import DATASETS_DIR, SCHEMAS_DIR
-from etl.profile import Profile, load_profile
+from etl.profile import load_profile, resolve_profile_path
 from etl.reference import enrich_staging
 from etl.transform import FileContext, build_staging
 
 
-def profile_schema() -> dict:
-    """schemas/profile.schema.json, as the loader reads it."""
-    return json.loads((SCHEMAS_DIR / "profile.schema.json").read_text(encoding="utf-8"))
-
-
 def profile_doc(name: str) -> dict:
-    return yaml.safe_load((DATASETS_DIR / name / "profile.yaml").read_text(encoding="utf-8"))
-
-
-def shipped_profile(name: str) -> Profile:
-    return load_profile(DATASETS_DIR / name / "profile.yaml")
+    """A shipped profile as its YAML says it (load_profile gives it checked and parsed)."""
+    return yaml.safe_load(resolve_profile_path(name).read_text(encoding="utf-8"))
 
 
 def stage_budget_xml(con: duckdb.DuckDBPyConnection, xml: Path, *,
                      publisher: str = "montreuil", release_id: str = "test-release"):
     """stg_budget from a DocumentBudgetaire file through the real transform and the profile's
     reference block; returns (profile, context, mappings, enrich report)."""
-    profile = shipped_profile(publisher)
+    profile = load_profile(publisher)
     assert profile.format == "budget-xml"
     header = load_budget_xml(con, xml, "raw_budget_0")
     data = xml.read_bytes()

@@ -9,13 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import jsonschema
 import pytest
 
 from etl.errors import InputError
 from etl.extract.budget_xml import NAMESPACE, load_budget_xml, read_budget_xml
 from etl.validate import validate
-from tests.extract.budget_helpers import profile_doc, profile_schema, stage_budget_xml
+from tests.extract.budget_helpers import stage_budget_xml
 
 MONTREUIL = "budget/montreuil-ca-2022-m14/CA_2022.xml"
 NS = f"{{{NAMESPACE}}}"
@@ -172,7 +171,3 @@ def test_montreuil_through_its_profile_to_a_valid_budget_table(realdata):
     assert con.execute("select distinct phase, budget_stage, fiscal_year, entity_id from stg_budget").fetchall() == \
         [("executed", "compte administratif", 2022, "21930048000015")]
     assert con.execute("select typeof(amount) from stg_budget limit 1").fetchone() == ("DECIMAL(18,2)",)
-
-
-def test_montreuil_profile_is_valid_against_the_profile_schema():
-    jsonschema.validate(profile_doc("montreuil"), profile_schema())

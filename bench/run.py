@@ -16,8 +16,10 @@ times, each as its own process with its peak memory taken from the kernel (os.wa
     aside and the rest is published.
 
 It prints rows/s, wall time and peak memory of each, the ratio (a)/(b), the targets, and the
-machine's load average (other work on the machine slows every figure). `--steps` adds a run of
-the publish that times each pipeline step.
+machine's load average (other work on the machine slows every figure). `--repeat N` measures
+(a), (b) and (c) in N rounds, one after the other in each round, and prints the median run of each
+with the range, and the ratio of each round. `--steps` adds a run of the publish that times each
+pipeline step.
 """
 
 from __future__ import annotations
@@ -143,6 +145,18 @@ def _remove(home: Path) -> None:
     os.sync()
 
 
+def median_run(runs: list[Measured]) -> Measured:
+    """The run of median wall time (the lower middle one of an even number of runs)."""
+    return sorted(runs, key=lambda m: m.seconds)[(len(runs) - 1) // 2]
+
+
+def _spread(runs: list[Measured]) -> str:
+    if len(runs) < 2:
+        return ""
+    times = sorted(m.seconds for m in runs)
+    return f"median of {len(runs)}: {times[0]:.2f}-{times[-1]:.2f} s"
+
+
 def _row(name: str, rows: int, m: Measured | None, note: str = "") -> str:
     if m is None:
         return f"{name:<34} {'skipped':>10} {'':>12} {'':>10}  {note}"
@@ -169,7 +183,7 @@ print(json.dumps({"steps": steps, "total": round(marks[-1][1], 3), "published": 
 
 
 def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, publish: bool, steps: bool,
-               error_rate: float) -> dict:
+               error_rate: float, repeat: int = 1) -> dict:
     print(f"\n== {rows:,} rows ==", flush=True)
     dirty = generate(rows, out, error_rate=error_rate)
     print(f"export {dirty.path.name}: {dirty.bytes / 1e6:,.0f} MB"
@@ -177,40 +191,51 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
           f"{sum(dirty.injected.values()):,} rows with an injected error "
           f"({len(dirty.injected)} kinds)", flush=True)
     results: dict = {"rows": rows, "bytes": dirty.bytes, "injected": dirty.injected, "load_before": os.getloadavg()}
-    fl = ours = pub = None
-    if frictionless:
-        fl = measure("frictionless validate", [str(BIN / "frictionless"), "validate", dirty.datapackage.name,
-                                               "--resource-name", "spending", "--limit-errors", str(limit_errors),
-                                               "--json"], cwd=out)
-    ours = measure("spendpub SQL validator", [PYTHON, "-m", "bench.validate_table", str(dirty.datapackage),
-                                              "--resource-name", "spending", "--limit-errors", str(limit_errors),
-                                              "--json"], cwd=ROOT)
+    runs: dict[str, list[Measured]] = {"frictionless": [], "ours": [], "publish": []}
+    home = out / f"home-{rows}"
+    profile = _quarantine_profile(out)
+    for _ in range(repeat):
+        if frictionless:
+            runs["frictionless"].append(measure(
+                "frictionless validate", [str(BIN / "frictionless"), "validate", dirty.datapackage.name,
+                                          "--resource-name", "spending", "--limit-errors", str(limit_errors),
+                                          "--json"], cwd=out))
+        runs["ours"].append(measure(
+            "spendpub SQL validator", [PYTHON, "-m", "bench.validate_table", str(dirty.datapackage),
+                                       "--resource-name", "spending", "--limit-errors", str(limit_errors),
+                                       "--json"], cwd=ROOT))
+        if publish:
+            _remove(home)
+            runs["publish"].append(measure(
+                "spendpub publish", [str(BIN / "spendpub"), "--home", str(home), "publish", "--profile",
+                                     str(profile), str(dirty.path)], cwd=ROOT))
+    fl = median_run(runs["frictionless"]) if runs["frictionless"] else None
+    ours = median_run(runs["ours"])
+    pub = median_run(runs["publish"]) if runs["publish"] else None
     same = None
     found = _errors_of_ours(ours.stdout)
     if fl is not None:
         expected = _errors_of_frictionless(fl.stdout)
-        same = expected == found
+        same = all(_errors_of_frictionless(f.stdout) == expected and _errors_of_ours(o.stdout) == found
+                   for f, o in zip(runs["frictionless"], runs["ours"])) and expected == found
         results["frictionless_errors"] = sum(expected.values())
         if not same:
             results["only_frictionless"] = [list(k) for k in list((expected - found).elements())[:10]]
             results["only_ours"] = [list(k) for k in list((found - expected).elements())[:10]]
     results["our_errors"] = sum(found.values())
     if publish:
-        home = out / f"home-{rows}"
-        _remove(home)
-        source, profile = dirty.path, _quarantine_profile(out)
-        pub = measure("spendpub publish", [str(BIN / "spendpub"), "--home", str(home), "publish", "--profile",
-                                            str(profile), str(source)], cwd=ROOT)
         kind = "with errors, quarantine on"
-        if pub.returncode == 0:
+        if runs["publish"][-1].returncode == 0:
             loaded, rejected = _release_counts(home)
             kind += f": {loaded:,} rows loaded, {rejected:,} set aside"
         results["publish_input"] = kind
-        if pub.returncode != 0:
-            results["publish_failed"] = pub.stderr[-2000:]
+        failed = [m for m in runs["publish"] if m.returncode != 0]
+        if failed:
+            results["publish_failed"] = failed[0].stderr[-2000:]
         if steps:
             _remove(home)
-            run = measure("publish steps", [PYTHON, "-c", STEPS_SCRIPT, str(profile), str(source), str(home)], cwd=ROOT)
+            run = measure("publish steps", [PYTHON, "-c", STEPS_SCRIPT, str(profile), str(dirty.path), str(home)],
+                          cwd=ROOT)
             if run.returncode == 0:
                 results["steps"] = json.loads(run.stdout.strip().splitlines()[-1])
             else:
@@ -219,9 +244,10 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
     results["load_after"] = os.getloadavg()
 
     print(f"{'':<34} {'wall':>10} {'rows/s':>13} {'peak':>11}")
-    print(_row("(a) frictionless validate", rows, fl))
+    print(_row("(a) frictionless validate", rows, fl, _spread(runs["frictionless"])))
     print(_row("(b) spendpub SQL validator", rows, ours,
-               "" if same is None else ("same errors" if same else "DIFFERENT errors")))
+               "; ".join(x for x in ("" if same is None else ("same errors" if same else "DIFFERENT errors"),
+                                     _spread(runs["ours"])) if x)))
     if fl is not None:
         ratio = fl.seconds / ours.seconds
         results["ratio"] = ratio
@@ -229,11 +255,15 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
               f"{results['frictionless_errors']:,} errors found by both" if same else
               f"    (a)/(b) = {ratio:.1f}x; errors differ: only frictionless {results.get('only_frictionless')}, "
               f"only ours {results.get('only_ours')}")
+        if repeat > 1:
+            results["round_ratios"] = [f.seconds / o.seconds for f, o in zip(runs["frictionless"], runs["ours"])]
+            print("    ratio of each round: " + ", ".join(f"{r:.1f}x" for r in results["round_ratios"]))
     else:
         print(f"    spendpub found {results['our_errors']:,} errors (frictionless not run at this size)")
     if publish:
         target_mb = TARGET_PUBLISH_MB_1M if rows <= 1_000_000 else TARGET_PUBLISH_MB_10M
-        note = results["publish_input"] + ("" if pub.returncode == 0 else f"; FAILED exit {pub.returncode}")
+        note = "; ".join(x for x in (results["publish_input"], _spread(runs["publish"]),
+                                     "" if not failed else f"FAILED exit {failed[0].returncode}") if x)
         print(_row("(c) spendpub publish", rows, pub, note))
         target = (f"under {TARGET_PUBLISH_SECONDS:.0f} s and {target_mb:,} MB" if rows <= 1_000_000
                   else f"under {target_mb:,} MB")
@@ -244,7 +274,8 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
                   f" (total {s['total']:.2f}s, peak {s['peak_mb']:,.0f} MB)")
     for key, m in (("frictionless", fl), ("ours", ours), ("publish", pub)):
         if m is not None:
-            results[key] = {"seconds": round(m.seconds, 3), "peak_mb": round(m.peak_mb, 1), "returncode": m.returncode}
+            results[key] = {"seconds": round(m.seconds, 3), "peak_mb": round(m.peak_mb, 1), "returncode": m.returncode,
+                            "runs": [{"seconds": round(r.seconds, 3), "peak_mb": round(r.peak_mb, 1)} for r in runs[key]]}
     print(f"    load average before {results['load_before'][0]:.2f}, after {results['load_after'][0]:.2f} "
           f"on {os.cpu_count()} CPUs", flush=True)
     return results
@@ -261,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run frictionless above 2M rows (about 15 minutes at 10M)")
     parser.add_argument("--no-publish", action="store_true")
     parser.add_argument("--steps", action="store_true", help="time each publish step too")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of (a), (b) and (c); the median run is shown")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args(argv)
     sizes = args.rows or [1_000_000]
@@ -270,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(bench_size(
             rows, args.out, frictionless=not args.no_frictionless and (rows <= 2_000_000 or args.frictionless_large),
             limit_errors=args.limit_errors, publish=not args.no_publish, steps=args.steps,
-            error_rate=args.error_rate))
+            error_rate=args.error_rate, repeat=max(args.repeat, 1)))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     return 0

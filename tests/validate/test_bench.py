@@ -10,7 +10,7 @@ from collections import Counter
 import frictionless
 
 from bench.generate import ERROR_KINDS, HEADER, generate
-from bench.run import measure
+from bench.run import Measured, bench_size, measure, median_run
 from etl.validate.tablecsv import validate_package_resource
 
 
@@ -42,3 +42,21 @@ def test_a_clean_export_errs_only_on_its_grand_total_row(tmp_path):
 def test_measure_reports_time_memory_and_output(tmp_path):
     m = measure("probe", [sys.executable, "-c", "x = bytearray(60_000_000); print('done')"], cwd=tmp_path)
     assert m.returncode == 0 and m.stdout.strip() == "done" and m.peak_mb >= 60 and m.seconds > 0
+
+
+def test_the_median_run_is_the_middle_one():
+    runs = [Measured(str(s), [], s, 1.0, 0) for s in (3.0, 1.0, 2.0, 9.0)]
+    assert median_run(runs).seconds == 2.0 and median_run(runs[:3]).seconds == 2.0 and median_run(runs[:1]).seconds == 3.0
+
+
+def test_the_benchmark_runs_every_command_in_rounds(tmp_path, capsys):
+    """`make bench` end to end, small: two rounds of frictionless, the validator and a publish."""
+    results = bench_size(1500, tmp_path, frictionless=True, limit_errors=10**6, publish=True, steps=False,
+                         error_rate=0.02, repeat=2)
+    printed = capsys.readouterr().out
+    assert results["frictionless_errors"] == results["our_errors"] > 0 and "same errors" in printed
+    assert len(results["round_ratios"]) == 2 and "ratio of each round" in printed
+    for key in ("frictionless", "ours", "publish"):
+        assert len(results[key]["runs"]) == 2 and results[key]["seconds"] in [r["seconds"] for r in results[key]["runs"]]
+    assert results["publish"]["returncode"] == 0 and "rows loaded" in results["publish_input"]
+    assert "median of 2" in printed and not (tmp_path / "home-1500").exists()

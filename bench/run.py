@@ -193,7 +193,7 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
     results: dict = {"rows": rows, "bytes": dirty.bytes, "injected": dirty.injected, "load_before": os.getloadavg()}
     runs: dict[str, list[Measured]] = {"frictionless": [], "ours": [], "publish": []}
     home = out / f"home-{rows}"
-    profile = _quarantine_profile(out)
+    profile = _quarantine_profile(out) if publish else None
     for _ in range(repeat):
         if frictionless:
             runs["frictionless"].append(measure(

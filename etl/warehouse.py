@@ -20,8 +20,6 @@ SETUP_MARTS = ("releases.sql", "cofog.sql")  # bookkeeping and reference tables,
 RELEASES_SQL = (SQL_DIR / "marts" / "releases.sql").read_text(encoding="utf-8")
 COFOG_SQL = (SQL_DIR / "marts" / "cofog.sql").read_text(encoding="utf-8")
 COFOG_CSV = DATASETS_DIR / "reference" / "cofog" / "cofog.csv"
-# Columns an earlier spendpub created with another type, and the type releases.sql now gives them.
-RETYPED = {("release_outlier_baselines", "usual"): "DECIMAL(18,2)"}   # was DOUBLE: money is exact
 
 __all__ = ["WAREHOUSE_FILE", "AttachedWarehouse", "derived_marts"]
 
@@ -60,15 +58,24 @@ class AttachedWarehouse:
             self.ensure_table(dataset)
 
     def _retype_old_columns(self) -> None:
-        for (table, column), type_ in RETYPED.items():
-            found = self.con.execute("select data_type from duckdb_columns() where database_name = 'wh' "
-                                     "and table_name = ? and column_name = ?", [table, column]).fetchone()
-            if found and found[0] != type_:
-                self.con.execute(f"alter table wh.{quote_ident(table)} alter {quote_ident(column)} "
-                                 f"set data type {type_}")
+        """A column an earlier spendpub created with another type than releases.sql now declares
+        (release_outlier_baselines.usual was DOUBLE: money is exact) takes the declared type, its
+        values kept. The declared types are read from the script run in an empty database."""
+        self.con.execute("attach ':memory:' as wh_declared")
+        try:
+            self._in_wh(RELEASES_SQL, database="wh_declared")
+            changed = self.con.execute("""
+                select d.table_name, d.column_name, d.data_type
+                from duckdb_columns() d join duckdb_columns() w using (table_name, column_name)
+                where d.database_name = 'wh_declared' and w.database_name = 'wh' and d.data_type <> w.data_type
+                order by all""").fetchall()
+        finally:
+            self.con.execute("detach wh_declared")
+        for table, column, type_ in changed:
+            self.con.execute(f"alter table wh.{quote_ident(table)} alter {quote_ident(column)} set data type {type_}")
 
-    def _in_wh(self, *statements: str) -> None:
-        self.con.execute("use wh")
+    def _in_wh(self, *statements: str, database: str = "wh") -> None:
+        self.con.execute(f"use {quote_ident(database)}")
         try:
             for sql in statements:
                 self.con.execute(sql)

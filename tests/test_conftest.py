@@ -7,8 +7,9 @@ import pytest
 from tests.conftest import skip_unless_ci
 
 
-def test_a_missing_input_fails_where_ci_is_true(monkeypatch):
-    monkeypatch.setenv("CI", "true")
+@pytest.mark.parametrize("ci", ["true", "True", "1", "yes"])
+def test_a_missing_input_fails_where_ci_is_true(monkeypatch, ci):
+    monkeypatch.setenv("CI", ci)
     with pytest.raises(pytest.fail.Exception, match="no such input .CI must have it."):
         skip_unless_ci("no such input")
 

@@ -187,3 +187,27 @@ def test_bad_report_options_are_usage_errors(home, mini_profile, export, tmp_pat
     done = spendpub(home, "publish", "--profile", str(mini_profile()), option, value, str(export(GOOD)))
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert not home.exists()
+
+
+def _command_paths(command, path=()):
+    """Every command and subcommand of the CLI, as the words that call it."""
+    yield path
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _command_paths(sub, (*path, name))
+
+
+def test_help_pages_show_no_value_on_flags():
+    """Every --help page: a flag (--json, --dry-run, --help) shows no value placeholder, since it takes none."""
+    import typer.main
+    from typer.testing import CliRunner
+
+    from etl.cli import app
+
+    group = typer.main.get_command(app)
+    paths = list(_command_paths(group))
+    assert ("publish",) in paths and ("redactions", "review") in paths
+    for path in paths:
+        shown = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+        assert shown.exit_code == 0, (path, shown.output)
+        flags = [line for line in shown.output.splitlines() if "--help" in line or "--json" in line]
+        assert flags and not any("<" in line or "BOOL" in line or "BOOLEAN" in line for line in flags), (path, flags)

@@ -12,9 +12,10 @@ import sys
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Collection, Optional
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -51,7 +52,7 @@ def main(ctx: typer.Context,
 
 def _run(home: Path, profile: str, files: list[Path], period: str | None, dry_run: bool,
          quiet: bool = False, wait: float = 0, control_totals: dict[str, Decimal] | None = None,
-         lang: str | None = None) -> pipeline.RunResult:
+         lang: str | None = None, issues: Path | None = None) -> pipeline.RunResult:
     steps = len(files) + (3 if dry_run else 5)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=quiet or not err.is_terminal) as progress:
@@ -61,21 +62,26 @@ def _run(home: Path, profile: str, files: list[Path], period: str | None, dry_ru
             progress.update(task, description=label, advance=1)
 
         return pipeline.run(profile, files, home, period=period, dry_run=dry_run, wait_seconds=wait,
-                            control_totals=control_totals, lang=lang, on_step=on_step)
+                            control_totals=control_totals, lang=lang, issues_file=issues, on_step=on_step)
 
 
 # --------------------------------------------------------------------------- validation options
 
 Lang = Enum("Lang", {lang: lang for lang in messages.LANGUAGES}, type=str)
 LangOpt = Annotated[Optional[Lang], typer.Option(
-    "--lang", help="Language of the report and of the quarantine file's reasons (default: the profile's "
-                   "validation.lang, else en).")]
+    "--lang", help="Language of the report and of the reasons in --issues and the quarantine file (default: "
+                   "the profile's validation.lang, else en).")]
 ControlTotalOpt = Annotated[Optional[list[str]], typer.Option(
     "--control-total", metavar="FILE_OR_PERIOD=AMOUNT",
     help="The amount a file (by name) or a period must add up to, e.g. 2024-05=40292334.84. Repeatable.")]
 ReportOpt = Annotated[Optional[Path], typer.Option(
     "--report", metavar="PATH", help=f"Also write the report to PATH, as {', '.join(render.FILE_FORMATS)} "
                                      "(by its suffix).")]
+ISSUES_FORMATS = (".csv",)
+IssuesOpt = Annotated[Optional[Path], typer.Option(
+    "--issues", metavar="PATH", help="Also write every issue, one row each (file, line, code, field, column, "
+                                     "value, reason), to PATH, a .csv file readable by its owner only: it "
+                                     "keeps cells of the source.")]
 
 # Digits with a point for decimals (at most two, as amounts are published), thousands commas allowed.
 AMOUNT = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?")
@@ -97,20 +103,26 @@ def parse_control_totals(values: list[str] | None) -> dict[str, Decimal]:
     return totals
 
 
-def check_report_path(path: Path | None) -> None:
-    """Refuse, before any work, a report file whose format is unknown or whose folder cannot be written."""
+def check_output_path(path: Path | None, formats: Collection[str], option: str = "--report") -> None:
+    """Refuse, before any work, an output file whose format is unknown or whose folder cannot be written."""
     if path is None:
         return
-    if path.suffix.lower() not in render.FILE_FORMATS:
-        raise typer.BadParameter(f"{str(path)!r}: name the file with one of {', '.join(render.FILE_FORMATS)}",
-                                 param_hint="'--report'")
+    if path.suffix.lower() not in formats:
+        raise typer.BadParameter(f"{str(path)!r}: name the file with one of {', '.join(formats)}",
+                                 param_hint=f"'{option}'")
     folder = next((p for p in path.absolute().parents if p.exists()), None)   # the folder to write in, or create
     if path.is_dir() or folder is None or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise typer.BadParameter(f"{str(path)!r} cannot be written", param_hint="'--report'")
+        raise typer.BadParameter(f"{str(path)!r} cannot be written", param_hint=f"'{option}'")
 
 
-def save_report(path: Path | None, result: pipeline.RunResult) -> None:
-    """Write the report where --report says, atomically (a reader never sees half of it)."""
+def check_output_paths(report: Path | None, issues: Path | None) -> None:
+    check_output_path(report, render.FILE_FORMATS)
+    check_output_path(issues, ISSUES_FORMATS, "--issues")
+
+
+def save_report(path: Path | None, result: pipeline.RunResult, notices: Console = out) -> None:
+    """Write the report where --report says, atomically (a reader never sees half of it). Its
+    notice goes to `notices` (stderr when stdout carries JSON)."""
     if path is None:
         return
     names = ", ".join(f.name for f in result.files)
@@ -122,7 +134,13 @@ def save_report(path: Path | None, result: pipeline.RunResult) -> None:
         done = f" (release {result.release_id} was published all the same)" if result.published else ""
         err.print(f"[bold red]error:[/] the report could not be written to {path}: {e.strerror or e}{done}")
         raise typer.Exit(EXIT_REFUSED)
-    out.print(f"report written to {path}")
+    notices.print(f"report written to {path}")
+
+
+def print_issue_list(path: Path | None, result: pipeline.RunResult, notices: Console = out) -> None:
+    if path is not None and result.issues_listed is not None:
+        n = result.issues_listed
+        notices.print(f"{n:,} issue{'s' if n != 1 else ''} listed in {path} (private: it keeps cells of the source)")
 
 
 def print_report(report: Report, lang: str) -> None:
@@ -224,16 +242,17 @@ WaitOpt = Annotated[float, typer.Option(help="Seconds to wait for a publish alre
 @app.command()
 def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None,
             wait: WaitOpt = 60, control_total: ControlTotalOpt = None, lang: LangOpt = None,
-            report: ReportOpt = None):
+            report: ReportOpt = None, issues: IssuesOpt = None):
     """Validate the files and, if they pass, load them and write the data packages.
 
     With validation.quarantine in the profile, rows with errors go to a private file; the rest is published."""
     totals = parse_control_totals(control_total)
-    check_report_path(report)
+    check_output_paths(report, issues)
     result = guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=False, wait=wait,
-                                  control_totals=totals, lang=lang and lang.value))
+                                  control_totals=totals, lang=lang and lang.value, issues=issues))
     print_report(result.report, result.lang)
     save_report(report, result)
+    print_issue_list(issues, result)
     if result.report.blocks_publish:
         err.print(f"[bold red]refused:[/] {refusal(result.report)}; nothing was published.")
         raise typer.Exit(EXIT_REFUSED)
@@ -246,21 +265,24 @@ def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: Pe
 @app.command()
 def validate(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: PeriodOpt = None,
              as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-             control_total: ControlTotalOpt = None, lang: LangOpt = None, report: ReportOpt = None):
-    """Dry run: read, transform and validate the files, and report. Nothing is written but --report.
+             control_total: ControlTotalOpt = None, lang: LangOpt = None, report: ReportOpt = None,
+             issues: IssuesOpt = None):
+    """Dry run: read, transform and validate the files, and report. Nothing is written but --report and --issues.
 
     Exits 1 when a publish of these files would be refused."""
     totals = parse_control_totals(control_total)
-    check_report_path(report)
+    check_output_paths(report, issues)
     result = guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=True, quiet=as_json,
-                                  control_totals=totals, lang=lang and lang.value))
+                                  control_totals=totals, lang=lang and lang.value, issues=issues))
     if as_json:
         sys.stdout.write(render.to_json(result.report, result.lang) + "\n")
     else:
         print_report(result.report, result.lang)
         print_summary(result)
         print_quarantine(result, dry_run=True)
-    save_report(report, result)
+    notices = err if as_json else out    # stdout carries the JSON alone
+    save_report(report, result, notices)
+    print_issue_list(issues, result, notices)
     if not as_json:
         if result.report.ok:
             verdict = "[green]valid[/]: nothing"

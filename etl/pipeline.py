@@ -32,6 +32,7 @@ from .sqltext import quote_ident, quote_literal
 from .transform import FileContext, build_staging, stg_table
 from .validate import messages, quarantine, validate
 from .validate.domain import RecordedBaseline
+from .validate.issuelist import write_issue_list
 from .validate.policy import ValidationPolicy, policy_of
 from .validate.report import Report
 from .warehouse import AttachedWarehouse, drop_temp, table_exists
@@ -77,6 +78,7 @@ class RunResult:
     redacted_rows: int = 0
     lang: str = messages.DEFAULT_LANG    # of the report and the quarantine file's reasons
     quarantine_file: Path | None = None  # the rows set aside by a publish (private: never under site/)
+    issues_listed: int | None = None     # issues written to the run's issues file, when one was asked for
     published: bool = False
     package_dir: Path | None = None
     unchanged_since: str | None = None  # the release that already published exactly these files
@@ -392,11 +394,13 @@ def _archive_references(home: Home, checks: ValidationPolicy) -> list[tuple[str,
 
 def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str | None = None,
         dry_run: bool = False, wait_seconds: float = 0, control_totals: Mapping[str, Decimal] | None = None,
-        lang: str | None = None, on_step: Callable[[str], None] = lambda _: None) -> RunResult:
+        lang: str | None = None, issues_file: Path | None = None,
+        on_step: Callable[[str], None] = lambda _: None) -> RunResult:
     """Publish the files (or, with dry_run, only read and validate them).
 
     `control_totals`: the amount each file (by name) or period must add up to. `lang`: the language
-    of the quarantine file's reasons (default: the profile's validation.lang).
+    of the quarantine file's reasons (default: the profile's validation.lang). `issues_file`: where
+    to list every validation issue (issuelist.py), written before anything is published.
     """
     profile = load_profile(profile_ref)
     if not files:
@@ -414,6 +418,9 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
                                    on_step=on_step, on_read=(lambda *_: None) if dry_run else incoming.start)
             result = prepared.result
             result.lang = lang or result.lang
+            if issues_file is not None:
+                result.issues_listed = write_issue_list(con, prepared.contexts, prepared.mappings, issues_file,
+                                                        result.lang)
             if dry_run or result.report.blocks_publish:
                 return result
             redact.check_pending(result.redaction_candidates, prepared.policy, profile)

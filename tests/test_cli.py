@@ -180,6 +180,8 @@ def test_report_in_french(home, mini_profile, export, tmp_path):
     ("--report", "report.pdf", "name the file with one of .md, .html, .json"),
     ("--report", "{not_a_folder}/report.md", "cannot be written"),
     ("--lang", "de", "'de' is not one of 'en', 'fr'"),
+    ("--issues", "issues.json", "name the file with one of .csv"),
+    ("--issues", "{not_a_folder}/issues.csv", "cannot be written"),
 ])
 def test_bad_report_options_are_usage_errors(home, mini_profile, export, tmp_path, option, value, message):
     (tmp_path / "file").write_text("a file, not a folder", encoding="utf-8")
@@ -187,6 +189,31 @@ def test_bad_report_options_are_usage_errors(home, mini_profile, export, tmp_pat
     done = spendpub(home, "publish", "--profile", str(mini_profile()), option, value, str(export(GOOD)))
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert not home.exists()
+
+
+def test_the_issue_list_beside_a_json_report(home, mini_profile, export, tmp_path):
+    """--issues lists every issue; with --json, stdout carries the JSON alone (the notices go to stderr)."""
+    issues, report = tmp_path / "lists" / "issues.csv", tmp_path / "report.md"
+    bad = export(GOOD + "Parks,Acme,31/02/2024,1\nParks,Big Co,30/02/2024,two\n", name="spend-2024-06.csv")
+    done = spendpub(home, "validate", "--json", "--profile", str(mini_profile()), "--report", str(report),
+                    "--issues", str(issues), str(bad))
+    assert done.returncode == 1
+    doc = json.loads(done.stdout)
+    assert f"3 issues listed in {issues}" in done.stderr and f"report written to {report}" in done.stderr
+    lines = issues.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + doc["errors"] + doc["warnings"] == 4
+    dates = "is not a date in the format %d/%m/%Y | %d/%m/%y | %d-%b-%Y | %d-%b-%y | Excel serial day number"
+    assert lines[1:4:2] == [f"spend-2024-06.csv,4,type-error,error,payment_date,Date,31/02/2024,{dates}",
+                            f"spend-2024-06.csv,5,type-error,error,payment_date,Date,30/02/2024,{dates}"]
+    assert lines[2].startswith("spend-2024-06.csv,5,type-error,error,amount,Amount,two,")
+
+
+def test_a_refused_publish_still_lists_its_issues(home, mini_profile, export, tmp_path):
+    issues = tmp_path / "issues.csv"
+    done = spendpub(home, "publish", "--profile", str(mini_profile()), "--issues", str(issues),
+                    str(export(GOOD + "Parks,Acme,31/02/2024,1\n")))
+    assert done.returncode == 1 and "1 issue listed in" in done.stdout and "nothing was published" in done.stderr
+    assert len(issues.read_text(encoding="utf-8").splitlines()) == 2 and not (home / "site").exists()
 
 
 def _command_paths(command, path=()):

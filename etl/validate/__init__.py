@@ -13,6 +13,7 @@ Report: counts per code and the first examples, each naming file, line, field, c
   `validation:` section. Errors block the publish unless quarantine is allowed
   (Report.blocks_publish); warnings never do. quarantine.py sets rejected rows aside.
 - Reports (render.py): terminal table, JSON, Markdown and HTML, in English or French.
+- Every issue, one row each (issuelist.py): the CSV finance staff work through.
 """
 
 from __future__ import annotations

@@ -196,7 +196,7 @@ def test_a_rebuild_compares_amounts_with_the_baseline_the_release_was_checked_ag
     assert [(c, n) for c, _, n in checked.report.outlier_baseline] == [("GBP", 2)]
     # a later release with the check back to a warning makes millions the publisher's usual amounts
     lenient = mini_profile("validation: {outliers: {min_history: 2}}\n")
-    huge = GOOD.replace("10.00", "\"2,000,000.00\"").replace("5.50", "\"3,000,000.00\"")
+    huge = GOOD.replace("10.00", "\"2,000,000.00\"").replace("5.50", "\"3,000,000.00\"").replace("/05/", "/03/")
     assert pipeline.run(lenient, [export(huge, name="spend-2024-03.csv")], home).published
     rebuilt = replay.rebuild(home, checked.release_id)
     assert rebuilt.identical, (rebuilt.mismatched, rebuilt.missing, rebuilt.extra)

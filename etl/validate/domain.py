@@ -4,6 +4,8 @@ Each check has a stable code, a message template (messages/) and a default sever
 
 - invalid-company-number, invalid-siren, invalid-siret: supplier_id is not a UK company number
   (GB publishers) or a SIREN/SIRET whose Luhn check holds (FR publishers);
+- period-mismatch: no dated record of a file falls within its period, give or take
+  `date_tolerance_days` (a wrong --period, a file named for another month): a whole-file error;
 - date-outside-period: payment_date more than `date_tolerance_days` outside the period;
 - probable-duplicate: same supplier, payment date and amount as an earlier row;
 - amount-outlier: |amount| above `factor` x the `quantile` of the publisher's own past absolute
@@ -97,20 +99,30 @@ def supplier_id_queries(profile: Profile, policy: ValidationPolicy, table: str) 
 
 
 def date_queries(profile: Profile, policy: ValidationPolicy, table: str) -> list[str]:
-    sev = policy.severity_of("date-outside-period")
-    if sev == IGNORE or "payment_date" not in profile.schema.field_names or "period" not in profile.schema.field_names:
+    if "payment_date" not in profile.schema.field_names or "period" not in profile.schema.field_names:
         return []
     start = "try_strptime(period || '-01', '%Y-%m-%d')::date"
     end = f"last_day({start})"
     tol = int(policy.date_tolerance_days)
-    days = (f"(case when payment_date < {start} then date_diff('day', payment_date, {start}) "
-            f"else date_diff('day', {end}, payment_date) end)")
-    return [issue_select(
-        "date-outside-period", "payment_date", "payment_date",
-        f"{RECORDS} and payment_date is not null and period is not null and "
-        f"(payment_date < {start} - to_days({tol}) or payment_date > {end} + to_days({tol}))",
-        table, severity=sev,
-        params={"days": days, "period": "period", "tolerance": str(tol)})]
+    outside = f"(payment_date < {start} - to_days({tol}) or payment_date > {end} + to_days({tol}))"
+    dated = f"{RECORDS} and payment_date is not null and period is not null"
+    queries = []
+    if (sev := policy.severity_of("period-mismatch")) != IGNORE:
+        files = (f"(select source_file_index, period, count(*) as dated, count(*) filter (where not {outside}) "
+                 f"as inside, min(payment_date) as first, max(payment_date) as last "
+                 f"from {table} where {dated} group by all) t")
+        queries.append(issue_select(
+            "period-mismatch", "payment_date", "period", "inside = 0", files, severity=sev,
+            line_sql="cast(null as bigint)",
+            params={"dated": "cast(dated as varchar)", "period": "period", "tolerance": str(tol),
+                    "first": "cast(first as varchar)", "last": "cast(last as varchar)"}))
+    if (sev := policy.severity_of("date-outside-period")) != IGNORE:
+        days = (f"(case when payment_date < {start} then date_diff('day', payment_date, {start}) "
+                f"else date_diff('day', {end}, payment_date) end)")
+        queries.append(issue_select(
+            "date-outside-period", "payment_date", "payment_date", f"{dated} and {outside}", table, severity=sev,
+            params={"days": days, "period": "period", "tolerance": str(tol)}))
+    return queries
 
 
 def duplicate_queries(profile: Profile, policy: ValidationPolicy, table: str) -> list[str]:

@@ -60,6 +60,19 @@ def label(name: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     return fill(text, params)
 
 
+def counted(name: str, n: int, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
+    """A label with `one` and `other` forms, chosen for n (French uses `one` for 0 and 1, English
+    for 1 only) and filled with n, written with thousands separators, and `params`."""
+    forms = label_forms(name, lang)
+    one = n in (0, 1) if lang == "fr" else n == 1
+    return fill(forms["one" if one else "other"], {"n": f"{n:,}", **params})
+
+
+def label_forms(name: str, lang: str = DEFAULT_LANG) -> dict[str, str]:
+    labels = catalog(lang).get("_labels", {})
+    return labels.get(name) or catalog(DEFAULT_LANG)["_labels"][name]
+
+
 def phrase(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     """A plain keyed phrase (expected.date, total-source.row, ...), filled."""
     entry = _entry(key, lang)

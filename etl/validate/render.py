@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 def _verdict(report: Report, lang: str) -> str:
     if report.ok:
         return messages.label("valid", lang)
-    text = messages.label("invalid", lang, errors=f"{report.error_count:,}", warnings=f"{report.warning_count:,}")
+    text = messages.label("invalid", lang, errors=messages.counted("errors", report.error_count, lang),
+                          warnings=messages.counted("warnings", report.warning_count, lang))
     if report.blocks_publish:
         return f"{text} {messages.label('blocked', lang)}"
     if report.quarantine and report.rejected_rows:
-        return f"{text} {messages.label('quarantined', lang, rows=f'{report.rejected_rows:,}')}"
+        return f"{text} {messages.counted('quarantined', report.rejected_rows, lang)}"
     return text
 
 

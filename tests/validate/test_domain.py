@@ -71,6 +71,22 @@ def test_payment_dates_within_a_tolerance_of_the_period(staged):
                                              if e.code == "date-outside-period" and e.line == 5)
 
 
+def test_a_file_none_of_whose_dates_falls_in_its_period_is_refused(staged):
+    """A wrong period (a file of June published as the next June) is a whole-file error."""
+    rows = HEADER + "Parks,A,,03/05/2023,10.00,,\nParks,B,,28/04/2023,11.00,,\nParks,C,,,12.00,,\n"
+    report = staged(rows).validate(policy=ValidationPolicy(quarantine=True))
+    (summary,) = [s for s in report.summaries if s.code == "period-mismatch"]
+    (issue,) = summary.examples
+    assert summary.severity == "error" and report.blocks_publish and report.file_error_count == 1
+    assert (issue.line, issue.value, issue.field) == (None, "2024-05", "payment_date")
+    assert issue.reason == ("none of the 2 payment dates falls within 2024-05 (tolerance 31 days): "
+                            "they run from 2023-04-28 to 2023-05-03. Is the period right?")
+    # one date within the period, or within the tolerance, is enough; the code can be lowered
+    assert "period-mismatch" not in {s.code for s in staged(rows + "Roads,D,,01/04/2024,1.00,,\n").validate().summaries}
+    lowered = staged(rows).validate(policy=ValidationPolicy(quarantine=True, severity={"period-mismatch": "warning"}))
+    assert not lowered.blocks_publish and lowered.file_error_count == 0
+
+
 def test_probable_duplicates_same_supplier_date_and_amount(staged):
     run = staged(HEADER + "Parks,Acme Ltd,,03/05/2024,10.00,,\n"
                  "Roads,ACME LTD ,,03/05/2024,10.00,,\n"                # same supplier, other case

@@ -58,7 +58,7 @@ def test_a_file_where_every_row_is_rejected_is_refused(staged):
 
 
 def test_warnings_never_block_and_nothing_is_quarantined(staged, tmp_path):
-    run = staged(HEADER + "Roads,Early,,01/01/2024,13.00,,\n")
+    run = staged(HEADER + "Roads,Early,,01/01/2024,13.00,,\nParks,Acme,,03/05/2024,10.00,,\n")
     report = run.validate(policy=ValidationPolicy(quarantine=True))
     assert report.ok and not report.blocks_publish and report.warning_count == 1
     assert write_quarantine(run.con, run.profile, run.contexts, tmp_path / "none.csv").rows == 0

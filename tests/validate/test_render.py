@@ -50,11 +50,11 @@ def test_every_code_has_a_title_and_a_message_in_every_language(lang):
 def test_markdown_in_both_languages(tmp_path):
     report = sample_report()
     en = render.to_markdown(report, "en")
-    assert en.startswith("# Validation report") and "13 errors and 1 warnings. The publish is refused" in en
+    assert en.startswith("# Validation report") and "13 errors and 1 warning. The publish is refused" in en
     assert "| spend.csv:7 | supplier_name [Supplier] | <b>A\\|B</b> | is required but empty |" in en
     assert "… and 11 more" in en
     fr = render.to_markdown(report, "fr")
-    assert "# Rapport de validation" in fr and "est obligatoire mais vide" in fr
+    assert "# Rapport de validation" in fr and "est obligatoire mais vide" in fr and "13 erreurs et 1 avertissement." in fr
     assert "n'est pas une date au format %d/%m/%Y" in fr and "est à 121 jours hors de 2024-05" in fr
     assert "is required" not in fr
 

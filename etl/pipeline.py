@@ -21,7 +21,7 @@ from typing import Callable, Iterator, Mapping
 import duckdb
 
 from . import archive, engine, leakgate, notes, publish, redact, reference, releases
-from .errors import UsageError
+from .errors import SpendpubError, UsageError
 from .files import file_digest
 from .extract import extract
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
@@ -324,17 +324,17 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
     result.package_dir = home.site / profile.publisher_id / dataset
 
 
-def _unchanged_since(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
-                     contexts: list[FileContext], redaction_sha256: str) -> str | None:
-    """The release that already published exactly these files, for these periods, with this profile
-    and under the same redaction policy and decisions."""
+def _served_state(con: duckdb.DuckDBPyConnection, home: Home,
+                  profile: Profile) -> tuple[str | None, dict[str, PeriodVersion], str | None]:
+    """The dataset's latest release in the warehouse being served, the version of each period it
+    publishes, and the redaction state it was made under (None, {}, None before any)."""
     current = home.current()
     if current is None:
-        return None
+        return None, {}, None
     con.execute(f"attach {quote_literal(str(current / WAREHOUSE_FILE))} as cur (read_only)")
     try:
         if not table_exists(con, "release_state", "cur"):
-            return None
+            return None, {}, None
         latest = releases.latest_release_id(con, profile.publisher_id, profile.dataset, db="cur")
         state = releases.state_of(con, latest, db="cur")
         redacted_under = con.execute(
@@ -342,11 +342,33 @@ def _unchanged_since(con: duckdb.DuckDBPyConnection, home: Home, profile: Profil
             if table_exists(con, "release_redaction", "cur") else None
     finally:
         con.execute("detach cur")
-    if redacted_under is None or redacted_under[0] != redaction_sha256:
+    return latest, state, redacted_under[0] if redacted_under else None
+
+
+def _unchanged_since(latest: str | None, state: dict[str, PeriodVersion], redacted_under: str | None,
+                     profile: Profile, contexts: list[FileContext], redaction_sha256: str) -> str | None:
+    """The release that already published exactly these files, for these periods, with this profile
+    and under the same redaction policy and decisions."""
+    if latest is None or redacted_under != redaction_sha256:
         return None  # a name confirmed (or a rule changed) since: publish again
     same = all(ctx.period in state and state[ctx.period].source_sha256 == ctx.extracted.sha256
                and state[ctx.period].profile_sha256 == profile.sha256 for ctx in contexts)
     return latest if same and contexts else None
+
+
+def _refuse_a_second_period(state: dict[str, PeriodVersion], contexts: list[FileContext]) -> None:
+    """A file kept published as one period and given again as another (a wrong --period, a renamed
+    copy) would count its payments twice: refused. (Two copies given together for two periods
+    already fail validation: their rows share the primary key, the file's sha256 and line.)"""
+    given = {ctx.period for ctx in contexts}
+    for ctx in contexts:
+        for period, version in state.items():
+            if period not in given and version.source_sha256 == ctx.extracted.sha256:
+                raise SpendpubError(
+                    f"this file is already published as the period {period} (release {version.row_release_id}); "
+                    f"published as {ctx.period} too, its payments would count twice. If {period} was wrong, "
+                    f"roll back to the release before {version.row_release_id} (spendpub releases lists them), "
+                    "then publish it again", where=ctx.extracted.name)
 
 
 HISTORY_DB = "served"      # the warehouse being served, attached read-only while validating
@@ -425,10 +447,13 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
                 return result
             redact.check_pending(result.redaction_candidates, prepared.policy, profile)
             with home.lock(wait_seconds):
+                latest, state, redacted_under = _served_state(con, home, profile)
                 result.unchanged_since = _unchanged_since(
-                    con, home, profile, prepared.contexts, redact.state_digest(prepared.policy, prepared.decisions))
+                    latest, state, redacted_under, profile, prepared.contexts,
+                    redact.state_digest(prepared.policy, prepared.decisions))
                 if result.unchanged_since:
                     return result
+                _refuse_a_second_period(state, prepared.contexts)
                 archive.remove_stale(home.archive)
                 for ctx in prepared.contexts:
                     incoming.keep(ctx.extracted.path, ctx.extracted.sha256)

@@ -121,6 +121,20 @@ def test_second_publish_of_a_period_replaces_its_rows(published_home, mini_profi
     assert con.execute("select count(*), sum(amount) from spending").fetchone() == (2, Decimal("16.50"))
 
 
+def test_a_file_published_as_one_period_is_refused_as_another(published_home, mini_profile, export):
+    """The same bytes under another month's name (or --period) would count their payments twice."""
+    before = tree_digest(published_home / "site")
+    again = spendpub(published_home, "publish", "--profile", str(mini_profile()),
+                     str(export(GOOD, name="spend-2024-05.csv")))
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert "spend-2024-05.csv: this file is already published as the period 2024-04" in " ".join(again.stderr.split())
+    assert tree_digest(published_home / "site") == before
+    # the same file for its own period again is not refused: nothing to publish
+    same = spendpub(published_home, "publish", "--profile", str(mini_profile()),
+                    str(export(GOOD, name="spend-2024-04.csv")))
+    assert same.returncode == 0 and "nothing to publish" in same.stdout
+
+
 @pytest.mark.parametrize("given, message", [
     ("2024-05", "write FILE_OR_PERIOD=AMOUNT"),
     ("=12.00", "write FILE_OR_PERIOD=AMOUNT"),

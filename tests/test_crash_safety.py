@@ -64,7 +64,7 @@ def test_a_full_disk_while_writing_packages_changes_nothing(home, mini_profile, 
 
     monkeypatch.setattr(publish, "write_package", full)
     with pytest.raises(OSError):
-        pipeline.run(mini_profile(), [export(GOOD, name="spend-2024-05.csv")], home)
+        pipeline.run(mini_profile(), [export(GOOD.replace("10.00", "12.00"), name="spend-2024-05.csv")], home)
     assert state(home) == before and not list((home / "versions").glob(".staging-*"))
 
 

@@ -56,6 +56,7 @@ class SkipRule:
     columns: tuple[str, ...] = ()
     matches: str | None = None
     only_filled: tuple[str, ...] = ()
+    required: bool = False      # a total row every file must have (missing: probably cut short)
 
 
 @dataclass(frozen=True)
@@ -230,12 +231,15 @@ def load_profile(name_or_path: str | Path) -> Profile:
                 re.compile(rule["matches"])
             except re.error as e:
                 problems.append(f"{key}.matches: bad regular expression: {e}")
+        if rule.get("required") and rule["kind"] != "total":
+            problems.append(f"{key}.required: only a total row can be required")
         for f in rule.get("only_filled", []):
             if f not in fields or fields[f].is_constant:
                 problems.append(f"{key}.only_filled: {f!r} is not a field mapped to a column")
         skip_rules.append(SkipRule(kind=rule["kind"], columns=_as_tuple(rule.get("column")),
                                    matches=rule.get("matches"),
-                                   only_filled=tuple(rule.get("only_filled", ()))))
+                                   only_filled=tuple(rule.get("only_filled", ())),
+                                   required=bool(rule.get("required", False))))
 
     period = doc.get("period", {})
     for i, rx in enumerate(period.get("from_filename", [])):

@@ -36,6 +36,17 @@ def test_lambeth_june_2012_loads_every_payment_and_not_the_total_row(realdata, h
     assert f.period == "2012-06"
 
 
+def test_lambeth_cut_short_at_a_line_end_is_refused(realdata, home, tmp_path):
+    """The copy of a download that stopped at line 2,000: every line whole, the Total row gone."""
+    cut = tmp_path / "2012-06-payments.csv"
+    with open(realdata / "spending/lambeth-2012-06/2012-06-payments.csv", "rb") as source:
+        cut.write_bytes(b"".join(source.readlines()[:2000]))
+    result = pipeline.run("lambeth", [cut], home)
+    assert not result.published and result.report.blocks_publish
+    assert [s.code for s in result.report.summaries if s.severity == "error"] == ["missing-total-row"]
+    assert not (home / "site").exists()
+
+
 def test_hyndburn_june_2018_windows_1252_with_cr_line_endings(realdata, home):
     result = dry_run("hyndburn", [realdata / "spending/hyndburn-2018-06/1806.csv"], home)
     assert result.loaded == 241

@@ -45,6 +45,8 @@ def test_unknown_key_is_named_with_the_file(mini_profile, extra, expected):
     (("  currency: {value: GBP}", "  currency: {value: GBP, column: Cur}"), "fields.currency: give exactly one of"),
     (("dataset: spending", "dataset: spend"), "dataset: unknown dataset 'spend'"),
     (("'^Total'", "'^(Total'"), "read.skip_rows.0.matches: bad regular expression"),
+    (("kind: total, column: Supplier", "kind: note, required: true, column: Supplier"),
+     "read.skip_rows.0.required: only a total row can be required"),
     (("(?P<year>", "(?P<yr>"), "period.from_filename.0: needs named groups"),
     (("excel_serial: true}", "excel_serial: true, thousands: ','}"), None),
 ])

@@ -13,6 +13,8 @@ Each check has a stable code, a message template (messages/) and a default sever
   to validate(); without one (a first publish, a dry run without a warehouse) the check is skipped;
 - total-mismatch: records that do not add up to the file's own total row, or to a control total
   given for the file (by file name or period);
+- missing-total-row: a file without the total row its profile requires (`required: true`): it
+  is probably cut short;
 - unknown-code: cofog_code not in COFOG, or a field's code not in a reference list the profile names.
 """
 
@@ -275,6 +277,17 @@ def total_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Vali
     return queries
 
 
+def total_row_queries(profile: Profile, policy: ValidationPolicy, table: str) -> list[str]:
+    """missing-total-row: a file without the total row its profile requires."""
+    sev = policy.severity_of("missing-total-row")
+    if sev == IGNORE or not any(r.kind == "total" and r.required for r in profile.skip_rows):
+        return []
+    files = (f"(select source_file_index, count(*) filter (where row_kind = 'total') as total_rows "
+             f"from {table} group by source_file_index) t")
+    return [issue_select("missing-total-row", None, "cast(null as varchar)", "total_rows = 0", files, severity=sev,
+                         line_sql="cast(null as bigint)")]
+
+
 def _reference_table(con: duckdb.DuckDBPyConnection, name: str, path, column: str | None) -> str:
     target = f"validation_codes_{name}"
     col = quote_ident(column) if column else "#1"
@@ -334,6 +347,7 @@ def domain_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Val
     table = quote_ident(stg_table(profile))
     return [
         *total_queries(con, profile, policy, table, contexts, control_totals),
+        *total_row_queries(profile, policy, table),
         *supplier_id_queries(profile, policy, table),
         *date_queries(profile, policy, table),
         *duplicate_queries(profile, policy, table),

@@ -58,8 +58,8 @@ def rich_table(report: Report, lang: str = messages.DEFAULT_LANG) -> Table:
     for s in report.summaries:
         lines = []
         for e in s.examples:
-            value = f" {e.value!r}" if e.value is not None else ""
-            lines.append(f"{e.location()}  {_column(e)}{value}: {e.message(lang)}")
+            cell = " ".join(part for part in (_column(e), repr(e.value) if e.value is not None else "") if part)
+            lines.append(f"{e.location()}  {cell + ': ' if cell else ''}{e.message(lang)}")
         if s.count > len(s.examples):
             lines.append(messages.label("more", lang, count=f"{s.count - len(s.examples):,}"))
         style = "bold red" if s.severity == "error" else "yellow"

@@ -20,7 +20,7 @@ ERROR, WARNING = "error", "warning"
 CODE_LIST = (
     "type-error", "constraint-error", "unique-error", "primary-key", "foreign-key",
     "missing-cell", "extra-cell", "blank-row",
-    "total-mismatch", "no-records",
+    "total-mismatch", "missing-total-row", "no-records",
     "invalid-company-number", "invalid-siren", "invalid-siret", "period-mismatch", "date-outside-period",
     "probable-duplicate", "amount-outlier", "unknown-code",
 )
@@ -146,4 +146,4 @@ class Report:
 
 
 # Codes whose issues concern a whole file, never one row.
-FILE_LEVEL_CODES = frozenset({"total-mismatch", "no-records", "period-mismatch"})
+FILE_LEVEL_CODES = frozenset({"total-mismatch", "missing-total-row", "no-records", "period-mismatch"})

@@ -142,6 +142,19 @@ def test_control_totals_from_the_file_and_from_the_command_line(staged):
     assert issues(bad_row.validate(), "total-mismatch") == {(4, "99.00")}
 
 
+def test_a_file_without_the_total_row_its_profile_requires_is_refused(staged):
+    from tests.validate.conftest import DOMAIN_PROFILE
+
+    required = DOMAIN_PROFILE.replace("matches: '^Total'}", "matches: '^Total', required: true}")
+    body = HEADER + "Parks,A,,03/05/2024,10.00,,\n" "Parks,B,,03/05/2024,5.50,,\n"
+    cut = staged(body, profile_text=required).validate(policy=ValidationPolicy(quarantine=True))
+    (summary,) = [s for s in cut.summaries if s.code == "missing-total-row"]
+    assert summary.severity == "error" and cut.blocks_publish and cut.file_error_count == 1
+    assert summary.examples[0].line is None and "probably cut short" in summary.examples[0].reason
+    assert staged(body + "Parks,Total,,,15.50,,\n", profile_text=required).validate().ok
+    assert staged(body).validate().ok      # a total row the profile does not require may be missing
+
+
 def test_codes_unknown_to_cofog_and_to_a_code_list(staged, tmp_path):
     accounts = tmp_path / "accounts.csv"
     accounts.write_text("account,label\n6064,Fournitures\n611,Contrats\n", encoding="utf-8")

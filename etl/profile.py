@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .errors import ProfileError
+from .errors import ProfileError, UsageError
 from .paths import DATASETS_DIR, SCHEMAS_DIR
 from .schema import TableSchema, dataset_names, load_schema
 
@@ -116,8 +116,9 @@ def resolve_profile_path(name_or_path: str | Path) -> Path:
     shipped = DATASETS_DIR / str(name_or_path) / "profile.yaml"
     if shipped.exists():
         return shipped
-    raise ProfileError("no such profile (give a profile.yaml path or a publisher folder in datasets/)",
-                       where=str(name_or_path))
+    shipped_names = ", ".join(sorted(p.parent.name for p in DATASETS_DIR.glob("*/profile.yaml")))
+    raise UsageError(f"no such profile: give a profile.yaml path or a publisher folder in datasets/ "
+                     f"({shipped_names})", where=str(name_or_path))
 
 
 def _key_path(error: jsonschema.ValidationError) -> str:

@@ -95,6 +95,10 @@ def test_usage_errors_exit_2(home, mini_profile, export):
     assert spendpub(home, "publish", str(no_period)).returncode == 2  # no --profile
     assert spendpub(home, "publish", "--profile", str(mini_profile()), "--period", "2024-13",
                     str(no_period)).returncode == 2
+    misspelt = spendpub(home, "publish", "--profile", "lambth", str(no_period))
+    assert misspelt.returncode == 2 and "lambth: no such profile" in misspelt.stderr and "lambeth" in misspelt.stderr
+    folder = spendpub(home, "publish", "--profile", str(mini_profile()), str(no_period.parent))
+    assert folder.returncode == 2 and "is a folder: give the files in it" in folder.stderr
     assert not (home / "warehouse.duckdb").exists()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from etl.errors import ProfileError
+from etl.errors import ProfileError, UsageError
 from etl.paths import DATASETS_DIR
 from etl.profile import load_profile
 from tests.conftest import MINI_PROFILE
@@ -73,5 +73,5 @@ def test_not_yaml_and_missing_profile(tmp_path):
     bad.write_text("publisher: [unclosed\n")
     with pytest.raises(ProfileError, match="not valid YAML"):
         load_profile(bad)
-    with pytest.raises(ProfileError, match="no such profile"):
+    with pytest.raises(UsageError, match=r"no such profile: .* \(hyndburn, lambeth, leeds,"):
         load_profile(tmp_path / "nowhere.yaml")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..profile import Profile
 from ..sqltext import quote_ident
 from . import budget_xml, csv_reader, encoding, excel_reader, reshape
@@ -89,6 +89,8 @@ def _first_records(con: duckdb.DuckDBPyConnection, raw_table: str, ncols: int, w
 def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index: int,
             workdir: Path) -> ExtractedFile:
     shown_as = path.name
+    if path.is_dir():
+        raise UsageError("is a folder: give the files in it (for example FOLDER/*.csv)", where=str(path))
     if not path.is_file():
         raise InputError("no such file", where=str(path))
     if path.stat().st_size == 0:

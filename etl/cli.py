@@ -159,7 +159,15 @@ def refusal(report: Report) -> str:
     return errors
 
 
-def print_summary(result: pipeline.RunResult) -> None:
+def _control_total(f: pipeline.FileSummary, given: dict[str, Decimal]) -> str:
+    """The file's total row, and the total given on the command line for it (by name or period)."""
+    stated = given.get(f.name, given.get(f.period))
+    shown = [money(f.control_total)] if f.control_total is not None else []
+    shown += [f"{money(stated)} given"] if stated is not None else []
+    return " · ".join(shown) or "-"
+
+
+def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None = None) -> None:
     files = Table(title="Files", title_justify="left")
     quarantined = result.quarantined > 0
     for col in ("file", "period", "encoding", "header line", "rows read", "loaded",
@@ -171,7 +179,7 @@ def print_summary(result: pipeline.RunResult) -> None:
         files.add_row(f.name, f.period, f.encoding, str(f.header_line),
                       f"{f.rows_read:,}", f"{f.loaded:,}",
                       *([f"{f.quarantined:,}"] if quarantined else []), skipped or "-",
-                      money(f.control_total) or "-")
+                      _control_total(f, given or {}))
     out.print(files)
     totals = Table(title="Totals loaded", title_justify="left")
     for col in ("currency", "rows", "total"):
@@ -256,7 +264,7 @@ def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: Pe
     if result.report.blocks_publish:
         err.print(f"[bold red]refused:[/] {refusal(result.report)}; nothing was published.")
         raise typer.Exit(EXIT_REFUSED)
-    print_summary(result)
+    print_summary(result, totals)
     print_quarantine(result)
     print_changes(result.changes)
     print_published(result)
@@ -278,7 +286,7 @@ def validate(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: P
         sys.stdout.write(render.to_json(result.report, result.lang) + "\n")
     else:
         print_report(result.report, result.lang)
-        print_summary(result)
+        print_summary(result, totals)
         print_quarantine(result, dry_run=True)
     notices = err if as_json else out    # stdout carries the JSON alone
     save_report(report, result, notices)

@@ -160,10 +160,11 @@ def test_control_totals_name_a_file_or_a_period(home, mini_profile, export):
         in unknown.stderr and "Traceback" not in unknown.stderr
     twice = spendpub(home, *args, "--control-total", "2024-05=1", "--control-total", "2024-05=2")
     assert twice.returncode == 2 and "'2024-05' is given twice" in twice.stderr
-    assert spendpub(home, *args, "--control-total", "2024-05=15.50").returncode == 0
+    checked = spendpub(home, *args, "--control-total", "2024-05=15.50")
+    assert checked.returncode == 0 and "15.50 given" in checked.stdout    # the Files table shows what was checked
     assert spendpub(home, *args, "--control-total", "spend-2024-05.csv=1,015.50").returncode == 1
     done = spendpub(home, "publish", *args[1:], "--control-total", "spend-2024-05.csv=+15.5")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0 and "15.50 given" in done.stdout, done.stderr
 
 
 @pytest.mark.parametrize("suffix, starts, inside", [

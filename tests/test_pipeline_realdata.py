@@ -36,6 +36,16 @@ def test_lambeth_june_2012_loads_every_payment_and_not_the_total_row(realdata, h
     assert f.period == "2012-06"
 
 
+def test_lambeth_saved_as_unicode_text_reads_the_same(realdata, home, tmp_path):
+    """Excel's "Unicode text" (UTF-16 with a BOM) of the same report: the same rows and total."""
+    copy = tmp_path / "2012-06-payments.csv"
+    source = (realdata / "spending/lambeth-2012-06/2012-06-payments.csv").read_bytes()
+    copy.write_bytes(source.decode("utf-8").encode("utf-16"))
+    result = dry_run("lambeth", [copy], home)
+    assert result.files[0].encoding == "utf-16" and result.loaded == 3155
+    assert result.totals_by_currency() == {"GBP": Decimal("40292334.84")}
+
+
 def test_lambeth_cut_short_at_a_line_end_is_refused(realdata, home, tmp_path):
     """The copy of a download that stopped at line 2,000: every line whole, the Total row gone."""
     cut = tmp_path / "2012-06-payments.csv"

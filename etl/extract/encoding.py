@@ -1,7 +1,7 @@
 """Recognise a text export's encoding and line endings, and prepare a copy DuckDB can read.
 
-Exports come as UTF-8 (with or without BOM), Windows-1252 or ISO-8859-1, with LF, CRLF, CR-only
-or mixed line endings. DuckDB reads UTF-8 with LF or CRLF endings well, so anything else is
+Exports come as UTF-8 (with or without BOM), Windows-1252, ISO-8859-1 or UTF-16 with its BOM
+(Excel's "Unicode text"), with LF, CRLF, CR-only or mixed line endings. DuckDB reads UTF-8 with LF or CRLF endings well, so anything else is
 transcoded, chunk by chunk, into a UTF-8, LF-only working copy. The source file itself is never
 changed: its sha256 is what every published row points back to.
 """
@@ -20,7 +20,7 @@ from ..validate import csvscan
 
 CHUNK = 1 << 22  # 4 MiB: bounded memory whatever the file size, and cache-friendly
 SAMPLE = 1 << 20  # the first bytes, for the encoding detector
-CANDIDATES = ("utf-8", "utf-8-sig", "windows-1252", "iso-8859-1")
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 @dataclass
@@ -102,6 +102,11 @@ def _hold_back(data: bytes, byte: bytes) -> tuple[bytes, bytes]:
 
 def choose_encoding(path: Path, scan: TextFileScan, forced: str) -> str:
     """The encoding to read with: the profile's, checked against the bytes, or detected."""
+    if scan.sample.startswith(UTF16_BOMS):   # Excel's "Unicode text": UTF-16 with its byte-order mark
+        if forced not in ("auto", "utf-16"):
+            raise InputError(f"this file is UTF-16 (as Excel saves \"Unicode text\"), but the profile forces "
+                             f"encoding {forced}; set read.encoding to auto or utf-16", where=str(path))
+        return "utf-16"
     if scan.has_nul:
         raise InputError("this is a binary file, not a text export (it contains NUL bytes)", where=str(path))
     if forced in ("utf-8", "utf-8-sig"):

@@ -39,6 +39,21 @@ def test_forcing_a_single_byte_encoding_on_utf8_is_refused(tmp_path):
         encoding.choose_encoding(path, s, "windows-1252")
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_its_byte_order_mark_is_read(tmp_path, codec, monkeypatch):
+    """Excel's "Unicode text": UTF-16 with a BOM, NUL bytes in every ASCII character."""
+    text = "Supplier\tAmount\r\nCafé Ltd\t1\r\nŁódź\t2\r\n"
+    bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(codec, b"")
+    path, s = scan(tmp_path, bom + text.encode(codec))
+    assert encoding.choose_encoding(path, s, "auto") == encoding.choose_encoding(path, s, "utf-16") == "utf-16"
+    monkeypatch.setattr(encoding, "CHUNK", 3)     # characters and CRLFs cut by the chunks
+    target = tmp_path / "out.csv"
+    encoding.write_working_copy(path, "utf-16", target)
+    assert target.read_text(encoding="utf-8") == text.replace("\r\n", "\n")
+    with pytest.raises(InputError, match="this file is UTF-16 .*forces encoding utf-8; set read.encoding to auto"):
+        encoding.choose_encoding(path, s, "utf-8")
+
+
 def test_binary_file_is_refused(tmp_path):
     path, s = scan(tmp_path, b"PK\x03\x04\x00\x00binary")
     with pytest.raises(InputError, match="binary file"):

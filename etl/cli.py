@@ -172,8 +172,9 @@ def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None =
     quarantined = result.quarantined > 0
     for col in ("file", "period", "encoding", "header line", "rows read", "loaded",
                 *(["quarantined"] if quarantined else []), "skipped", "control total"):
-        files.add_column(col, justify="right" if col in ("rows read", "loaded", "quarantined", "header line")
-                         else "left")
+        # a narrow terminal folds a cell rather than cutting it: no figure is ever hidden
+        files.add_column(col, overflow="fold",
+                         justify="right" if col in ("rows read", "loaded", "quarantined", "header line") else "left")
     for f in result.files:
         skipped = ", ".join(f"{n} {k}" for k, n in (("blank", f.blank), *f.skipped.items()) if n)
         files.add_row(f.name, f.period, f.encoding, str(f.header_line),
@@ -183,7 +184,7 @@ def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None =
     out.print(files)
     totals = Table(title="Totals loaded", title_justify="left")
     for col in ("currency", "rows", "total"):
-        totals.add_column(col, justify="left" if col == "currency" else "right")
+        totals.add_column(col, overflow="fold", justify="left" if col == "currency" else "right")
     by_currency: dict[str, list] = {}
     for t in result.totals:
         acc = by_currency.setdefault(t.currency, [0, Decimal(0)])
@@ -216,7 +217,7 @@ def print_changes(changes: list[releases.PeriodChange]) -> None:
         return
     table = Table(title="Changes against the previous release of each period", title_justify="left")
     for col in ("period", "replaces", "matched by", "added", "removed", "changed", "rows", "totals"):
-        table.add_column(col, justify="right" if col in ("added", "removed", "changed") else "left")
+        table.add_column(col, overflow="fold", justify="right" if col in ("added", "removed", "changed") else "left")
     for c in changes:
         totals = "; ".join(f"{cur} {money(c.totals_before.get(cur))} → {money(c.totals_after.get(cur))}"
                            for cur in sorted(set(c.totals_before) | set(c.totals_after)))
@@ -337,7 +338,7 @@ def list_releases(ctx: typer.Context,
     con = _read_current(ctx)
     table = Table(title="Releases", title_justify="left")
     for col in ("release", "published (UTC)", "kind", "publisher", "periods", "loaded", "rejected", "redacted"):
-        table.add_column(col, justify="right" if col in ("loaded", "rejected", "redacted") else "left")
+        table.add_column(col, overflow="fold", justify="right" if col in ("loaded", "rejected", "redacted") else "left")
     for rid, _, kind, back, at, pub, dataset, periods, loaded, rejected, redacted in releases.history(con, publisher):
         table.add_row(rid, f"{at:%Y-%m-%d %H:%M:%S}", kind + (f" to {back}" if back else ""), pub,
                       ", ".join(periods), f"{loaded:,}", f"{rejected:,}", f"{redacted:,}")

@@ -13,9 +13,14 @@ from rich.console import Console
 
 from .errors import SpendpubError, UsageError
 
-# Tables stay readable when the output goes to a file or a CI log rather than a terminal.
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+# Tables stay readable when the output goes to a file or a CI log rather than a terminal: 160
+# columns there, unless COLUMNS says otherwise (Rich reads it).
+def _width(stream) -> int | None:
+    return None if stream.isatty() or os.environ.get("COLUMNS") else 160
+
+
+out = Console(width=_width(sys.stdout))
+err = Console(stderr=True, width=_width(sys.stderr))
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_BUG = 1, 2, 3
 

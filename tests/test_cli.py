@@ -235,6 +235,17 @@ def test_a_refused_publish_still_lists_its_issues(home, mini_profile, export, tm
     assert len(issues.read_text(encoding="utf-8").splitlines()) == 2 and not (home / "site").exists()
 
 
+def test_output_to_a_file_follows_columns(home, mini_profile, export):
+    """Piped or redirected, the tables are 160 columns wide unless COLUMNS says otherwise; a narrow
+    table folds its cells rather than cutting a figure."""
+    done = subprocess.run([sys.executable, "-m", "etl", "--home", str(home), "validate", "--profile",
+                           str(mini_profile()), str(export(GOOD))], capture_output=True, text=True, timeout=120,
+                          env={"COLUMNS": "70", "PATH": ""})
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and max(len(line) for line in lines) == 70
+    assert "15.50" in done.stdout.replace("│", "").replace(" ", "")
+
+
 def _command_paths(command, path=()):
     """Every command and subcommand of the CLI, as the words that call it."""
     yield path

@@ -193,8 +193,12 @@ def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None =
     for currency, (n, total) in sorted(by_currency.items()):
         totals.add_row(currency, f"{n:,}", money(total))
     out.print(totals)
-    out.print(f"rows read {result.records:,} · loaded {result.loaded:,} · rejected {result.rejected_rows:,} · "
-              f"redacted {result.redacted_rows:,}")
+    if result.report.blocks_publish:   # (validate) nothing would be loaded: say how many rows have errors
+        out.print(f"rows read {result.records:,} · with errors {result.rejected_rows:,} · "
+                  f"redacted {result.redacted_rows:,}")
+    else:
+        out.print(f"rows read {result.records:,} · loaded {result.loaded:,} · rejected {result.rejected_rows:,} · "
+                  f"redacted {result.redacted_rows:,}")
 
 
 def print_quarantine(result: pipeline.RunResult, dry_run: bool = False) -> None:

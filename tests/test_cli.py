@@ -115,6 +115,9 @@ def test_validate_is_a_dry_run(home, mini_profile, export):
     bad = spendpub(home, "validate", "--json", "--profile", str(mini_profile()),
                    str(export(GOOD + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")))
     assert bad.returncode == 1 and '"valid": false' in bad.stdout
+    refused = spendpub(home, "validate", "--profile", str(mini_profile()),
+                       str(export(GOOD + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")))
+    assert "rows read 3 · with errors 1 ·" in refused.stdout and "· loaded" not in refused.stdout
 
 
 def test_second_publish_of_a_period_replaces_its_rows(published_home, mini_profile, export):

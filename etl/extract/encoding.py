@@ -1,8 +1,9 @@
 """Recognise a text export's encoding and line endings, and prepare a copy DuckDB can read.
 
 Exports come as UTF-8 (with or without BOM), Windows-1252, ISO-8859-1 or UTF-16 with its BOM
-(Excel's "Unicode text"), with LF, CRLF, CR-only or mixed line endings. DuckDB reads UTF-8 with LF or CRLF endings well, so anything else is
-transcoded, chunk by chunk, into a UTF-8, LF-only working copy. The source file itself is never
+(Excel's "Unicode text"), with LF, CRLF, CR-only or mixed line endings. DuckDB reads UTF-8 with
+LF or CRLF endings well, so anything else is transcoded, chunk by chunk, into a UTF-8, LF-only
+working copy. The source file itself is never
 changed: its sha256 is what every published row points back to.
 """
 

@@ -30,7 +30,7 @@ from ..errors import ProfileError, UsageError
 from ..paths import DATASETS_DIR
 from ..profile import Profile
 from ..sqltext import quote_ident, quote_literal
-from ..transform import FileContext, stg_table
+from ..transform import FileContext, stg_table, text_column
 from . import messages
 from .checks import RECORDS, issue_select
 from .policy import IGNORE, CodeList, ValidationPolicy
@@ -59,6 +59,15 @@ def digit_sum_sql(expr: str, length: int) -> str:
 
 def _mapped(profile: Profile, name: str) -> bool:
     return name in profile.schema.field_names and name in profile.fields
+
+
+def _as_written(profile: Profile, name: str) -> str:
+    """SQL: a field's cell as the source wrote it (`20/10/2010`, `"4,928.57"`), so that the reports
+    show what finance staff can search the file for; its typed value when it is not read from a column."""
+    spec = profile.fields.get(name)
+    if spec is None or spec.is_constant:
+        return f"cast({quote_ident(name)} as varchar)"
+    return f"coalesce({quote_ident(text_column(name))}, cast({quote_ident(name)} as varchar))"
 
 
 def supplier_id_queries(profile: Profile, policy: ValidationPolicy, table: str) -> list[str]:
@@ -122,7 +131,8 @@ def date_queries(profile: Profile, policy: ValidationPolicy, table: str) -> list
         days = (f"(case when payment_date < {start} then date_diff('day', payment_date, {start}) "
                 f"else date_diff('day', {end}, payment_date) end)")
         queries.append(issue_select(
-            "date-outside-period", "payment_date", "payment_date", f"{dated} and {outside}", table, severity=sev,
+            "date-outside-period", "payment_date", _as_written(profile, "payment_date"), f"{dated} and {outside}",
+            table, severity=sev,
             params={"days": days, "period": "period", "tolerance": str(tol)}))
     return queries
 
@@ -149,12 +159,12 @@ def duplicate_queries(profile: Profile, policy: ValidationPolicy, table: str) ->
     # compared on the values themselves.
     keys = "supplier_key, payment_date, amount"
     repeated = (f"(with keyed as materialized (select source_file_index, source_line, {supplier} as supplier_key, "
-                f"payment_date, amount, hash({keys}) as h "
+                f"payment_date, amount, {_as_written(profile, 'amount')} as amount_as_written, hash({keys}) as h "
                 f"from {table} where {where} and {supplier} is not null) "
                 f"select *, first_value(source_line) over w as first_line, row_number() over w as nth "
                 f"from keyed where h in (select h from keyed group by h having count(*) > 1) "
                 f"window w as (partition by {keys} order by source_file_index, source_line)) t")
-    return [issue_select("probable-duplicate", "amount", "cast(amount as varchar)", "nth > 1", repeated,
+    return [issue_select("probable-duplicate", "amount", "amount_as_written", "nth > 1", repeated,
                          severity=sev, params={"first_line": "first_line"})]
 
 
@@ -219,7 +229,7 @@ def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Va
               f"cast({quote_literal(str(Decimal(repr(policy.outlier_factor))))} as decimal(38, 10)) * "
               f"cast(h.usual as decimal(38, 2))) t")
     return [issue_select(
-        "amount-outlier", "amount", "cast(amount as varchar)", "true", joined, severity=sev,
+        "amount-outlier", "amount", _as_written(profile, "amount"), "true", joined, severity=sev,
         params={"ratio": "cast(round(abs(amount) / usual, 1) as varchar)",
                 "threshold": "cast(round(usual, 2) as varchar) || ' ' || currency",
                 "history": "cast(history as varchar)"})]

@@ -5,10 +5,10 @@ in file and line order, with their reasons in the report's language:
 
     source_file, source_line, code, severity, field, column, value, reason
 
-`column` is the source file's header the field was read from; `value` the value checked. A file
-or period issue (a total that does not reconcile) has no line. DuckDB writes the file in one
-statement from validation_issues, whatever the count. Its values are the source's cells, names of
-people among them, so, like the quarantine file, it is readable by its owner only.
+`column` is the source file's header the field was read from; `value` the cell as the source
+wrote it. A file or period issue (a total that does not reconcile) has no line. DuckDB writes the
+file in one statement from validation_issues, whatever the count. Its values are the source's
+cells, names of people among them, so, like the quarantine file, it is readable by its owner only.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def test_every_issue_is_listed_in_file_and_line_order(staged, tmp_path):
         ("3", "type-error", "error", "payment_date", "Date", "31/02/2024"),
         ("4", "unknown-code", "error", "cofog_code", "COFOG", "99"),
         ("4", "invalid-company-number", "error", "supplier_id", "Company", "1234567"),
-        ("5", "date-outside-period", "warning", "payment_date", "Date", "2024-01-01"),
+        ("5", "date-outside-period", "warning", "payment_date", "Date", "01/01/2024"),
     ]
     assert rows[1]["reason"] == "is not a date in the format %d/%m/%Y"
 

@@ -134,13 +134,12 @@ def save_report(path: Path | None, result: pipeline.RunResult, notices: Console 
         done = f" (release {result.release_id} was published all the same)" if result.published else ""
         err.print(f"[bold red]error:[/] the report could not be written to {path}: {e.strerror or e}{done}")
         raise typer.Exit(EXIT_REFUSED)
-    notices.print(f"report written to {path}")
+    notices.print(messages.cli("report_written", result.lang, path=path))
 
 
 def print_issue_list(path: Path | None, result: pipeline.RunResult, notices: Console = out) -> None:
     if path is not None and result.issues_listed is not None:
-        n = result.issues_listed
-        notices.print(f"{n:,} issue{'s' if n != 1 else ''} listed in {path} (private: it keeps cells of the source)")
+        notices.print(messages.cli_counted("issues_listed", result.issues_listed, result.lang, path=path))
 
 
 def print_report(report: Report, lang: str) -> None:
@@ -148,43 +147,48 @@ def print_report(report: Report, lang: str) -> None:
         out.print(render.rich_table(report, lang))
 
 
-def refusal(report: Report) -> str:
+def refusal(report: Report, lang: str) -> str:
     """Why errors refuse a publish, in one sentence."""
-    errors = f"{report.error_count:,} error{'s' if report.error_count != 1 else ''}"
+    errors = messages.counted("errors", report.error_count, lang)
     if report.quarantine and report.file_error_count:
-        return (f"{errors}, {report.file_error_count:,} of them about a whole file (such as a total that does "
-                "not reconcile), which quarantine cannot set aside")
+        return messages.cli("refusal_file_level", lang, errors=errors, file_errors=f"{report.file_error_count:,}")
     if report.quarantine:
-        return f"{errors}, and every row has one: there is nothing to publish"
+        return messages.cli("refusal_every_row", lang, errors=errors)
     return errors
 
 
-def _control_total(f: pipeline.FileSummary, given: dict[str, Decimal]) -> str:
+def _control_total(f: pipeline.FileSummary, given: dict[str, Decimal], lang: str) -> str:
     """The file's total row, and the total given on the command line for it (by name or period)."""
     stated = given.get(f.name, given.get(f.period))
     shown = [money(f.control_total)] if f.control_total is not None else []
-    shown += [f"{money(stated)} given"] if stated is not None else []
+    shown += [messages.cli("given", lang, amount=money(stated))] if stated is not None else []
     return " · ".join(shown) or "-"
 
 
+def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...], lang: str) -> Table:
+    """A summary table, its title and headers in `lang`; a narrow terminal folds a cell rather than
+    cutting it, so that no figure is ever hidden."""
+    table = Table(title=messages.cli(title, lang), title_justify="left")
+    for col in columns:
+        table.add_column(messages.cli(col, lang), overflow="fold", justify="right" if col in right else "left")
+    return table
+
+
 def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None = None) -> None:
-    files = Table(title="Files", title_justify="left")
+    lang = result.lang
     quarantined = result.quarantined > 0
-    for col in ("file", "period", "encoding", "header line", "rows read", "loaded",
-                *(["quarantined"] if quarantined else []), "skipped", "control total"):
-        # a narrow terminal folds a cell rather than cutting it: no figure is ever hidden
-        files.add_column(col, overflow="fold",
-                         justify="right" if col in ("rows read", "loaded", "quarantined", "header line") else "left")
+    files = _table("files", ("file", "period", "encoding", "header_line", "rows_read", "loaded",
+                             *(["quarantined"] if quarantined else []), "skipped", "control_total"),
+                   ("rows_read", "loaded", "quarantined", "header_line"), lang)
     for f in result.files:
-        skipped = ", ".join(f"{n} {k}" for k, n in (("blank", f.blank), *f.skipped.items()) if n)
+        skipped = ", ".join(messages.cli(f"skipped_{k}", lang, n=f"{n:,}")
+                            for k, n in (("blank", f.blank), *f.skipped.items()) if n)
         files.add_row(f.name, f.period, f.encoding, str(f.header_line),
                       f"{f.rows_read:,}", f"{f.loaded:,}",
                       *([f"{f.quarantined:,}"] if quarantined else []), skipped or "-",
-                      _control_total(f, given or {}))
+                      _control_total(f, given or {}, lang))
     out.print(files)
-    totals = Table(title="Totals loaded", title_justify="left")
-    for col in ("currency", "rows", "total"):
-        totals.add_column(col, overflow="fold", justify="left" if col == "currency" else "right")
+    totals = _table("totals_loaded", ("currency", "rows", "total"), ("rows", "total"), lang)
     by_currency: dict[str, list] = {}
     for t in result.totals:
         acc = by_currency.setdefault(t.currency, [0, Decimal(0)])
@@ -193,12 +197,10 @@ def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None =
     for currency, (n, total) in sorted(by_currency.items()):
         totals.add_row(currency, f"{n:,}", money(total))
     out.print(totals)
-    if result.report.blocks_publish:   # (validate) nothing would be loaded: say how many rows have errors
-        out.print(f"rows read {result.records:,} · with errors {result.rejected_rows:,} · "
-                  f"redacted {result.redacted_rows:,}")
-    else:
-        out.print(f"rows read {result.records:,} · loaded {result.loaded:,} · rejected {result.rejected_rows:,} · "
-                  f"redacted {result.redacted_rows:,}")
+    counts = {"read": f"{result.records:,}", "loaded": f"{result.loaded:,}", "rejected": f"{result.rejected_rows:,}",
+              "errors": f"{result.rejected_rows:,}", "redacted": f"{result.redacted_rows:,}"}
+    # (validate) when a publish would be refused, nothing would be loaded: say how many rows have errors
+    out.print(messages.cli("summary_refused" if result.report.blocks_publish else "summary", lang, **counts))
 
 
 def print_quarantine(result: pipeline.RunResult, dry_run: bool = False) -> None:
@@ -206,22 +208,19 @@ def print_quarantine(result: pipeline.RunResult, dry_run: bool = False) -> None:
     n = result.quarantined
     if not n or result.unchanged_since:
         return
-    rows = f"{n:,} row{'s' if n != 1 else ''} with errors"
+    rows = messages.cli_counted("rows_with_errors", n, result.lang)
     if dry_run:
-        out.print(f"[yellow]quarantine:[/] a publish would set aside {rows} (listed with their reasons under "
-                  f"{Path(quarantine.QUARANTINE_DIR) / result.profile.publisher_id} in the home) "
-                  "and publish the rest.")
+        out.print(messages.cli("would_quarantine", result.lang, rows=rows,
+                               folder=Path(quarantine.QUARANTINE_DIR) / result.profile.publisher_id))
     elif result.quarantine_file is not None:
-        out.print(f"[yellow]quarantined:[/] {rows}, not published; their lines and reasons are in "
-                  f"{result.quarantine_file} (private: it keeps the rows as the source gave them).")
+        out.print(messages.cli("quarantined_in", result.lang, rows=rows, path=result.quarantine_file))
 
 
-def print_changes(changes: list[releases.PeriodChange]) -> None:
+def print_changes(changes: list[releases.PeriodChange], lang: str = messages.DEFAULT_LANG) -> None:
     if not changes:
         return
-    table = Table(title="Changes against the previous release of each period", title_justify="left")
-    for col in ("period", "replaces", "matched by", "added", "removed", "changed", "rows", "totals"):
-        table.add_column(col, overflow="fold", justify="right" if col in ("added", "removed", "changed") else "left")
+    table = _table("changes", ("period", "replaces", "matched_by", "added", "removed", "changed", "rows", "totals"),
+                   ("added", "removed", "changed"), lang)
     for c in changes:
         totals = "; ".join(f"{cur} {money(c.totals_before.get(cur))} → {money(c.totals_after.get(cur))}"
                            for cur in sorted(set(c.totals_before) | set(c.totals_after)))
@@ -232,21 +231,21 @@ def print_changes(changes: list[releases.PeriodChange]) -> None:
 
 def print_redactions(result: pipeline.RunResult) -> None:
     if result.redactions:
-        out.print("redacted: " + " · ".join(f"{reason} {n:,}" for reason, n in result.redactions.items()))
+        out.print(messages.cli("redacted", result.lang,
+                               counts=" · ".join(f"{reason} {n:,}" for reason, n in result.redactions.items())))
     waiting = [c for c in result.redaction_candidates if not c.withheld]
     if waiting:
-        out.print(f"[yellow]{len(waiting):,} probable natural person{'s' if len(waiting) != 1 else ''} "
-                  f"published by name until a person decides:[/] spendpub redactions review "
-                  f"--profile {result.profile.publisher_id} FILES...")
+        out.print(messages.cli_counted(
+            "persons_waiting", len(waiting), result.lang,
+            command=f"spendpub redactions review --profile {result.profile.publisher_id} FILES..."))
 
 
 def print_published(result: pipeline.RunResult) -> None:
     print_redactions(result)
     if result.unchanged_since:
-        out.print(f"[yellow]nothing to publish:[/] these files were already published, unchanged, by "
-                  f"release {result.unchanged_since}.")
+        out.print(messages.cli("unchanged", result.lang, release=result.unchanged_since))
         return
-    out.print(f"[green]published[/] release {result.release_id} → {result.package_dir}")
+    out.print(messages.cli("published", result.lang, release=result.release_id, path=result.package_dir))
 
 
 WaitOpt = Annotated[float, typer.Option(help="Seconds to wait for a publish already running in this home.")]
@@ -267,11 +266,11 @@ def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: Pe
     save_report(report, result)
     print_issue_list(issues, result)
     if result.report.blocks_publish:
-        err.print(f"[bold red]refused:[/] {refusal(result.report)}; nothing was published.")
+        err.print(messages.cli("refused", result.lang, why=refusal(result.report, result.lang)))
         raise typer.Exit(EXIT_REFUSED)
     print_summary(result, totals)
     print_quarantine(result)
-    print_changes(result.changes)
+    print_changes(result.changes, result.lang)
     print_published(result)
 
 
@@ -297,13 +296,14 @@ def validate(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: P
     save_report(report, result, notices)
     print_issue_list(issues, result, notices)
     if not as_json:
+        lang = result.lang
         if result.report.ok:
-            verdict = "[green]valid[/]: nothing"
+            out.print(messages.cli("dry_valid", lang))
         elif result.report.blocks_publish:
-            verdict = f"[bold red]a publish would be refused:[/] {refusal(result.report)}. Nothing"
+            out.print(messages.cli("dry_refused", lang, why=refusal(result.report, lang)))
         else:
-            verdict = f"[yellow]publishable with quarantine[/] ({result.report.error_count:,} errors): nothing"
-        out.print(f"{verdict} was written (dry run).")
+            out.print(messages.cli("dry_quarantine", lang,
+                                   errors=messages.counted("errors", result.report.error_count, lang)))
     if result.report.blocks_publish:
         raise typer.Exit(EXIT_REFUSED)
 

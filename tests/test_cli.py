@@ -238,6 +238,20 @@ def test_a_refused_publish_still_lists_its_issues(home, mini_profile, export, tm
     assert len(issues.read_text(encoding="utf-8").splitlines()) == 2 and not (home / "site").exists()
 
 
+def test_a_publish_in_french_speaks_french_throughout(home, mini_profile, export):
+    done = spendpub(home, "publish", "--lang", "fr", "--profile", str(mini_profile()), "--control-total",
+                    "2024-05=15.50", str(export(GOOD)))
+    assert done.returncode == 0, done.stderr
+    for french in ("Fichiers", "période", "15.50 donné", "Totaux chargés", "lignes lues 2 · chargées 2 · rejetées 0",
+                   "publiée : version"):
+        assert french in done.stdout, french
+    for english in ("Files", "Totals loaded", "rows read", "published release"):
+        assert english not in done.stdout, english
+    refused = spendpub(home, "validate", "--lang", "fr", "--profile", str(mini_profile()),
+                       str(export(GOOD + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")))
+    assert "une publication serait refusée : 1 erreur. Rien n'a été écrit" in " ".join(refused.stdout.split())
+
+
 def test_output_to_a_file_follows_columns(home, mini_profile, export):
     """Piped or redirected, the tables are 160 columns wide unless COLUMNS says otherwise; a narrow
     table folds its cells rather than cutting a figure."""

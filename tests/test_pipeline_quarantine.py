@@ -148,9 +148,9 @@ def test_the_command_says_how_many_and_where_in_french_too(home, mini_profile, e
     done = spendpub(home, "publish", "--profile", str(mini_profile(QUARANTINE)), "--lang", "fr", str(export(BAD)))
     assert done.returncode == 0, done.stdout + done.stderr
     [kept] = [p for p in quarantine_files(home) if p.is_file()]
-    assert "rows read 4 · loaded 2 · rejected 2" in done.stdout
-    assert "quarantined: 2 rows with errors, not published" in done.stdout and str(kept) in done.stdout
-    assert "2 lignes ont été mises en quarantaine" in done.stdout           # the report, in French
+    assert "lignes lues 4 · chargées 2 · rejetées 2" in done.stdout       # the whole output, in French
+    assert "mises en quarantaine : 2 lignes avec erreurs, non publiées" in done.stdout and str(kept) in done.stdout
+    assert "2 lignes ont été mises en quarantaine" in done.stdout
     reasons = [r["reasons"] for r in rows_of(kept)]
     assert reasons[0].startswith("payment_date: n'est pas une date au format %d/%m/%Y")
     assert reasons[1].startswith("amount: n'est pas un montant")

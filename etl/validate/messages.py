@@ -60,17 +60,26 @@ def label(name: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     return fill(text, params)
 
 
-def counted(name: str, n: int, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
+def counted(name: str, n: int, lang: str = DEFAULT_LANG, /, section: str = "_labels", **params: Any) -> str:
     """A label with `one` and `other` forms, chosen for n (French uses `one` for 0 and 1, English
     for 1 only) and filled with n, written with thousands separators, and `params`."""
-    forms = label_forms(name, lang)
+    forms = _labelled(section, name, lang)
     one = n in (0, 1) if lang == "fr" else n == 1
     return fill(forms["one" if one else "other"], {"n": f"{n:,}", **params})
 
 
-def label_forms(name: str, lang: str = DEFAULT_LANG) -> dict[str, str]:
-    labels = catalog(lang).get("_labels", {})
-    return labels.get(name) or catalog(DEFAULT_LANG)["_labels"][name]
+def cli(name: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
+    """A line or word of the command line's output (`_cli`), filled."""
+    return fill(_labelled("_cli", name, lang), params)
+
+
+def cli_counted(name: str, n: int, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
+    return counted(name, n, lang, section="_cli", **params)
+
+
+def _labelled(section: str, name: str, lang: str) -> Any:
+    """An entry of a labels section, in `lang`, else in English."""
+    return catalog(lang).get(section, {}).get(name) or catalog(DEFAULT_LANG)[section][name]
 
 
 def phrase(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:

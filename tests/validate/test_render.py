@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+import yaml
 from rich.console import Console
 
 from etl.validate import messages, render
@@ -38,13 +39,34 @@ def test_every_code_has_a_title_and_a_message_in_every_language(lang):
     catalog = messages.catalog(lang)
     assert set(catalog) == set(english)
     for key, entry in english.items():
-        if key == "_labels":
-            assert set(catalog[key]) == set(entry)
+        if key in ("_labels", "_cli"):   # the same words, with the same placeholders (in each plural form)
+            assert set(catalog[key]) == set(entry), key
+            for name, text_en in entry.items():
+                forms_en = text_en if isinstance(text_en, dict) else {"": text_en}
+                forms = catalog[key][name] if isinstance(catalog[key][name], dict) else {"": catalog[key][name]}
+                assert set(forms) == set(forms_en), (key, name)
+                for form, text in forms.items():
+                    assert set(re.findall(r"\{(\w+)\}", text)) == set(re.findall(r"\{(\w+)\}", forms_en[form])), name
             continue
         ours = catalog[key]
         text_en = entry.get("message", "") if isinstance(entry, dict) else entry
         text = ours.get("message", "") if isinstance(ours, dict) else ours
         assert set(re.findall(r"\{(\w+)\}", text)) == set(re.findall(r"\{(\w+)\}", text_en)), key
+
+
+def test_catalogs_have_no_repeated_keys():
+    """YAML keeps the last of two equal keys without a word: a repeated key loses a message."""
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node):
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    for lang in messages.LANGUAGES:
+        yaml.load((messages.MESSAGES_DIR / f"{lang}.yaml").read_text(encoding="utf-8"), Strict)
 
 
 def test_markdown_in_both_languages(tmp_path):

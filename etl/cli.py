@@ -32,8 +32,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 app.add_typer(cli_redaction.app, name="redactions")
 
 
-def money(amount: Decimal | None) -> str:
-    return "" if amount is None else f"{amount:,.2f}"
+def money(amount: Decimal | None, lang: str = messages.DEFAULT_LANG) -> str:
+    return "" if amount is None else messages.number(amount, lang, decimals=2)
 
 
 def _home(ctx: typer.Context) -> Path:
@@ -151,7 +151,8 @@ def refusal(report: Report, lang: str) -> str:
     """Why errors refuse a publish, in one sentence."""
     errors = messages.counted("errors", report.error_count, lang)
     if report.quarantine and report.file_error_count:
-        return messages.cli("refusal_file_level", lang, errors=errors, file_errors=f"{report.file_error_count:,}")
+        return messages.cli("refusal_file_level", lang, errors=errors,
+                            file_errors=messages.number(report.file_error_count, lang))
     if report.quarantine:
         return messages.cli("refusal_every_row", lang, errors=errors)
     return errors
@@ -160,8 +161,8 @@ def refusal(report: Report, lang: str) -> str:
 def _control_total(f: pipeline.FileSummary, given: dict[str, Decimal], lang: str) -> str:
     """The file's total row, and the total given on the command line for it (by name or period)."""
     stated = given.get(f.name, given.get(f.period))
-    shown = [money(f.control_total)] if f.control_total is not None else []
-    shown += [messages.cli("given", lang, amount=money(stated))] if stated is not None else []
+    shown = [money(f.control_total, lang)] if f.control_total is not None else []
+    shown += [messages.cli("given", lang, amount=money(stated, lang))] if stated is not None else []
     return " · ".join(shown) or "-"
 
 
@@ -181,11 +182,11 @@ def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None =
                              *(["quarantined"] if quarantined else []), "skipped", "control_total"),
                    ("rows_read", "loaded", "quarantined", "header_line"), lang)
     for f in result.files:
-        skipped = ", ".join(messages.cli(f"skipped_{k}", lang, n=f"{n:,}")
+        skipped = ", ".join(messages.cli(f"skipped_{k}", lang, n=messages.number(n, lang))
                             for k, n in (("blank", f.blank), *f.skipped.items()) if n)
         files.add_row(f.name, f.period, f.encoding, str(f.header_line),
-                      f"{f.rows_read:,}", f"{f.loaded:,}",
-                      *([f"{f.quarantined:,}"] if quarantined else []), skipped or "-",
+                      messages.number(f.rows_read, lang), messages.number(f.loaded, lang),
+                      *([messages.number(f.quarantined, lang)] if quarantined else []), skipped or "-",
                       _control_total(f, given or {}, lang))
     out.print(files)
     totals = _table("totals_loaded", ("currency", "rows", "total"), ("rows", "total"), lang)
@@ -195,10 +196,11 @@ def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None =
         acc[0] += t.payments
         acc[1] += t.total
     for currency, (n, total) in sorted(by_currency.items()):
-        totals.add_row(currency, f"{n:,}", money(total))
+        totals.add_row(currency, messages.number(n, lang), money(total, lang))
     out.print(totals)
-    counts = {"read": f"{result.records:,}", "loaded": f"{result.loaded:,}", "rejected": f"{result.rejected_rows:,}",
-              "errors": f"{result.rejected_rows:,}", "redacted": f"{result.redacted_rows:,}"}
+    counts = {key: messages.number(n, lang) for key, n in (
+        ("read", result.records), ("loaded", result.loaded), ("rejected", result.rejected_rows),
+        ("errors", result.rejected_rows), ("redacted", result.redacted_rows))}
     # (validate) when a publish would be refused, nothing would be loaded: say how many rows have errors
     out.print(messages.cli("summary_refused" if result.report.blocks_publish else "summary", lang, **counts))
 
@@ -222,17 +224,18 @@ def print_changes(changes: list[releases.PeriodChange], lang: str = messages.DEF
     table = _table("changes", ("period", "replaces", "matched_by", "added", "removed", "changed", "rows", "totals"),
                    ("added", "removed", "changed"), lang)
     for c in changes:
-        totals = "; ".join(f"{cur} {money(c.totals_before.get(cur))} → {money(c.totals_after.get(cur))}"
+        totals = "; ".join(f"{cur} {money(c.totals_before.get(cur), lang)} → {money(c.totals_after.get(cur), lang)}"
                            for cur in sorted(set(c.totals_before) | set(c.totals_after)))
-        table.add_row(c.period, c.previous_release_id, c.matched_by, f"{c.added:,}", f"{c.removed:,}",
-                      f"{c.changed:,}", f"{c.rows_before:,} → {c.rows_after:,}", totals)
+        n = [messages.number(x, lang) for x in (c.added, c.removed, c.changed, c.rows_before, c.rows_after)]
+        table.add_row(c.period, c.previous_release_id, c.matched_by, *n[:3], f"{n[3]} → {n[4]}", totals)
     out.print(table)
 
 
 def print_redactions(result: pipeline.RunResult) -> None:
     if result.redactions:
         out.print(messages.cli("redacted", result.lang,
-                               counts=" · ".join(f"{reason} {n:,}" for reason, n in result.redactions.items())))
+                               counts=" · ".join(f"{reason} {messages.number(n, result.lang)}"
+                                                 for reason, n in result.redactions.items())))
     waiting = [c for c in result.redaction_candidates if not c.withheld]
     if waiting:
         out.print(messages.cli_counted(

@@ -242,7 +242,7 @@ def test_a_publish_in_french_speaks_french_throughout(home, mini_profile, export
     done = spendpub(home, "publish", "--lang", "fr", "--profile", str(mini_profile()), "--control-total",
                     "2024-05=15.50", str(export(GOOD)))
     assert done.returncode == 0, done.stderr
-    for french in ("Fichiers", "période", "15.50 donné", "Totaux chargés", "lignes lues 2 · chargées 2 · rejetées 0",
+    for french in ("Fichiers", "période", "15,50 donné", "Totaux chargés", "lignes lues 2 · chargées 2 · rejetées 0",
                    "publiée : version"):
         assert french in done.stdout, french
     for english in ("Files", "Totals loaded", "rows read", "published release"):

@@ -60,12 +60,21 @@ def label(name: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     return fill(text, params)
 
 
+NNBSP = "\u202f"   # French thousands separator (narrow no-break space), as the app writes it
+
+
+def number(value: Any, lang: str = DEFAULT_LANG, /, decimals: int | None = None) -> str:
+    """A count or an amount written the language's way: 1,234.56 in English, 1 234,56 in French."""
+    text = f"{value:,.{decimals}f}" if decimals is not None else f"{value:,}"
+    return text.replace(",", NNBSP).replace(".", ",") if lang == "fr" else text
+
+
 def counted(name: str, n: int, lang: str = DEFAULT_LANG, /, section: str = "_labels", **params: Any) -> str:
     """A label with `one` and `other` forms, chosen for n (French uses `one` for 0 and 1, English
     for 1 only) and filled with n, written with thousands separators, and `params`."""
     forms = _labelled(section, name, lang)
     one = n in (0, 1) if lang == "fr" else n == 1
-    return fill(forms["one" if one else "other"], {"n": f"{n:,}", **params})
+    return fill(forms["one" if one else "other"], {"n": number(n, lang), **params})
 
 
 def cli(name: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:

@@ -61,10 +61,10 @@ def rich_table(report: Report, lang: str = messages.DEFAULT_LANG) -> Table:
             cell = " ".join(part for part in (_column(e), repr(e.value) if e.value is not None else "") if part)
             lines.append(f"{e.location()}  {cell + ': ' if cell else ''}{e.message(lang)}")
         if s.count > len(s.examples):
-            lines.append(messages.label("more", lang, count=f"{s.count - len(s.examples):,}"))
+            lines.append(messages.label("more", lang, count=messages.number(s.count - len(s.examples), lang)))
         style = "bold red" if s.severity == "error" else "yellow"
         table.add_row(Text(f"{s.code}\n{s.title_in(lang)}"), Text(messages.label(s.severity, lang), style=style),
-                      f"{s.count:,}", Text("\n".join(lines)))
+                      messages.number(s.count, lang), Text("\n".join(lines)))
     return table
 
 
@@ -87,7 +87,7 @@ def to_markdown(report: Report, lang: str = messages.DEFAULT_LANG, title: str | 
         out += [f"| {_md(e.location())} | {_md(_column(e))} | {_md(e.value)} | {_md(e.message(lang))} |"
                 for e in s.examples]
         if s.count > len(s.examples):
-            out += ["", messages.label("more", lang, count=f"{s.count - len(s.examples):,}")]
+            out += ["", messages.label("more", lang, count=messages.number(s.count - len(s.examples), lang))]
         out.append("")
     out.append(f"_{messages.label('generated', lang)}_")
     return "\n".join(out) + "\n"

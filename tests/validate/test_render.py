@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import pytest
 import yaml
@@ -52,6 +53,14 @@ def test_every_code_has_a_title_and_a_message_in_every_language(lang):
         text_en = entry.get("message", "") if isinstance(entry, dict) else entry
         text = ours.get("message", "") if isinstance(ours, dict) else ours
         assert set(re.findall(r"\{(\w+)\}", text)) == set(re.findall(r"\{(\w+)\}", text_en)), key
+
+
+def test_numbers_are_written_the_languages_way():
+    assert messages.number(Decimal("40292334.84"), "en", decimals=2) == "40,292,334.84"
+    assert messages.number(Decimal("40292334.84"), "fr", decimals=2) == "40\u202f292\u202f334,84"
+    assert messages.number(Decimal("-0.5"), "fr", decimals=2) == "-0,50"
+    assert messages.counted("errors", 1234, "fr") == "1\u202f234 erreurs" and messages.counted("errors", 1, "fr") == "1 erreur"
+    assert messages.counted("errors", 0, "fr") == "0 erreur" and messages.counted("errors", 0, "en") == "0 errors"
 
 
 def test_catalogs_have_no_repeated_keys():

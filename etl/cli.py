@@ -83,8 +83,9 @@ IssuesOpt = Annotated[Optional[Path], typer.Option(
                                      "value, reason), to PATH, a .csv file readable by its owner only: it "
                                      "keeps cells of the source.")]
 
-# Digits with a point for decimals (at most two, as amounts are published), thousands commas allowed.
-AMOUNT = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?")
+# Digits with a point for decimals (at most two, as amounts are published, and zeros after them:
+# 40292334.840 is the same amount), thousands commas allowed.
+AMOUNT = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2}0*)?")
 
 
 def parse_control_totals(values: list[str] | None) -> dict[str, Decimal]:

@@ -166,6 +166,7 @@ def test_control_totals_name_a_file_or_a_period(home, mini_profile, export):
     checked = spendpub(home, *args, "--control-total", "2024-05=15.50")
     assert checked.returncode == 0 and "15.50 given" in checked.stdout    # the Files table shows what was checked
     assert spendpub(home, *args, "--control-total", "spend-2024-05.csv=1,015.50").returncode == 1
+    assert spendpub(home, *args, "--control-total", "2024-05=15.5000").returncode == 0     # zeros after the cents
     done = spendpub(home, "publish", *args[1:], "--control-total", "spend-2024-05.csv=+15.5")
     assert done.returncode == 0 and "15.50 given" in done.stdout, done.stderr
 

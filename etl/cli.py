@@ -201,7 +201,7 @@ def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None =
     out.print(totals)
     counts = {key: messages.number(n, lang) for key, n in (
         ("read", result.records), ("loaded", result.loaded), ("rejected", result.rejected_rows),
-        ("errors", result.rejected_rows), ("redacted", result.redacted_rows))}
+        ("redacted", result.redacted_rows))}
     # (validate) when a publish would be refused, nothing would be loaded: say how many rows have errors
     out.print(messages.cli("summary_refused" if result.report.blocks_publish else "summary", lang, **counts))
 

@@ -19,6 +19,7 @@ from .fieldsql import FieldRules, missing_values_of
 
 ISSUE_COLUMNS = "code, severity, source_file_index, source_line, field, value, reason, constraint_name, params"
 RECORDS = "row_kind = 'record'"
+NO_LINE = "cast(null as bigint)"   # line_sql of an issue about a whole file (a total, a period)
 
 
 def issue_select(code: str, field: str | None, value_sql: str, where: str, table: str, *,

@@ -32,7 +32,7 @@ from ..profile import Profile
 from ..sqltext import quote_ident, quote_literal
 from ..transform import FileContext, stg_table, text_column
 from . import messages
-from .checks import RECORDS, issue_select
+from .checks import NO_LINE, RECORDS, issue_select
 from .policy import IGNORE, CodeList, ValidationPolicy
 
 COFOG_CSV = DATASETS_DIR / "reference" / "cofog" / "cofog.csv"
@@ -124,7 +124,7 @@ def date_queries(profile: Profile, policy: ValidationPolicy, table: str) -> list
                  f"from {table} where {dated} group by all) t")
         queries.append(issue_select(
             "period-mismatch", "payment_date", "period", "inside = 0", files, severity=sev,
-            line_sql="cast(null as bigint)",
+            line_sql=NO_LINE,
             params={"dated": "cast(dated as varchar)", "period": "period", "tolerance": str(tol),
                     "first": "cast(first as varchar)", "last": "cast(last as varchar)"}))
     if (sev := policy.severity_of("date-outside-period")) != IGNORE:
@@ -280,7 +280,7 @@ def total_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Vali
                   f"and s.{RECORDS}), 0) as loaded from (values {values}) g(file_index, key, stated)) t")
         queries.append(issue_select(
             "total-mismatch", "amount", "cast(stated as varchar)", "stated <> loaded", totals, severity=sev,
-            line_sql="cast(null as bigint)",
+            line_sql=NO_LINE,
             params={"loaded": "cast(loaded as varchar)", "stated": "cast(stated as varchar)",
                     "key": "key", "source": messages.render_sql("total-source.given", {"key": "key"}),
                     "source_key": quote_literal("total-source.given")}))
@@ -295,7 +295,7 @@ def total_row_queries(profile: Profile, policy: ValidationPolicy, table: str) ->
     files = (f"(select source_file_index, count(*) filter (where row_kind = 'total') as total_rows "
              f"from {table} group by source_file_index) t")
     return [issue_select("missing-total-row", None, "cast(null as varchar)", "total_rows = 0", files, severity=sev,
-                         line_sql="cast(null as bigint)")]
+                         line_sql=NO_LINE)]
 
 
 def _reference_table(con: duckdb.DuckDBPyConnection, name: str, path, column: str | None) -> str:

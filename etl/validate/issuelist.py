@@ -13,7 +13,6 @@ cells, names of people among them, so, like the quarantine file, it is readable 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -21,40 +20,32 @@ import duckdb
 from ..errors import SpendpubError
 from ..sqltext import quote_literal
 from ..transform import FileContext
-from .quarantine import reason_sql
+from .quarantine import file_names_sql, reason_sql, write_private_csv
+
+
+def _source_columns_sql(mappings: dict[int, dict[str, str | None]]) -> str:
+    """SQL rows (source_file_index, field, source_column): the header each file's field was read from."""
+    rows = ", ".join(f"({i}, {quote_literal(field)}, {quote_literal(header)})"
+                     for i, columns in mappings.items() for field, header in columns.items() if header)
+    if not rows:
+        return ("select null::bigint as source_file_index, null::varchar as field, "
+                "null::varchar as source_column where false")
+    return f"select * from (values {rows}) t(source_file_index, field, source_column)"
 
 
 def write_issue_list(con: duckdb.DuckDBPyConnection, contexts: list[FileContext],
                      mappings: dict[int, dict[str, str | None]], path: Path, lang: str) -> int:
     """Write every issue of validation_issues to `path` (atomically, owner-only); returns how many."""
-    con.execute("create or replace temp table issue_files as "
-                "select unnest(?::bigint[]) as source_file_index, unnest(?::varchar[]) as source_file",
-                [[c.index for c in contexts], [c.extracted.name for c in contexts]])
-    read_from = [(i, field, header) for i, columns in mappings.items() for field, header in columns.items() if header]
-    con.execute("create or replace temp table issue_columns as select unnest(?::bigint[]) as source_file_index, "
-                "unnest(?::varchar[]) as field, unnest(?::varchar[]) as source_column",
-                [list(column) for column in zip(*read_from)] if read_from else [[], [], []])
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    query = f"""
+        select n.source_file, i.source_line, i.code, i.severity, i.field, h.source_column as "column",
+               i.value, {reason_sql(con, lang)} as reason
+        from validation_issues i
+        left join ({file_names_sql(contexts)}) n using (source_file_index)
+        left join ({_source_columns_sql(mappings)}) h using (source_file_index, field)
+        order by i.source_file_index nulls first, i.source_line nulls first, i.field nulls first,
+                 i.code, i.constraint_name nulls first, reason"""
     try:
-        written = con.execute(f"""
-            copy (
-                select n.source_file, i.source_line, i.code, i.severity, i.field, h.source_column as "column",
-                       i.value, {reason_sql(con, lang)} as reason
-                from validation_issues i
-                left join issue_files n using (source_file_index)
-                left join issue_columns h using (source_file_index, field)
-                order by i.source_file_index nulls first, i.source_line nulls first, i.field nulls first,
-                         i.code, i.constraint_name nulls first, reason
-            ) to {quote_literal(str(tmp))} (header, delimiter ',')""").fetchone()[0]
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        return write_private_csv(con, query, path)
     except (OSError, duckdb.IOException) as e:     # a full disk, say: checked writable before the run
-        tmp.unlink(missing_ok=True)
         raise SpendpubError(f"the issue list could not be written: {e}", where=str(path)) from e
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        con.execute("drop table if exists issue_files; drop table if exists issue_columns")
-    return written

@@ -55,9 +55,7 @@ def title(code: str, lang: str = DEFAULT_LANG) -> str:
 
 
 def label(name: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
-    labels = catalog(lang).get("_labels", {})
-    text = labels.get(name) or catalog(DEFAULT_LANG)["_labels"].get(name, name)
-    return fill(text, params)
+    return fill(_labelled("_labels", name, lang), params)
 
 
 NNBSP = "\u202f"   # French thousands separator (narrow no-break space), as the app writes it
@@ -87,8 +85,8 @@ def cli_counted(name: str, n: int, lang: str = DEFAULT_LANG, /, **params: Any) -
 
 
 def _labelled(section: str, name: str, lang: str) -> Any:
-    """An entry of a labels section, in `lang`, else in English."""
-    return catalog(lang).get(section, {}).get(name) or catalog(DEFAULT_LANG)[section][name]
+    """An entry of a labels section, in `lang`, else in English, else the name itself."""
+    return catalog(lang).get(section, {}).get(name) or catalog(DEFAULT_LANG)[section].get(name, name)
 
 
 def phrase(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:

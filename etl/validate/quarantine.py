@@ -109,26 +109,37 @@ def write_quarantine(con: duckdb.DuckDBPyConnection, profile: Profile, contexts:
         f"group by code order by code").fetchall()) if rows else {}
     if not rows:
         return QuarantineResult(None, 0, {})
-    names = ", ".join(f"({ctx.index}, {quote_literal(ctx.extracted.name)})" for ctx in contexts)
-    reason = reason_sql(con, lang)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Written beside its final name and renamed: a reader never sees half a file. Owner-only: the
-    # rows keep their source text, names of people included.
+    write_private_csv(con, _rejected_rows(con, profile, contexts, mappings, lang), path)
+    return QuarantineResult(path, rows, by_code)
+
+
+def file_names_sql(contexts: list[FileContext]) -> str:
+    """SQL rows (source_file_index, source_file): the run's files by their names."""
+    rows = ", ".join(f"({ctx.index}, {quote_literal(ctx.extracted.name)})" for ctx in contexts)
+    return f"select * from (values {rows}) t(source_file_index, source_file)"
+
+
+def write_private_csv(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
+    """The rows of `query` as a CSV file with a header, written beside its final name and renamed
+    (a reader never sees half a file), readable by its owner only: such files keep the source's
+    text, names of people included. Returns how many rows."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        _copy_rejected(con, profile, mappings, names, reason, tmp)
+        rows = con.execute(f"copy ({query}) to {quote_literal(str(tmp))} (header, delimiter ',')").fetchone()[0]
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return QuarantineResult(path, rows, by_code)
+    return rows
 
 
-def _copy_rejected(con: duckdb.DuckDBPyConnection, profile: Profile,
-                   mappings: dict[int, dict[str, str | None]] | None, names: str, reason: str, path: Path) -> None:
-    con.execute(f"""
-        copy (
+def _rejected_rows(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: list[FileContext],
+                   mappings: dict[int, dict[str, str | None]] | None, lang: str) -> str:
+    """SQL: each rejected row's file, line, codes and reasons (in `lang`), then its source cells."""
+    reason = reason_sql(con, lang)
+    return f"""
             with reasons as (
                 select source_file_index, source_line,
                        string_agg(distinct code, '; ' order by code) as codes,
@@ -138,13 +149,12 @@ def _copy_rejected(con: duckdb.DuckDBPyConnection, profile: Profile,
                 where severity = '{ERROR}' and source_line is not null and code not in ({_FILE_LEVEL})
                 group by all
             ),
-            names(source_file_index, source_file) as (values {names}),
+            names as ({file_names_sql(contexts)}),
             source as ({_source_rows(profile, mappings)})
             select n.source_file, r.source_line, r.codes, r.reasons, s.* exclude (source_file_index, source_line)
             from reasons r join names n using (source_file_index)
             left join source s using (source_file_index, source_line)
-            order by r.source_file_index, r.source_line
-        ) to {quote_literal(str(path))} (header, delimiter ',')""")
+            order by r.source_file_index, r.source_line"""
 
 
 def set_aside(con: duckdb.DuckDBPyConnection, profile: Profile) -> int:

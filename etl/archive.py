@@ -1,10 +1,12 @@
-"""The source archive: every export and profile ever published, kept by sha256 under --home.
+"""The source archive: every export, profile and code list ever published, and each release's
+private redaction state, kept by sha256 under --home (readable by the owner only).
 
 Any release can be rebuilt from it, byte for byte (spendpub rebuild).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -30,6 +32,24 @@ def keep(archive: Path, source: Path, sha256: str) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def keep_bytes(archive: Path, data: bytes) -> str:
+    """Keep bytes in the archive like a file (readable by the owner only); returns their sha256."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    target = archived_path(archive, sha256)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    return sha256
 
 
 def _copy(source: Path, folder: Path) -> Path:

@@ -284,6 +284,8 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
                                           result.report.outlier_baseline)
         con.execute("insert into wh.release_redaction values (?, ?, ?)",
                     [release.release_id, redact.state_digest(policy, decisions), json.dumps(result.redactions)])
+        con.execute("insert into wh.release_decisions values (?, ?)", [release.release_id, archive.keep_bytes(
+            home.archive, redact.snapshot(decisions, redact.redacted_name_kinds(con)))])
         wh.upsert_publisher(profile)
         wh.refresh_aggregates()
         con.execute("commit")

@@ -24,7 +24,7 @@ from .exports.scdl_budget import scdl_schema, write_scdl_budget
 from .exports.uk_spend import other_currencies, uk_spend_query, uk_spend_schema, write_uk_spend
 from .files import file_digest, write_new
 from .profile import Profile
-from .schema import load_schema
+from .schema import TableSchema, load_schema
 from .releases import PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
 from .zips import Zipper
@@ -169,7 +169,6 @@ def _period_data(con: duckdb.DuckDBPyConnection, profile: Profile, root: Path, n
     Parquet file is the one whose digest the package waits for. Every period at once (a fallback
     of the cumulative package) is sorted once, into the Parquet file the CSV is then read from."""
     schema = profile.schema
-    columns = ", ".join(quote_ident(f) for f in schema.field_names)
     rows = f"wh.{quote_ident(profile.dataset)} where {_rows_of(profile, period)}"
     csv_target, parquet_target = root / "data" / f"{name}.csv", root / "data" / f"{name}.parquet"
 
@@ -179,7 +178,7 @@ def _period_data(con: duckdb.DuckDBPyConnection, profile: Profile, root: Path, n
                        "format csv, header true", zips)
 
     def write_parquet(order: str) -> PackageFile:
-        return _export(con, f"select {columns} from {rows}{order}", parquet_target,
+        return _export(con, f"select {_parquet_columns(schema)} from {rows}{order}", parquet_target,
                        "format parquet, compression zstd", zips)
 
     if period is not None:
@@ -187,6 +186,16 @@ def _period_data(con: duckdb.DuckDBPyConnection, profile: Profile, root: Path, n
         return csv, write_parquet("")
     parquet = write_parquet(f" order by {releases.row_order(schema)}")
     return write_csv(f"read_parquet({quote_literal(str(parquet_target))})"), parquet
+
+
+def _parquet_columns(schema: TableSchema) -> str:
+    """The select list of a Parquet export, every column OPTIONAL (nullable) in the Parquet schema;
+    datapackage.json's Table Schema says which fields are required. DuckDB writes REQUIRED wherever
+    its statistics show no null, and those depend on history (updates, other publishers' rows,
+    how many files are read): the same rows would otherwise get another Parquet schema in a
+    rebuild, the next period or the cumulative file. A CASE that may give NULL hides them."""
+    return ", ".join(f"case when {quote_ident(f)} is not null then {quote_ident(f)} end as {quote_ident(f)}"
+                     for f in schema.field_names)
 
 
 def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Path, root: Path, name: str,
@@ -210,7 +219,8 @@ def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pat
         os.link(parquets[0], parquet_target)
     else:
         files = "[" + ", ".join(quote_literal(str(f)) for f in parquets) + "]"
-        con.execute(f"copy (select * from read_parquet({files})) to {quote_literal(str(parquet_target))} "
+        con.execute(f"copy (select {_parquet_columns(profile.schema)} from read_parquet({files})) "
+                    f"to {quote_literal(str(parquet_target))} "
                     "(format parquet, compression zstd)")
     rows = _publisher_rows(con, profile)
     return (PackageFile(csv_target, rows, csv_fingerprint),

@@ -18,7 +18,7 @@ from . import archive, notes, publish, redact, releases
 from .errors import SpendpubError, UsageError
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
 from .pipeline import RunResult, _totals, commit_release, new_release, new_rows_table, prepare, work_connection
-from .profile import load_profile
+from .profile import Profile, load_profile
 from .releases import PeriodVersion
 from .sqltext import quote_ident, quote_literal
 from .validate.domain import RecordedBaseline
@@ -61,28 +61,82 @@ def _release_row(con: duckdb.DuckDBPyConnection, release_id: str) -> tuple:
 
 
 def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, PeriodVersion], workdir: Path,
-                table: str = "new_rows") -> None:
-    """Recreate the rows of every period in `state` from the archive, each under the release that made it."""
-    groups: dict[tuple[str, str], list[PeriodVersion]] = {}
+                table: str = "new_rows", as_of: str | None = None) -> None:
+    """Recreate the rows of every period in `state` from the archive, each under the release that made it.
+
+    With `as_of` (the release being rebuilt), each period is redacted as it stood right after that
+    release: prepared under the redaction state of the release that loaded it, then redacted again
+    as each later release up to `as_of` redacted the rows already published (their archived
+    snapshots). Without it (a rollback), under today's decisions: the commit then redacts as of now.
+    """
+    history = _redaction_history(con, as_of) if as_of else {}
+    groups: dict[tuple[str, str, tuple], list[PeriodVersion]] = {}
     for v in state.values():
-        groups.setdefault((v.row_release_id, v.profile_sha256), []).append(v)
+        groups.setdefault((v.row_release_id, v.profile_sha256, history.get(v.period, ())), []).append(v)
     first = True
-    for (row_release_id, profile_sha), versions in sorted(groups.items()):
+    for (row_release_id, profile_sha, redacted_by), versions in sorted(groups.items()):
         profile = load_profile(archive.fetch(home.archive, profile_sha, "the profile"))
         made_by = notes.release_info(con, row_release_id, db="cur")
+        loaded_under = _redaction_snapshot(con, home, redacted_by[0][0]) if redacted_by else None
         files = [archive.fetch(home.archive, v.source_sha256, v.source_name) for v in versions]
         prepared = prepare(con, profile, files, workdir, periods=[v.period for v in versions], release=made_by,
-                           decisions=redact.load_decisions(home.root, profile.publisher_id),
+                           decisions=(loaded_under[0] if loaded_under
+                                      else redact.load_decisions(home.root, profile.publisher_id)),
                            reference_files=_archived_references(con, home, row_release_id),
                            history=_recorded_baseline(con, row_release_id))
         if prepared.result.report.blocks_publish:   # rows quarantined then are set aside again
             raise SpendpubError(f"replaying {row_release_id} no longer validates "
                                 f"({prepared.result.report.error_count} errors): the code has changed how it reads "
                                 "these files")
-        new_rows_table(con, profile, "replayed")
-        con.execute(f"create or replace temp table {table} as select * from replayed"
-                    if first else f"insert into {table} select * from replayed")
+        rows = new_rows_table(con, profile, "replayed")
+        if redacted_by:
+            rows = "replayed_rows"
+            con.execute(f"create or replace temp table {rows} as select * from replayed")
+            _redact_as_published(con, home, rows, profile, redacted_by)
+        con.execute(f"create or replace temp table {table} as select * from {rows}"
+                    if first else f"insert into {table} select * from {rows}")
         first = False
+
+
+def _redact_as_published(con: duckdb.DuckDBPyConnection, home: Home, rows: str, profile: Profile,
+                         releases_: tuple[tuple[str, str], ...]) -> None:
+    """Redact the table `rows` as each of `releases_` ((release id, profile sha256), in order)
+    redacted the rows already published, under its archived redaction state."""
+    for release_id, profile_sha in releases_:
+        snapshot = _redaction_snapshot(con, home, release_id)
+        if snapshot:
+            policy = redact.load_policy(load_profile(archive.fetch(home.archive, profile_sha, "the profile")))
+            redact.redact_published(con, rows, profile, policy, *snapshot)
+
+
+def _redaction_history(con: duckdb.DuckDBPyConnection, release_id: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    """For each period of `release_id`, the releases of its dataset that redacted its rows, in
+    order: (release id, profile sha256) of the one that loaded them, then of each later one up to
+    `release_id` (a publish redacts, in the rows already published, the names it redacts)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for period, rid, profile_sha in con.execute("""
+            with target as (select seq, publisher_id, dataset from cur.releases where release_id = $rid),
+            earlier as (select r.release_id, r.seq, r.periods, r.profile_sha256 from cur.releases r, target t
+                        where r.publisher_id = t.publisher_id and r.dataset = t.dataset and r.seq <= t.seq),
+            loaded as (select s.period, max(e.seq) as seq from cur.release_state s
+                       join earlier e on list_contains(e.periods, s.period)
+                       where s.release_id = $rid group by s.period)
+            select l.period, e.release_id, e.profile_sha256 from loaded l join earlier e on e.seq >= l.seq
+            order by l.period, e.seq""", {"rid": release_id}).fetchall():
+        out.setdefault(period, []).append((rid, profile_sha))
+    return {period: tuple(releases_) for period, releases_ in out.items()}
+
+
+def _redaction_snapshot(con: duckdb.DuckDBPyConnection, home: Home,
+                        release_id: str) -> tuple[redact.Decisions, list[tuple[str, bool]]] | None:
+    """The private redaction state `release_id` was made under and the names it redacted itself
+    (None for a release made before they were archived: today's decisions are used then)."""
+    if not table_exists(con, "release_decisions", "cur"):
+        return None
+    row = con.execute("select sha256 from cur.release_decisions where release_id = ?", [release_id]).fetchone()
+    if row is None:
+        return None
+    return redact.from_snapshot(archive.fetch(home.archive, row[0], "the redaction decisions").read_bytes())
 
 
 def _archived_references(con: duckdb.DuckDBPyConnection, home: Home, release_id: str) -> dict[str, Path]:
@@ -127,7 +181,7 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
             profile = load_profile(archive.fetch(home.archive, profile_sha, "the profile"))
             wh.ensure_table(dataset)
             state = releases.state_of(con, rid, db="cur")
-            materialise(con, home, state, Path(tmp))
+            materialise(con, home, state, Path(tmp), as_of=rid)
             cols = ", ".join(quote_ident(f) for f in profile.schema.field_names)
             con.execute(f"insert into wh.{quote_ident(dataset)} ({cols}) select {cols} from new_rows "
                         f"order by {releases.row_order(profile.schema)}")

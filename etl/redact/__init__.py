@@ -22,14 +22,14 @@ One role per module (this package re-exports what the rest of spendpub uses):
 from __future__ import annotations
 
 from .policy import POLICY_FILE, REASONS, REDACTED_LABEL, REDACTION_NOTE, Policy, load_policy
-from .decisions import Decisions, decide, load_decisions, record_names, redaction_dir
+from .decisions import Decisions, decide, from_snapshot, load_decisions, record_names, redaction_dir, snapshot
 from .enforce import (apply, apply_source_markers, gate_arguments, gate_names, published_counts,
                     record_release, redact_published, redacted_name_kinds, redacted_names, state_digest)
 from .detector import Candidate, PendingReview, check_pending, detect, review
 
 __all__ = [
     "POLICY_FILE", "REASONS", "REDACTED_LABEL", "REDACTION_NOTE", "Policy", "load_policy",
-    "Decisions", "decide", "load_decisions", "record_names", "redaction_dir",
+    "Decisions", "decide", "from_snapshot", "load_decisions", "record_names", "redaction_dir", "snapshot",
     "apply", "apply_source_markers", "gate_arguments", "gate_names", "published_counts",
     "record_release", "redact_published", "redacted_name_kinds", "redacted_names", "state_digest",
     "Candidate", "PendingReview", "check_pending", "detect", "review",

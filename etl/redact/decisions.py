@@ -4,9 +4,11 @@ the detector's candidates (decisions.csv) and the register of every name ever re
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import getpass
 import io
+import json
 import os
 import tempfile
 import threading
@@ -132,6 +134,21 @@ def load_decisions(home: Path, publisher_id: str) -> Decisions:
     register = _read_register(folder / REGISTER_FILE)
     return Decisions(confirmed=confirmed, rejected=rejected, register=tuple(n for n, _ in register),
                      register_whole=tuple(n for n, whole in register if whole))
+
+
+def snapshot(decisions: Decisions, redacted_now: Iterable[tuple[str, bool]]) -> bytes:
+    """The redaction state a release was made under, as the bytes archived for its replay: the
+    decisions and register it started from, and the names it redacted itself (private: names)."""
+    doc = {**dataclasses.asdict(decisions), "redacted_now": [[n, w] for n, w in redacted_now]}
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def from_snapshot(data: bytes) -> tuple[Decisions, list[tuple[str, bool]]]:
+    """snapshot() read back: (the decisions, the names the release redacted itself)."""
+    doc = json.loads(data)
+    now = [(n, bool(w)) for n, w in doc.pop("redacted_now")]
+    return Decisions(confirmed=doc["confirmed"], rejected=doc["rejected"], register=tuple(doc["register"]),
+                     register_whole=tuple(doc["register_whole"])), now
 
 
 def decide(home: Path, publisher_id: str, names: Iterable[str], decision: str, *,

@@ -262,10 +262,12 @@ def record_release(con: duckdb.DuckDBPyConnection, home: Path, publisher_id: str
     return record_names(home, publisher_id, redacted_name_kinds(con))
 
 
-def _gate_lists(con: duckdb.DuckDBPyConnection, policy: Policy, decisions: Decisions) -> tuple[list[str], list[str]]:
-    """(names searched anywhere, names searched as whole cells): redacted now or before, confirmed,
-    or listed; a name a person rejected (not a natural person) is left out, unless a list names it."""
-    now = redacted_name_kinds(con)
+def _gate_lists(con: duckdb.DuckDBPyConnection, policy: Policy, decisions: Decisions,
+               now: list[tuple[str, bool]] | None = None) -> tuple[list[str], list[str]]:
+    """(names searched anywhere, names searched as whole cells): redacted now (by default, by this
+    connection's apply()) or before, confirmed, or listed; a name a person rejected (not a natural
+    person) is left out, unless a list names it."""
+    now = redacted_name_kinds(con) if now is None else now
     now_keys = name_keys(n for n, _ in now)
     everywhere = [*decisions.registered(whole=False), *decisions.confirmed.values(), *policy.names,
                   *(n for (n, w), k in zip(now, now_keys) if not w and k not in decisions.rejected)]
@@ -289,18 +291,19 @@ def gate_arguments(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Pol
 
 
 def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Profile, policy: Policy,
-                     decisions: Decisions) -> dict[str, int]:
+                     decisions: Decisions, now: list[tuple[str, bool]] | None = None) -> dict[str, int]:
     """Redact rows already in a published table (e.g. wh.spending) whose name is now to be redacted.
 
     A name confirmed, listed or redacted after an earlier release had published it is redacted in
     that release's rows too, so that the leak gate passes and no later package shows it. Returns
-    the rows changed per period: the caller rewrites those periods' packages.
+    the rows changed per period: the caller rewrites those periods' packages. `now`: the names the
+    release redacted itself (by default, what apply() redacted on this connection).
     """
     fields = profile.schema.field_names
     if "supplier_name" not in fields:
         return {}
     leakgate.install_macros(con)
-    everywhere, whole = _gate_lists(con, policy, decisions)
+    everywhere, whole = _gate_lists(con, policy, decisions, now)
     keys = {"confirmed-person": [k for k in name_keys(decisions.confirmed.values()) if k],
             "named-person": [k for k in name_keys([*everywhere, *whole]) if k]}
     purpose = "purpose" in fields

@@ -25,6 +25,13 @@ create table if not exists release_redaction (
     redacted        json not null               -- {"source-marker": 712, ...}
 );
 
+-- The private redaction state a release was made under (decisions, register, the names it
+-- redacted), archived by sha256 like its sources: a rebuild redacts as that release did.
+create table if not exists release_decisions (
+    release_id      varchar primary key,
+    sha256          varchar not null
+);
+
 -- The reference files a release's validation read (a profile's code lists, by profile key),
 -- archived by sha256 like its sources, so that a replay reads them as they were.
 create table if not exists release_references (

@@ -86,6 +86,7 @@ IssuesOpt = Annotated[Optional[Path], typer.Option(
 # Digits with a point for decimals (at most two, as amounts are published, and zeros after them:
 # 40292334.840 is the same amount), thousands commas allowed.
 AMOUNT = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2}0*)?")
+CENT = Decimal("0.01")
 
 
 def parse_control_totals(values: list[str] | None) -> dict[str, Decimal]:
@@ -100,7 +101,7 @@ def parse_control_totals(values: list[str] | None) -> dict[str, Decimal]:
                 "(e.g. spend-2024-05.csv=1234.56 or 2024-05=-12.50)", param_hint="'--control-total'")
         if key in totals:
             raise typer.BadParameter(f"{key!r} is given twice", param_hint="'--control-total'")
-        totals[key] = Decimal(amount.replace(",", ""))
+        totals[key] = Decimal(amount.replace(",", "")).quantize(CENT)   # money: to the cent (zeros after it allowed)
     return totals
 
 
@@ -121,16 +122,19 @@ def check_output_paths(report: Path | None, issues: Path | None) -> None:
     check_output_path(issues, ISSUES_FORMATS, "--issues")
 
 
-def save_report(path: Path | None, result: pipeline.RunResult, notices: Console = out) -> None:
-    """Write the report where --report says, atomically (a reader never sees half of it). Its
-    notice goes to `notices` (stderr when stdout carries JSON)."""
+def save_report(path: Path | None, result: pipeline.RunResult, given: dict[str, Decimal] | None = None,
+                notices: Console = out) -> None:
+    """Write the report where --report says, atomically (a reader never sees half of it), with the
+    files read and the totals loaded (`given`: the control totals of the command line). Its notice
+    goes to `notices` (stderr when stdout carries JSON)."""
     if path is None:
         return
     names = ", ".join(f.name for f in result.files)
     title = f"{messages.label('report_title', result.lang)} – {result.profile.publisher_name} ({names})"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_new(path, render.for_file(result.report, path.suffix, result.lang, title).encode("utf-8"))
+        write_new(path, render.for_file(result.report, path.suffix, result.lang, title,
+                                        summary_sections(result, given)).encode("utf-8"))
     except OSError as e:   # checked writable before the run: a full disk, say
         done = f" (release {result.release_id} was published all the same)" if result.published else ""
         err.print(f"[bold red]error:[/] the report could not be written to {path}: {e.strerror or e}{done}")
@@ -167,38 +171,49 @@ def _control_total(f: pipeline.FileSummary, given: dict[str, Decimal], lang: str
     return " · ".join(shown) or "-"
 
 
-def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...], lang: str) -> Table:
-    """A summary table, its title and headers in `lang`; a narrow terminal folds a cell rather than
-    cutting it, so that no figure is ever hidden."""
-    table = Table(title=messages.cli(title, lang), title_justify="left")
-    for col in columns:
-        table.add_column(messages.cli(col, lang), overflow="fold", justify="right" if col in right else "left")
-    return table
+def _section(key: str, columns: tuple[str, ...], figures: tuple[str, ...], rows: list[tuple[str, ...]],
+             records: list[dict], lang: str) -> render.Section:
+    """A summary table, its title and headers in `lang` (the `_cli` messages named by key and columns)."""
+    return render.Section(key=key, title=messages.cli(key, lang), columns=tuple(messages.cli(c, lang) for c in columns),
+                          right=tuple(c in figures for c in columns), rows=tuple(rows), records=tuple(records))
 
 
-def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None = None) -> None:
-    lang = result.lang
+def summary_sections(result: pipeline.RunResult, given: dict[str, Decimal] | None = None) -> list[render.Section]:
+    """The files read and the totals loaded, for the terminal and the report alike."""
+    lang, given = result.lang, given or {}
     quarantined = result.quarantined > 0
-    files = _table("files", ("file", "period", "encoding", "header_line", "rows_read", "loaded",
-                             *(["quarantined"] if quarantined else []), "skipped", "control_total"),
-                   ("rows_read", "loaded", "quarantined", "header_line"), lang)
+    rows, records = [], []
     for f in result.files:
         skipped = ", ".join(messages.cli(f"skipped_{k}", lang, n=messages.number(n, lang))
                             for k, n in (("blank", f.blank), *f.skipped.items()) if n)
-        files.add_row(f.name, f.period, f.encoding, str(f.header_line),
-                      messages.number(f.rows_read, lang), messages.number(f.loaded, lang),
-                      *([messages.number(f.quarantined, lang)] if quarantined else []), skipped or "-",
-                      _control_total(f, given or {}, lang))
-    out.print(files)
-    totals = _table("totals_loaded", ("currency", "rows", "total"), ("rows", "total"), lang)
+        rows.append((f.name, f.period, f.encoding, str(f.header_line),
+                     messages.number(f.rows_read, lang), messages.number(f.loaded, lang),
+                     *([messages.number(f.quarantined, lang)] if quarantined else []), skipped or "-",
+                     _control_total(f, given, lang)))
+        records.append({"file": f.name, "sha256": f.sha256, "period": f.period, "encoding": f.encoding,
+                        "header_line": f.header_line, "rows_read": f.rows_read, "loaded": f.loaded,
+                        "quarantined": f.quarantined, "skipped": {"blank": f.blank, **f.skipped},
+                        "control_total": f.control_total, "control_total_given": given.get(f.name, given.get(f.period))})
+    files = _section("files", ("file", "period", "encoding", "header_line", "rows_read", "loaded",
+                               *(["quarantined"] if quarantined else []), "skipped", "control_total"),
+                     ("rows_read", "loaded", "quarantined", "header_line"), rows, records, lang)
     by_currency: dict[str, list] = {}
     for t in result.totals:
         acc = by_currency.setdefault(t.currency, [0, Decimal(0)])
         acc[0] += t.payments
         acc[1] += t.total
-    for currency, (n, total) in sorted(by_currency.items()):
-        totals.add_row(currency, messages.number(n, lang), money(total, lang))
-    out.print(totals)
+    totals = _section("totals_loaded", ("currency", "rows", "total"), ("rows", "total"),
+                      [(currency, messages.number(n, lang), money(total, lang))
+                       for currency, (n, total) in sorted(by_currency.items())],
+                      [{"currency": currency, "rows": n, "total": total}
+                       for currency, (n, total) in sorted(by_currency.items())], lang)
+    return [files, totals]
+
+
+def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None = None) -> None:
+    lang = result.lang
+    for section in summary_sections(result, given):
+        out.print(render.rich_section(section))
     counts = {key: messages.number(n, lang) for key, n in (
         ("read", result.records), ("loaded", result.loaded), ("rejected", result.rejected_rows),
         ("redacted", result.redacted_rows))}
@@ -222,14 +237,15 @@ def print_quarantine(result: pipeline.RunResult, dry_run: bool = False) -> None:
 def print_changes(changes: list[releases.PeriodChange], lang: str = messages.DEFAULT_LANG) -> None:
     if not changes:
         return
-    table = _table("changes", ("period", "replaces", "matched_by", "added", "removed", "changed", "rows", "totals"),
-                   ("added", "removed", "changed"), lang)
+    rows = []
     for c in changes:
         totals = "; ".join(f"{cur} {money(c.totals_before.get(cur), lang)} → {money(c.totals_after.get(cur), lang)}"
                            for cur in sorted(set(c.totals_before) | set(c.totals_after)))
         n = [messages.number(x, lang) for x in (c.added, c.removed, c.changed, c.rows_before, c.rows_after)]
-        table.add_row(c.period, c.previous_release_id, c.matched_by, *n[:3], f"{n[3]} → {n[4]}", totals)
-    out.print(table)
+        rows.append((c.period, c.previous_release_id, c.matched_by, *n[:3], f"{n[3]} → {n[4]}", totals))
+    out.print(render.rich_section(_section(
+        "changes", ("period", "replaces", "matched_by", "added", "removed", "changed", "rows", "totals"),
+        ("added", "removed", "changed"), rows, [], lang)))
 
 
 def print_redactions(result: pipeline.RunResult) -> None:
@@ -267,7 +283,7 @@ def publish(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: Pe
     result = guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=False, wait=wait,
                                   control_totals=totals, lang=lang and lang.value, issues=issues))
     print_report(result.report, result.lang)
-    save_report(report, result)
+    save_report(report, result, totals)
     print_issue_list(issues, result)
     if result.report.blocks_publish:
         err.print(messages.cli("refused", result.lang, why=refusal(result.report, result.lang)))
@@ -291,13 +307,13 @@ def validate(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: P
     result = guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=True, quiet=as_json,
                                   control_totals=totals, lang=lang and lang.value, issues=issues))
     if as_json:
-        sys.stdout.write(render.to_json(result.report, result.lang) + "\n")
+        sys.stdout.write(render.to_json(result.report, result.lang, summary_sections(result, totals)) + "\n")
     else:
         print_report(result.report, result.lang)
         print_summary(result, totals)
         print_quarantine(result, dry_run=True)
     notices = err if as_json else out    # stdout carries the JSON alone
-    save_report(report, result, notices)
+    save_report(report, result, totals, notices)
     print_issue_list(issues, result, notices)
     if not as_json:
         lang = result.lang

@@ -189,6 +189,28 @@ def test_report_files_in_three_formats(home, mini_profile, export, tmp_path, suf
         assert doc["valid"] is False and doc["errors"] == 1 and doc["blocks_publish"] is True
 
 
+def test_a_report_shows_the_files_and_totals_it_checked(home, mini_profile, export, tmp_path):
+    """A report forwarded alone shows what was read and that it adds up: the Files and Totals
+    tables of the terminal, as tables (Markdown, HTML) or raw values (JSON)."""
+    data = export(GOOD + ",Total,,15.50\n")
+    args = ["validate", "--profile", str(mini_profile()), "--control-total", "2024-05=15.5", str(data)]
+    md, page, doc = (tmp_path / f"report.{s}" for s in ("md", "html", "json"))
+    for report in (md, page, doc):
+        assert spendpub(home, *args, "--report", str(report)).returncode == 0
+    text = md.read_text(encoding="utf-8")
+    assert "| spend-2024-05.csv | 2024-05 | utf-8 | 1 | 2 | 2 | 1 total | 15.50 · 15.50 given |" in text, text
+    assert "## Totals loaded" in text and "| GBP | 2 | 15.50 |" in text
+    assert '<td class="n">2</td><td>1 total</td><td>15.50 · 15.50 given</td>' in page.read_text(encoding="utf-8")
+    files = json.loads(doc.read_text(encoding="utf-8"))["files"]
+    assert [(f["file"], f["rows_read"], f["skipped"]["total"], f["control_total"], f["control_total_given"])
+            for f in files] == [("spend-2024-05.csv", 2, 1, "15.50", "15.50")]
+    stdout = json.loads(spendpub(home, *args, "--json").stdout)
+    assert stdout["totals_loaded"] == [{"currency": "GBP", "rows": 2, "total": "15.50"}]
+    french = tmp_path / "rapport.md"
+    spendpub(home, *args, "--lang", "fr", "--report", str(french))
+    assert "## Fichiers" in french.read_text(encoding="utf-8") and "| GBP | 2 | 15,50 |" in french.read_text(encoding="utf-8")
+
+
 def test_report_in_french(home, mini_profile, export, tmp_path):
     report = tmp_path / "rapport.md"
     bad = export(GOOD + "Parks,Acme,31/02/2024,1\n")

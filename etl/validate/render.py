@@ -8,13 +8,42 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
 
 from . import messages
 from .report import Issue, Report
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+
+@dataclass(frozen=True)
+class Section:
+    """Facts shown beside the issues (the files read, the totals loaded), so that a report
+    forwarded alone shows what was checked: a table (title, headers and cells in the report's
+    language) in the terminal, Markdown and HTML, and raw values under `key` in JSON."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    right: tuple[bool, ...]                # which columns hold figures (aligned right)
+    rows: tuple[tuple[str, ...], ...]
+    records: tuple[dict[str, Any], ...]
+
+
+def rich_section(section: Section) -> Table:
+    """The section as a terminal table; a narrow terminal folds a cell rather than cutting it, so
+    that no figure is ever hidden."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=section.title, title_justify="left")
+    for column, right in zip(section.columns, section.right):
+        table.add_column(column, overflow="fold", justify="right" if right else "left")
+    for row in section.rows:
+        table.add_row(*(Text(cell) for cell in row))   # a file named "[b].csv" is text, not markup
+    return table
 
 
 def _verdict(report: Report, lang: str) -> str:
@@ -35,9 +64,10 @@ def _column(e: Issue) -> str:
     return e.field or e.column or ""
 
 
-def to_json(report: Report, lang: str = messages.DEFAULT_LANG) -> str:
+def to_json(report: Report, lang: str = messages.DEFAULT_LANG, sections: Sequence[Section] = ()) -> str:
     doc = report.to_dict(lang)
     doc["summary"] = _verdict(report, lang)
+    doc.update({s.key: list(s.records) for s in sections})
     return json.dumps(doc, indent=2, ensure_ascii=False, default=str)
 
 
@@ -72,16 +102,24 @@ def _md(text: object) -> str:
     return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(report: Report, lang: str = messages.DEFAULT_LANG, title: str | None = None) -> str:
+def to_markdown(report: Report, lang: str = messages.DEFAULT_LANG, title: str | None = None,
+                sections: Sequence[Section] = ()) -> str:
     out = [f"# {title or messages.label('report_title', lang)}", "", _verdict(report, lang), ""]
+    for section in sections:
+        out += [f"## {section.title}", "", "| " + " | ".join(_md(c) for c in section.columns) + " |",
+                "|" + "|".join("---:" if right else "---" for right in section.right) + "|"]
+        out += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in section.rows]
+        out.append("")
     if report.summaries:
-        out += [f"| {messages.label('code', lang)} | {messages.label('severity', lang)} | "
+        out += [f"## {messages.label('issues', lang)}", "",
+                f"| {messages.label('code', lang)} | {messages.label('severity', lang)} | "
                 f"{messages.label('count', lang)} |", "|---|---|---:|"]
-        out += [f"| {s.code}: {_md(s.title_in(lang))} | {messages.label(s.severity, lang)} | {s.count:,} |"
+        out += [f"| {s.code}: {_md(s.title_in(lang))} | {messages.label(s.severity, lang)} | "
+                f"{messages.number(s.count, lang)} |"
                 for s in report.summaries]
         out.append("")
     for s in report.summaries:
-        out += [f"## {s.code}: {s.title_in(lang)} ({s.count:,})", "",
+        out += [f"## {s.code}: {s.title_in(lang)} ({messages.number(s.count, lang)})", "",
                 f"| {messages.label('location', lang)} | {messages.label('column', lang)} | "
                 f"{messages.label('value', lang)} | {messages.label('reason', lang)} |", "|---|---|---|---|"]
         out += [f"| {_md(e.location())} | {_md(_column(e))} | {_md(e.value)} | {_md(e.message(lang))} |"
@@ -98,21 +136,30 @@ table{border-collapse:collapse;margin:0 0 1.5rem}th,td{border:1px solid #ccc;pad
 th{background:#f2f2f2}.error{color:#b00020;font-weight:bold}.warning{color:#8a5a00}td.n{text-align:right}"""
 
 
-def to_html(report: Report, lang: str = messages.DEFAULT_LANG, title: str | None = None) -> str:
+def to_html(report: Report, lang: str = messages.DEFAULT_LANG, title: str | None = None,
+            sections: Sequence[Section] = ()) -> str:
     e_ = html.escape
     heading = title or messages.label("report_title", lang)
     parts = [f"<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{e_(heading)}</title>"
              f"<style>{_CSS}</style></head><body>", f"<h1>{e_(heading)}</h1>", f"<p>{e_(_verdict(report, lang))}</p>"]
+    for section in sections:
+        parts.append(f"<h2>{e_(section.title)}</h2><table><tr>"
+                     + "".join(f"<th>{e_(c)}</th>" for c in section.columns) + "</tr>")
+        parts += ["<tr>" + "".join(f"<td class=\"n\">{e_(cell)}</td>" if right else f"<td>{e_(cell)}</td>"
+                                   for cell, right in zip(row, section.right)) + "</tr>" for row in section.rows]
+        parts.append("</table>")
     if report.summaries:
+        parts.append(f"<h2>{e_(messages.label('issues', lang))}</h2>")
         parts.append(f"<table><tr><th>{e_(messages.label('code', lang))}</th><th>{e_(messages.label('severity', lang))}"
                      f"</th><th>{e_(messages.label('count', lang))}</th></tr>")
         for s in report.summaries:
             parts.append(f"<tr><td><a href=\"#{e_(s.code)}-{e_(s.severity)}\">{e_(s.code)}</a>: {e_(s.title_in(lang))}</td>"
                          f"<td class=\"{e_(s.severity)}\">{e_(messages.label(s.severity, lang))}</td>"
-                         f"<td class=\"n\">{s.count:,}</td></tr>")
+                         f"<td class=\"n\">{e_(messages.number(s.count, lang))}</td></tr>")
         parts.append("</table>")
     for s in report.summaries:
-        parts.append(f"<h2 id=\"{e_(s.code)}-{e_(s.severity)}\">{e_(s.code)}: {e_(s.title_in(lang))} ({s.count:,})</h2>")
+        parts.append(f"<h2 id=\"{e_(s.code)}-{e_(s.severity)}\">{e_(s.code)}: {e_(s.title_in(lang))} "
+                     f"({e_(messages.number(s.count, lang))})</h2>")
         parts.append("<table><tr>" + "".join(f"<th>{e_(messages.label(k, lang))}</th>"
                                              for k in ("location", "column", "value", "reason")) + "</tr>")
         for e in s.examples:
@@ -120,22 +167,24 @@ def to_html(report: Report, lang: str = messages.DEFAULT_LANG, title: str | None
                          f"<td>{e_(e.value if e.value is not None else '')}</td><td>{e_(e.message(lang))}</td></tr>")
         parts.append("</table>")
         if s.count > len(s.examples):
-            parts.append(f"<p>{e_(messages.label('more', lang, count=f'{s.count - len(s.examples):,}'))}</p>")
+            parts.append(f"<p>{e_(messages.label('more', lang, count=messages.number(s.count - len(s.examples), lang)))}</p>")
     parts.append(f"<p><small>{e_(messages.label('generated', lang))}</small></p></body></html>")
     return "\n".join(parts) + "\n"
 
 
-def _json_file(report: Report, lang: str = messages.DEFAULT_LANG, title: str | None = None) -> str:
-    return to_json(report, lang) + "\n"
+def _json_file(report: Report, lang: str = messages.DEFAULT_LANG, title: str | None = None,
+               sections: Sequence[Section] = ()) -> str:
+    return to_json(report, lang, sections) + "\n"
 
 
 # A report file's format, by its suffix.
 FILE_FORMATS = {".md": to_markdown, ".html": to_html, ".json": _json_file}
 
 
-def for_file(report: Report, suffix: str, lang: str = messages.DEFAULT_LANG, title: str | None = None) -> str:
+def for_file(report: Report, suffix: str, lang: str = messages.DEFAULT_LANG, title: str | None = None,
+             sections: Sequence[Section] = ()) -> str:
     """The report in the format a file's suffix names (FILE_FORMATS)."""
     render = FILE_FORMATS.get(suffix.lower())
     if render is None:
         raise ValueError(f"no report format for {suffix!r} (formats: {', '.join(FILE_FORMATS)})")
-    return render(report, lang, title)
+    return render(report, lang, title, sections)

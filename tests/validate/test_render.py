@@ -118,3 +118,18 @@ def test_a_real_run_renders_in_french(staged):
     for expected in ("n'est pas un numéro d'entreprise britannique", "n'est pas une date au format %d/%m/%Y",
                      "n'est pas un code de COFOG"):
         assert expected in md
+
+
+def test_sections_of_facts_render_in_every_format():
+    files = render.Section(key="files", title="Files", columns=("file", "rows"), right=(False, True),
+                           rows=(("a|<b>[b].csv", "1,234"),), records=({"file": "a|<b>.csv", "rows": 1234},))
+    md = render.to_markdown(sample_report(), "en", sections=[files])
+    assert "## Files\n\n| file | rows |\n|---|---:|\n| a\\|<b>[b].csv | 1,234 |" in md
+    assert md.index("## Files") < md.index("## Issues found")
+    page = render.to_html(sample_report(), "en", sections=[files])
+    assert '<td>a|&lt;b&gt;[b].csv</td><td class="n">1,234</td>' in page
+    assert json.loads(render.to_json(sample_report(), "en", [files]))["files"] == [{"file": "a|<b>.csv", "rows": 1234}]
+    console = Console(width=80, record=True)
+    console.print(render.rich_section(files))
+    shown = console.export_text()
+    assert "a|<b>[b].csv" in shown and "1,234" in shown

@@ -231,7 +231,7 @@ def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Va
     return [issue_select(
         "amount-outlier", "amount", _as_written(profile, "amount"), "true", joined, severity=sev,
         params={"ratio": "cast(round(abs(amount) / usual, 1) as varchar)",
-                "threshold": "cast(round(usual, 2) as varchar) || ' ' || currency",
+                "threshold": "cast(round(usual, 2) as varchar)", "currency": "currency",
                 "history": "cast(history as varchar)"})]
 
 

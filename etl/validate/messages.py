@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
@@ -104,14 +105,44 @@ def fill(text: str, params: Mapping[str, Any]) -> str:
     return string.Formatter().vformat(text, (), _Blank({k: "" if v is None else v for k, v in params.items()}))
 
 
+# Parameters that are figures, written the language's way in a sentence (1,234.56 or 1 234,56),
+# by the number of decimals they are written with. Parameters keep the plain figure (JSON, the
+# issue list's machines); line numbers stay plain, as in file:line, to be searched for.
+FIGURES = {"loaded": 2, "stated": 2, "threshold": 2, "ratio": 1, "dated": 0, "history": 0, "days": 0}
+
+
+def _figure(value: Any, decimals: int, lang: str) -> Any:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return value       # not a figure (an empty parameter): as it is
+    return number(amount, lang, decimals=decimals) if decimals else number(int(amount), lang)
+
+
 def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANG, constraint: str | None = None) -> str:
     """Python rendering. A parameter `<name>_key` names a phrase (expected.date, total-source.row)
     that is rendered in `lang` into `<name>`, so that no English text leaks into other languages."""
-    values = dict(params)
+    values = {k: _figure(v, FIGURES[k], lang) if k in FIGURES and v not in (None, "") else v
+              for k, v in params.items()}
     for key, phrase_key in list(values.items()):
         if key.endswith("_key") and phrase_key:
             values[key[:-4]] = phrase(str(phrase_key), lang, **values)
     return fill(template(code, lang, constraint), values)
+
+
+def _figure_sql(expr: str, decimals: int, lang: str) -> str:
+    """SQL of `number()`: the text of a figure (`expr`, varchar) with thousands separators and the
+    language's decimal mark, exactly (no float on the way); text that is no figure stays as it is."""
+    x = f"try_cast({expr} as decimal(38, {decimals}))"
+    units = f"format('{{:,}}', cast(trunc(abs({x})) as hugeint))"
+    if lang == "fr":
+        units = f"replace({units}, ',', {quote_literal(NNBSP)})"
+    text = f"case when {x} < 0 then '-' else '' end || {units}"
+    if decimals:
+        scale = 10 ** decimals
+        fraction = f"lpad(cast(cast(abs({x}) * {scale} as hugeint) % {scale} as varchar), {decimals}, '0')"
+        text += f" || {quote_literal(',' if lang == 'fr' else '.')} || {fraction}"
+    return f"coalesce({text}, {expr})"
 
 
 def render_sql(code: str, params: Mapping[str, str], lang: str = DEFAULT_LANG,
@@ -123,7 +154,9 @@ def render_sql(code: str, params: Mapping[str, str], lang: str = DEFAULT_LANG,
     for m in _PLACEHOLDER.finditer(text):
         if m.start() > last:
             parts.append(quote_literal(text[last:m.start()]))
-        expr = params.get(m.group(1))
+        name, expr = m.group(1), params.get(m.group(1))
+        if expr is not None and name in FIGURES:
+            expr = _figure_sql(f"cast({expr} as varchar)", FIGURES[name], lang)
         parts.append(f"coalesce(cast({expr} as varchar), '')" if expr is not None else "''")
         last = m.end()
     if last < len(text):

@@ -6,6 +6,7 @@ import json
 import re
 from decimal import Decimal
 
+import duckdb
 import pytest
 import yaml
 from rich.console import Console
@@ -133,3 +134,20 @@ def test_sections_of_facts_render_in_every_format():
     console.print(render.rich_section(files))
     shown = console.export_text()
     assert "a|<b>[b].csv" in shown and "1,234" in shown
+
+
+@pytest.mark.parametrize("lang", messages.LANGUAGES)
+def test_figures_in_reasons_are_written_the_languages_way_by_both_renderers(lang):
+    """A reason rendered in SQL (the issue list, the quarantine file, English reports) reads as the
+    one rendered in Python (reports in other languages): figures with the language's separators."""
+    con = duckdb.connect()
+    figures = {"loaded": "-40292334.84", "stated": "0.50", "threshold": "123456.70", "ratio": "1234.5",
+               "dated": "3155", "history": "12", "days": "1000"}
+    for code in CODE_LIST:
+        names = set(re.findall(r"\{(\w+)\}", messages.template(code, lang)))
+        params = {n: figures.get(n, "x") for n in names}
+        sql = messages.render_sql(code, {n: f"'{v}'" for n, v in params.items()}, lang)
+        assert con.execute(f"select {sql}").fetchone()[0] == messages.render(code, params, lang), code
+    shown = messages.render("total-mismatch", {"loaded": "-40292334.84", "stated": "0.50", "source": "x"}, lang)
+    assert shown == {"en": "the rows add up to -40,292,334.84, not to 0.50 (x)",
+                     "fr": "les lignes totalisent -40\u202f292\u202f334,84 et non 0,50 (x)"}[lang]

@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from . import yamltext
 from .errors import ProfileError, UsageError
 from .paths import DATASETS_DIR, SCHEMAS_DIR
 from .schema import TableSchema, dataset_names, load_schema
@@ -149,7 +150,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
     where = str(path)
     raw_bytes = path.read_bytes()
     try:
-        doc = yaml.safe_load(raw_bytes.decode("utf-8"))
+        doc = yamltext.load(raw_bytes.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as e:
         raise ProfileError(f"not valid YAML: {e}", where=where) from None
     if not isinstance(doc, dict):

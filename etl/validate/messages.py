@@ -14,8 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
+from .. import yamltext
 from ..sqltext import quote_literal
 
 MESSAGES_DIR = Path(__file__).with_name("messages")
@@ -28,7 +27,7 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def catalog(lang: str) -> dict[str, Any]:
     if lang not in LANGUAGES:
         raise ValueError(f"no messages in {lang!r} (available: {', '.join(LANGUAGES)})")
-    return yaml.safe_load((MESSAGES_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+    return yamltext.load((MESSAGES_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
 
 
 def _entry(key: str, lang: str) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .. import yamltext
 from ..paths import SCHEMAS_DIR
 from .report import ERROR
 
@@ -98,7 +99,7 @@ def _section(profile: Any) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        doc = yamltext.load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return {}
     section = doc.get("validation") if isinstance(doc, dict) else None

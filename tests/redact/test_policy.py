@@ -8,7 +8,6 @@ import pytest
 from etl import redact
 from etl.errors import ProfileError
 from etl.profile import load_profile
-from etl.redact.policy import _read_yaml
 from tests.redact.conftest import EXTRA_FIELDS, with_rules
 
 
@@ -29,12 +28,6 @@ def test_shared_policy_loads_and_every_expense_rule_compiles():
     assert [t for t, m in matches.items() if m] == [
         "Direct Payments", "Personalised Budgets", "Adoptions - Allowances", "Fostering - Placement Support",
         "Fees To Carers", "Section 17", "Compensation Claims", "Care Package", "Famille d'accueil"]
-
-
-def test_the_shared_policy_reads_the_same_with_either_yaml_parser():
-    import yaml
-    text = redact.POLICY_FILE.read_text(encoding="utf-8")
-    assert _read_yaml(redact.POLICY_FILE) == yaml.safe_load(text)
 
 
 def test_profile_rules_add_to_the_shared_policy(mini_profile, tmp_path):

@@ -202,11 +202,10 @@ def summary_sections(result: pipeline.RunResult, given: dict[str, Decimal] | Non
         acc = by_currency.setdefault(t.currency, [0, Decimal(0)])
         acc[0] += t.payments
         acc[1] += t.total
+    currencies = sorted(by_currency.items())
     totals = _section("totals_loaded", ("currency", "rows", "total"), ("rows", "total"),
-                      [(currency, messages.number(n, lang), money(total, lang))
-                       for currency, (n, total) in sorted(by_currency.items())],
-                      [{"currency": currency, "rows": n, "total": total}
-                       for currency, (n, total) in sorted(by_currency.items())], lang)
+                      [(currency, messages.number(n, lang), money(total, lang)) for currency, (n, total) in currencies],
+                      [{"currency": currency, "rows": n, "total": total} for currency, (n, total) in currencies], lang)
     return [files, totals]
 
 

@@ -189,13 +189,15 @@ def _period_data(con: duckdb.DuckDBPyConnection, profile: Profile, root: Path, n
 
 
 def _parquet_columns(schema: TableSchema) -> str:
-    """The select list of a Parquet export, every column OPTIONAL (nullable) in the Parquet schema;
-    datapackage.json's Table Schema says which fields are required. DuckDB writes REQUIRED wherever
-    its statistics show no null, and those depend on history (updates, other publishers' rows,
-    how many files are read): the same rows would otherwise get another Parquet schema in a
-    rebuild, the next period or the cumulative file. A CASE that may give NULL hides them."""
-    return ", ".join(f"case when {quote_ident(f)} is not null then {quote_ident(f)} end as {quote_ident(f)}"
-                     for f in schema.field_names)
+    """The select list of a period's Parquet export: a column is OPTIONAL (nullable) in the Parquet
+    schema unless the Table Schema requires its field. DuckDB writes REQUIRED wherever its
+    statistics show no null, and for a field that may be empty those depend on history (the other
+    publishers' rows, updates not yet checkpointed): the same rows would otherwise get another
+    Parquet schema in a rebuild or the next period. A CASE that may give NULL hides them; a
+    required field is never empty, so its statistics always say REQUIRED."""
+    return ", ".join(quote_ident(f.name) if f.constraints.get("required") else
+                     f"case when {quote_ident(f.name)} is not null then {quote_ident(f.name)} end as {quote_ident(f.name)}"
+                     for f in schema.fields)
 
 
 def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Path, root: Path, name: str,
@@ -219,8 +221,8 @@ def _cumulative_data(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pat
         os.link(parquets[0], parquet_target)
     else:
         files = "[" + ", ".join(quote_literal(str(f)) for f in parquets) + "]"
-        con.execute(f"copy (select {_parquet_columns(profile.schema)} from read_parquet({files})) "
-                    f"to {quote_literal(str(parquet_target))} "
+        # read from several files, DuckDB writes every column OPTIONAL
+        con.execute(f"copy (select * from read_parquet({files})) to {quote_literal(str(parquet_target))} "
                     "(format parquet, compression zstd)")
     rows = _publisher_rows(con, profile)
     return (PackageFile(csv_target, rows, csv_fingerprint),

@@ -14,7 +14,7 @@ import pytest
 
 from etl import notes, pipeline, redact, replay
 from etl.periods import period_from_filename
-from tests.conftest import tree_digest
+from tests.conftest import MINI_PROFILE, tree_digest
 from tests.test_pipeline_realdata import LEEDS_MONTHLY
 
 LEEDS = "spending/leeds-monthly-fy2012-13"
@@ -175,6 +175,18 @@ def test_rebuild_uses_the_redaction_decisions_of_its_time(home, mini_profile, ex
                                 [r3.release_id]).fetchone()
     kept = home / "archive" / sha256[:2] / sha256
     assert "Jane Walker" in kept.read_text(encoding="utf-8") and kept.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_rebuild_is_identical_beside_other_publishers(home, mini_profile, export):
+    """The warehouse holds every publisher; a rebuild, only the release's own. Another publisher
+    with no transaction ids must not change how this one's files are written (DuckDB chose a
+    Parquet column's nullability from the whole table's statistics)."""
+    other = MINI_PROFILE.replace("id: testco, name: Test Borough Council", "id: otherco, name: Other Council")
+    pipeline.run(mini_profile(base=other), [export("Department,Supplier,Date,Amount\nParks,Acme,03/05/2024,1.00\n")],
+                 home)
+    ours = pipeline.run(mini_profile(), [export("Department,Supplier,Date,Amount,Ref\nParks,Acme,03/05/2024,1.00,T1\n")],
+                        home)
+    assert replay.rebuild(home, ours.release_id, home.parent / "rebuilt").identical
 
 
 @pytest.mark.realdata

@@ -22,10 +22,10 @@ from .releases import Release
 
 
 def release_info(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "wh") -> Release:
-    rid, at, kind, back = con.execute(
-        f"select release_id, published_at, kind, rolls_back_to from {db}.releases where release_id = ?",
+    rid, at, kind, back, version = con.execute(
+        f"select release_id, published_at, kind, rolls_back_to, tool_version from {db}.releases where release_id = ?",
         [release_id]).fetchone()
-    return Release(rid, at, kind, back)
+    return Release(rid, at, kind, back, version)
 
 
 def _money(v: Decimal | None) -> str:

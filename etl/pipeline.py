@@ -20,7 +20,7 @@ from typing import Callable, Iterator, Mapping
 
 import duckdb
 
-from . import archive, engine, leakgate, notes, publish, redact, reference, releases
+from . import __version__, archive, engine, leakgate, notes, publish, redact, reference, releases
 from .errors import SpendpubError, UsageError
 from .files import file_digest
 from .extract import extract
@@ -113,7 +113,8 @@ class RunResult:
 def new_release(profile: Profile, kind: str = "publish", rolls_back_to: str | None = None) -> Release:
     """A new release id: publisher, UTC time and a random suffix (two publishes may share a second)."""
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
-    return Release(f"{profile.publisher_id}-{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}", now, kind, rolls_back_to)
+    return Release(f"{profile.publisher_id}-{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}", now, kind, rolls_back_to,
+                   __version__)
 
 
 def _summaries(con: duckdb.DuckDBPyConnection, profile: Profile,

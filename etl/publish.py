@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import __version__, notes, redact, releases, spreadsheet
+from . import notes, redact, releases, spreadsheet
 from .exports import fdp
 from .exports.scdl_budget import scdl_schema, write_scdl_budget
 from .exports.uk_spend import other_currencies, uk_spend_query, uk_spend_schema, write_uk_spend
@@ -133,7 +133,7 @@ def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, 
         "contributors": [{"title": profile.publisher_name, "role": "publisher"}],
         "keywords": ["public spending", "transparency", dataset],
         "temporal": {"start": scope[0], "end": scope[-1]} if scope else {},
-        "spendpub": {"version": __version__, "release_id": made_by.release_id, "dataset": dataset,
+        "spendpub": {"version": made_by.tool_version, "release_id": made_by.release_id, "dataset": dataset,
                      "period": period, "periods": scope,
                      **({"redactions": redact.published_counts(con, f"wh.{quote_ident(dataset)}",
                                                                profile.publisher_id, period),
@@ -347,7 +347,7 @@ def write_mart_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: P
         "created": release.published_at.replace(tzinfo=dt.timezone.utc).isoformat(),
         "licenses": [profile.licence],
         "contributors": [{"title": profile.publisher_name, "role": "publisher"}],
-        "spendpub": {"version": __version__, "release_id": release.release_id, "dataset": mart,
+        "spendpub": {"version": release.tool_version, "release_id": release.release_id, "dataset": mart,
                      "period": None, "periods": []},
         "resources": [_resource(name, csv, root, "csv", "text/csv", schema.frictionless_descriptor(),
                                 schema.descriptor["title"])],

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import duckdb
 
+from . import __version__
 from .schema import TableSchema
 from .sqltext import quote_ident
 
@@ -23,6 +24,7 @@ class Release:
     published_at: dt.datetime  # UTC, whole seconds
     kind: str = "publish"
     rolls_back_to: str | None = None
+    tool_version: str = __version__   # the spendpub that made it: a rebuild by a later one says the same
 
 
 @dataclass(frozen=True)
@@ -165,11 +167,10 @@ def diff_and_replace(con: duckdb.DuckDBPyConnection, schema: TableSchema, datase
 def record(con: duckdb.DuckDBPyConnection, release: Release, seq: int, profile, periods: list[str], files,
            totals, state_after: dict[str, PeriodVersion], counts: dict[str, int]) -> None:
     """The release's own rows: who, when, which periods, from which files, with which result."""
-    from . import __version__
     con.execute("insert into wh.releases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         release.release_id, seq, release.kind, release.rolls_back_to, release.published_at,
         profile.publisher_id, profile.dataset, periods, profile.sha256,
-        __version__, counts["read"], counts["loaded"], counts["rejected"], counts["redacted"]])
+        release.tool_version, counts["read"], counts["loaded"], counts["rejected"], counts["redacted"]])
     if files:
         con.executemany("insert into wh.release_sources values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             [release.release_id, f.name, f.sha256, f.bytes, f.encoding, f.period, f.header_line,

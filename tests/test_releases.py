@@ -6,12 +6,14 @@ import csv
 import hashlib
 import io
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
+import etl
 from etl import notes, pipeline, redact, replay
 from etl.periods import period_from_filename
 from tests.conftest import MINI_PROFILE, tree_digest
@@ -187,6 +189,24 @@ def test_a_rebuild_is_identical_beside_other_publishers(home, mini_profile, expo
     ours = pipeline.run(mini_profile(), [export("Department,Supplier,Date,Amount,Ref\nParks,Acme,03/05/2024,1.00,T1\n")],
                         home)
     assert replay.rebuild(home, ours.release_id, home.parent / "rebuilt").identical
+
+
+def test_a_release_keeps_the_version_of_spendpub_that_made_it(home, mini_profile, export, monkeypatch):
+    """Packages name the spendpub that made their release; a rebuild by another version names the
+    same one, so that upgrading spendpub does not make every earlier release differ."""
+    body = "Department,Supplier,Date,Amount\nParks,Acme,03/05/2024,10.00\n"
+    r1 = pipeline.run(mini_profile(), [export(body)], home)
+    with monkeypatch.context() as later:
+        for module in [m for name, m in sys.modules.items() if name.split(".")[0] == "etl"]:
+            if hasattr(module, "__version__"):
+                later.setattr(module, "__version__", "9.9.9")
+        r2 = pipeline.run(mini_profile(), [export(body.replace("05/2024", "06/2024"), name="spend-2024-06.csv")], home)
+    site = home / "site/testco"
+    version = {name: json.loads((site / name / "datapackage.json").read_text())["spendpub"]["version"]
+               for name in ("spending-2024-05", "spending-2024-06", "spending")}
+    assert version == {"spending-2024-05": etl.__version__, "spending-2024-06": "9.9.9", "spending": "9.9.9"}
+    for r in (r1, r2):
+        assert replay.rebuild(home, r.release_id, home.parent / "rebuilt" / r.release_id).identical
 
 
 @pytest.mark.realdata

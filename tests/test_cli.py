@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from decimal import Decimal
 
@@ -308,3 +309,19 @@ def test_help_pages_show_no_value_on_flags():
         assert shown.exit_code == 0, (path, shown.output)
         flags = [line for line in shown.output.splitlines() if "--help" in line or "--json" in line]
         assert flags and not any("<" in line or "BOOL" in line or "BOOLEAN" in line for line in flags), (path, flags)
+
+
+def test_rebuild_says_identical_or_lists_what_differs(published_home):
+    with duckdb.connect(str(published_home / "warehouse.duckdb"), read_only=True) as con:
+        (release,) = con.execute("select release_id from releases").fetchone()
+    same = spendpub(published_home, "rebuild", release)
+    assert same.returncode == 0 and f"files of {release} rebuilt byte for byte" in same.stdout, same.stderr
+    unknown = spendpub(published_home, "rebuild", "no-such-release")
+    assert unknown.returncode == 2 and "no release 'no-such-release'" in unknown.stderr
+    # what the release recorded no longer matches one file: the rebuild names it and exits 1
+    with duckdb.connect(str(published_home / "warehouse.duckdb")) as con:
+        con.execute("update release_packages set sha256 = repeat('0', 64) where path like '%.parquet' "
+                    "and path like 'spending/%'")
+    differs = spendpub(published_home, "rebuild", release)
+    assert differs.returncode == 1 and "differs: spending/data/spending.parquet" in differs.stderr
+    assert "not identical" in differs.stderr and "Traceback" not in differs.stderr

@@ -7,7 +7,7 @@ var/screenshots/.
 
 It builds its own demo home (`spendpub demo`), starts its own `streamlit run` on a free port of
 127.0.0.1 and stops that server at the end. Without /usr/bin/chromium or the playwright package
-it skips, saying why; when CI=true it fails instead.
+it skips, saying why; where CI is set (as .ci/run sets it) it fails instead.
 """
 
 from __future__ import annotations

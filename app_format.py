@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl.numbers import NNBSP, number
+
 NBSP = "\u00a0"  # between an amount and a trailing currency symbol: never wrap "€" alone
-NNBSP = "\u202f"  # French thousands separator (CLDR fr)
 
 LANGS = ("en", "fr")
 
@@ -69,9 +70,7 @@ def format_amount(amount: Decimal | int | str, style: str = "en") -> str:
     """An exact amount with 2 decimals and grouped thousands, without currency."""
     value = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
     value = value.quantize(_CENT, rounding=ROUND_HALF_UP)
-    text = f"{abs(value):,.2f}"
-    if style == "fr":
-        text = text.replace(",", NNBSP).replace(".", ",")
+    text = number(abs(value), style, decimals=2)
     return f"-{text}" if value < 0 else text
 
 
@@ -101,20 +100,12 @@ def format_money(
 
 def format_count(n: int | None, lang: str | None = "en") -> str:
     """1,234 (en) or 1 234 (fr)."""
-    if n is None:
-        return ""
-    text = f"{int(n):,}"
-    return text.replace(",", NNBSP) if _style(lang) == "fr" else text
+    return "" if n is None else number(int(n), _style(lang))
 
 
 def format_number(value: Decimal | float | int | None, decimals: int = 0, lang: str | None = "en"
                   ) -> str:
-    if value is None:
-        return ""
-    text = f"{value:,.{decimals}f}"
-    if _style(lang) == "fr":
-        text = text.replace(",", NNBSP).replace(".", ",")
-    return text
+    return "" if value is None else number(value, _style(lang), decimals=decimals)
 
 
 def format_percent(ratio: Decimal | float | None, lang: str | None = "en", decimals: int = 1
@@ -124,10 +115,8 @@ def format_percent(ratio: Decimal | float | None, lang: str | None = "en", decim
         return ""
     value = Decimal(str(ratio)) * 100 if not isinstance(ratio, Decimal) else ratio * 100
     q = Decimal(1).scaleb(-decimals)
-    text = f"{value.quantize(q, rounding=ROUND_HALF_UP):,.{decimals}f}"
-    if _style(lang) == "fr":
-        return text.replace(",", NNBSP).replace(".", ",") + f"{NNBSP}%"
-    return f"{text}%"
+    text = number(value.quantize(q, rounding=ROUND_HALF_UP), _style(lang), decimals=decimals)
+    return f"{text}{NNBSP}%" if _style(lang) == "fr" else f"{text}%"
 
 
 def format_change(ratio: Decimal | None, lang: str | None = "en") -> str:

@@ -15,6 +15,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import SpendpubError
+from .files import write_private
+
+INCOMING = ".incoming-"   # the name of a copy on its way into the archive starts so (remove_stale)
 
 
 def archived_path(archive: Path, sha256: str) -> Path:
@@ -40,22 +43,14 @@ def keep_bytes(archive: Path, data: bytes) -> str:
     target = archived_path(archive, sha256)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_private(target, data, temp_prefix=INCOMING)   # a copy left by a crash is removed as stale
     return sha256
 
 
 def _copy(source: Path, folder: Path) -> Path:
     """A durable copy of source in folder, under a temporary name."""
     folder.mkdir(parents=True, exist_ok=True)   # again: a refused run beside this one may remove it
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=INCOMING)
     os.close(fd)
     try:
         shutil.copyfile(source, tmp)
@@ -124,7 +119,7 @@ def remove_stale(archive: Path, now: float | None = None) -> list[Path]:
     behind: those untouched for STALE_AFTER, so that a copy still in flight is never taken."""
     now = time.time() if now is None else now
     removed = []
-    for tmp in archive.glob("*/.incoming-*"):
+    for tmp in archive.glob(f"*/{INCOMING}*"):
         try:
             if now - tmp.stat().st_mtime > STALE_AFTER:
                 tmp.unlink()

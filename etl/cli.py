@@ -163,9 +163,8 @@ def refusal(report: Report, lang: str) -> str:
     return errors
 
 
-def _control_total(f: pipeline.FileSummary, given: dict[str, Decimal], lang: str) -> str:
-    """The file's total row, and the total given on the command line for it (by name or period)."""
-    stated = given.get(f.name, given.get(f.period))
+def _control_total(f: pipeline.FileSummary, stated: Decimal | None, lang: str) -> str:
+    """The file's total row, and the total given on the command line for it."""
     shown = [money(f.control_total, lang)] if f.control_total is not None else []
     shown += [messages.cli("given", lang, amount=money(stated, lang))] if stated is not None else []
     return " · ".join(shown) or "-"
@@ -184,16 +183,17 @@ def summary_sections(result: pipeline.RunResult, given: dict[str, Decimal] | Non
     quarantined = result.quarantined > 0
     rows, records = [], []
     for f in result.files:
+        stated = given.get(f.name, given.get(f.period))   # given on the command line, by name or period
         skipped = ", ".join(messages.cli(f"skipped_{k}", lang, n=messages.number(n, lang))
                             for k, n in (("blank", f.blank), *f.skipped.items()) if n)
         rows.append((f.name, f.period, f.encoding, str(f.header_line),
                      messages.number(f.rows_read, lang), messages.number(f.loaded, lang),
                      *([messages.number(f.quarantined, lang)] if quarantined else []), skipped or "-",
-                     _control_total(f, given, lang)))
+                     _control_total(f, stated, lang)))
         records.append({"file": f.name, "sha256": f.sha256, "period": f.period, "encoding": f.encoding,
                         "header_line": f.header_line, "rows_read": f.rows_read, "loaded": f.loaded,
                         "quarantined": f.quarantined, "skipped": {"blank": f.blank, **f.skipped},
-                        "control_total": f.control_total, "control_total_given": given.get(f.name, given.get(f.period))})
+                        "control_total": f.control_total, "control_total_given": stated})
     files = _section("files", ("file", "period", "encoding", "header_line", "rows_read", "loaded",
                                *(["quarantined"] if quarantined else []), "skipped", "control_total"),
                      ("rows_read", "loaded", "quarantined", "header_line"), rows, records, lang)

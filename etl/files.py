@@ -1,9 +1,10 @@
-"""Writing and fingerprinting published files."""
+"""Writing and fingerprinting files: published ones, and private ones under the home."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -22,3 +23,18 @@ def write_new(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.new")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def write_private(path: Path, data: bytes, temp_prefix: str | None = None) -> None:
+    """Write a file readable by its owner only, durably and atomically (a crash leaves the old one
+    whole), under a temporary name that starts with `temp_prefix` (default `.<name>.`) until then."""
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix or f".{path.name}.", dir=path.parent)  # created 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -25,7 +25,7 @@ def release_info(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "wh"
     rid, at, kind, back, version = con.execute(
         f"select release_id, published_at, kind, rolls_back_to, tool_version from {db}.releases where release_id = ?",
         [release_id]).fetchone()
-    return Release(rid, at, kind, back, version)
+    return Release(rid, at, version, kind, back)
 
 
 def _money(v: Decimal | None) -> str:

@@ -113,8 +113,8 @@ class RunResult:
 def new_release(profile: Profile, kind: str = "publish", rolls_back_to: str | None = None) -> Release:
     """A new release id: publisher, UTC time and a random suffix (two publishes may share a second)."""
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
-    return Release(f"{profile.publisher_id}-{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}", now, kind, rolls_back_to,
-                   __version__)
+    return Release(f"{profile.publisher_id}-{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}", now, __version__,
+                   kind, rolls_back_to)
 
 
 def _summaries(con: duckdb.DuckDBPyConnection, profile: Profile,

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import duckdb
 
-from . import __version__
 from .schema import TableSchema
 from .sqltext import quote_ident
 
@@ -22,9 +21,9 @@ from .sqltext import quote_ident
 class Release:
     release_id: str
     published_at: dt.datetime  # UTC, whole seconds
+    tool_version: str          # the spendpub that made it: a rebuild by a later one says the same
     kind: str = "publish"
     rolls_back_to: str | None = None
-    tool_version: str = __version__   # the spendpub that made it: a rebuild by a later one says the same
 
 
 @dataclass(frozen=True)

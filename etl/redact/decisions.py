@@ -10,7 +10,6 @@ import getpass
 import io
 import json
 import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import duckdb
 
 from .. import leakgate
 from ..errors import SpendpubError, UsageError
+from ..files import write_private
 
 DECISIONS_FILE = "decisions.csv"
 REGISTER_FILE = "names.txt"
@@ -77,21 +77,6 @@ def redaction_dir(home: Path, publisher_id: str, create: bool = False) -> Path:
             d.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(d, 0o700)
     return folder
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a file readable by its owner only, atomically (a crash leaves the old one whole)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # created 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _read_decision_rows(path: Path) -> list[dict]:
@@ -174,7 +159,7 @@ def decide(home: Path, publisher_id: str, names: Iterable[str], decision: str, *
     writer = csv.DictWriter(out, fieldnames=DECISION_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows({c: r.get(c, "") for c in DECISION_COLUMNS} for r in kept)
-    _write_private(path, out.getvalue())
+    write_private(path, out.getvalue().encode("utf-8"))
     return keys
 
 
@@ -213,6 +198,6 @@ def record_names(home: Path, publisher_id: str, names: Iterable[str | tuple[str,
         return 0
     redaction_dir(home, publisher_id, create=True)
     header = "# Names redacted by spendpub for this publisher: private, never publish this file.\n"
-    _write_private(path, header + "".join(f"{n}\t{WHOLE_CELL}\n" if whole else f"{n}\n"
-                                          for n, whole in entries.values()))
+    write_private(path, (header + "".join(f"{n}\t{WHOLE_CELL}\n" if whole else f"{n}\n"
+                                          for n, whole in entries.values())).encode("utf-8"))
     return changed

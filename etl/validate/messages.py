@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .. import yamltext
+from ..numbers import NNBSP, number  # re-exported: the CLI and the reports write figures through messages
 from ..sqltext import quote_literal
 
 MESSAGES_DIR = Path(__file__).with_name("messages")
@@ -56,15 +57,6 @@ def title(code: str, lang: str = DEFAULT_LANG) -> str:
 
 def label(name: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     return fill(_labelled("_labels", name, lang), params)
-
-
-NNBSP = "\u202f"   # French thousands separator (narrow no-break space), as the app writes it
-
-
-def number(value: Any, lang: str = DEFAULT_LANG, /, decimals: int | None = None) -> str:
-    """A count or an amount written the language's way: 1,234.56 in English, 1 234,56 in French."""
-    text = f"{value:,.{decimals}f}" if decimals is not None else f"{value:,}"
-    return text.replace(",", NNBSP).replace(".", ",") if lang == "fr" else text
 
 
 def counted(name: str, n: int, lang: str = DEFAULT_LANG, /, section: str = "_labels", **params: Any) -> str:

@@ -7,6 +7,8 @@ What is searched: every text cell of every output. CSV files cell by cell; JSON 
 string (keys too); Parquet files and DuckDB database files through DuckDB, every text column of
 every table; zips member by member (nested zips too); any other file line by line as UTF-8 text.
 All of it is read into one table of distinct (source, column, value) and matched set-based in SQL.
+A file's own name is searched too. A copy (same bytes: a package's file and its zip member, the
+cumulative package's link to a single period's file) is read once and reported wherever it is.
 
 How a name matches: names and cells are compared as *token sequences*. A token is a run of letters
 or digits, lower-cased and stripped of accents, so case, spacing, punctuation and accents do not
@@ -46,9 +48,11 @@ from typing import Iterable, Iterator
 import duckdb
 
 from .errors import SpendpubError
+from .files import file_digest
 from .sqltext import quote_ident, quote_literal
 
 MIN_LETTERS = 5
+FILE_NAME = "(file name)"  # the column under which a source's own file name is searched
 MEMORY_LIMIT = "1GB"  # DuckDB's share while searching the outputs; beyond it, it spills to disk
 NAME_COLUMNS = ("supplier_name",)  # columns that hold names of suppliers (see the rule for organisations)
 
@@ -182,6 +186,7 @@ class _Source:
     relation: str | None = None     # SQL of the table read, for locating a hit (csv, parquet)
     tables: dict[str, str] | None = None  # duckdb: table label -> SQL relation
     labels: dict[str, str] | None = None  # csv: column label (its header) -> column read
+    same_as: int | None = None      # a copy of this source, read once (same bytes, same kind)
 
 
 def _kind(path: Path) -> str:
@@ -213,6 +218,20 @@ def _insert_relation(con: duckdb.DuckDBPyConnection, src: int, relation: str, co
         select {src}, col, value from (
             unpivot (select {select} from {relation}) on columns(*) into name col value value
         ) group by all""")
+
+
+def _sniffed_csv(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """read_csv of a file, every column as text, with the dialect DuckDB's sniffer finds in it:
+    sniffed once, so that the queries that read it do not sniff it again (each sniff costs more
+    than reading a month's file). The sniffer's own statement (Prompt) does not escape the path."""
+    delim, quote, escape, new_line, comment, skip, columns = con.execute(
+        f"select Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns from "
+        f"sniff_csv({quote_literal(str(path))}, all_varchar = true, header = false, null_padding = true)").fetchone()
+    given = {"delim": delim, "quote": quote, "escape": escape, "new_line": new_line, "comment": comment}
+    options = ", ".join(f"{k} = {quote_literal('' if v == '(empty)' else v)}" for k, v in given.items())
+    types = ", ".join(f"{quote_literal(c['name'])}: 'VARCHAR'" for c in columns)
+    return (f"read_csv({quote_literal(str(path))}, auto_detect = false, {options}, skip = {int(skip)}, "
+            f"columns = {{{types}}}, all_varchar = true, header = false, null_padding = true)")
 
 
 def _text_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
@@ -250,6 +269,7 @@ class _Reader:
         self.publisher_id = publisher_id
         self.sources: list[_Source] = []
         self.attached = 0
+        self.read: dict[tuple[str, int, str], int] = {}   # (kind, bytes, sha256) -> the source read
 
     def _new(self, path: Path, member: str | None, kind: str) -> _Source:
         s = _Source(len(self.sources), path, member, kind)
@@ -271,7 +291,14 @@ class _Reader:
             self._zip(path, member, shown)
             return
         src = self._new(shown, member, kind)
-        _insert_pairs(self.con, src.id, [("(file name)", member or path.name)])
+        _insert_pairs(self.con, src.id, [(FILE_NAME, member or path.name)])
+        # A package's files are in its zip too, and the cumulative package links a single period's:
+        # a copy's cells are those of the file already read (hashing costs far less than parsing).
+        content = (kind, *file_digest(path))
+        if content in self.read:
+            src.same_as = self.read[content]
+            return
+        self.read[content] = src.id
         getattr(self, f"_{kind}")(src, path)
 
     def _zip(self, path: Path, member: str | None, shown: Path) -> None:
@@ -288,21 +315,20 @@ class _Reader:
                 self.add(extracted, label, shown)
 
     def _csv(self, src: _Source, path: Path) -> None:
-        relation = (f"read_csv({quote_literal(str(path))}, all_varchar = true, header = false, "
-                    "null_padding = true)")
-        try:
-            columns = _text_columns(self.con, relation)
+        try:   # every column is text (all_varchar): the first row gives the columns and the header
+            relation = _sniffed_csv(self.con, path)
+            first = self.con.execute(f"select * from {relation} limit 1").fetchone() or ()
+            columns = [d[0] for d in self.con.description]
+            # columns go by the header's names (the header row is searched like any other)
+            labels = [h if h and h not in first[:i] else c for i, (c, h) in enumerate(zip(columns, first))]
+            labels += columns[len(labels):]
+            _insert_relation(self.con, src.id, relation, columns, labels)
         except duckdb.Error:  # not the CSV it claims to be: search its lines instead
             src.kind = "text"
             self._text(src, path)
             return
         src.relation = relation
-        # columns go by the header's names (the header row is searched like any other)
-        first = self.con.execute(f"select * from {relation} limit 1").fetchone() or ()
-        labels = [h if h and h not in first[:i] else c for i, (c, h) in enumerate(zip(columns, first))]
-        labels += columns[len(labels):]
         src.labels = dict(zip(labels, columns))
-        _insert_relation(self.con, src.id, relation, columns, labels)
 
     def _parquet(self, src: _Source, path: Path) -> None:
         relation = f"read_parquet({quote_literal(str(path))})"
@@ -405,6 +431,8 @@ select * from final order by src, col, name
 
 def _locate(con: duckdb.DuckDBPyConnection, src: _Source, col: str, value: str) -> str:
     """A readable place for a hit: the first row holding the value."""
+    if col == FILE_NAME:
+        return "file name"
     if src.kind in ("json", "text"):
         return col
     if src.kind == "duckdb":
@@ -445,11 +473,17 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
             for out in outputs:
                 reader.add(Path(out))
             rows = con.execute(_match_sql(organisation_words, name_columns)).fetchall()
+            copies: dict[int, list[_Source]] = {}
+            for src in reader.sources:
+                if src.same_as is not None:
+                    copies.setdefault(src.same_as, []).append(src)
             hits = []
             for src_id, col, name, value, cells in rows:
                 src = reader.sources[src_id]
-                hits.append(Hit(path=src.path, member=src.member, where=_locate(con, src, col, value),
-                                name=name, cells=cells))
+                where = _locate(con, src, col, value)
+                # a copy has its own file name: only the cells are shared
+                for place in [src, *(copies.get(src_id, []) if col != FILE_NAME else [])]:
+                    hits.append(Hit(path=place.path, member=place.member, where=where, name=name, cells=cells))
         finally:
             reader.detach_all()
         return hits

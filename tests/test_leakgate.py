@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -154,6 +155,29 @@ def test_a_file_that_is_not_the_csv_it_claims_is_searched_as_text(tmp_path):
     weird = tmp_path / "broken.csv"
     weird.write_bytes(b'"unterminated, Mr Jonah Quist\n\xff\xfe garbage')
     assert names_found(leakgate.check([weird], ["Mr Jonah Quist"])) == {"Mr Jonah Quist"}
+
+
+def test_a_csv_in_another_dialect_is_searched_cell_by_cell(tmp_path):
+    out = tmp_path / "export.csv"
+    out.write_text('supplier;purpose\n"Dupont";"rent; Mrs Amelia Patel"\nDupont Services;x\n', encoding="utf-8")
+    hits = leakgate.check([out], ["Dupont", "Mrs Amelia Patel"])
+    assert sorted((h.name, h.where, h.cells) for h in hits) == [
+        ("Dupont", "row 2, column supplier", 1), ("Mrs Amelia Patel", "row 2, column purpose", 1)]
+
+
+def test_a_name_in_a_file_name_is_a_hit_and_copies_are_reported_where_they_are(tmp_path):
+    named = csv_file(tmp_path / "Mrs Amelia Patel.csv", [["supplier_name"], ["Acme Ltd"]])
+    (hit,) = leakgate.check([named], ["Mrs Amelia Patel"])
+    assert (hit.path, hit.where) == (named, "file name")
+    # a copy (a hard link, a zip member) is read once, but each place where the name is gets a hit
+    original = csv_file(tmp_path / "a.csv", [["supplier_name"], ["Mr Jonah Quist"]])
+    os.link(original, tmp_path / "b.csv")
+    with zipfile.ZipFile(tmp_path / "c.zip", "w") as zf:
+        zf.write(original, "inner/a.csv")
+    hits = leakgate.check([original, tmp_path / "b.csv", tmp_path / "c.zip"], ["Mr Jonah Quist"])
+    assert sorted((h.path.name, h.member, h.where) for h in hits) == [
+        ("a.csv", None, "row 2, column supplier_name"), ("b.csv", None, "row 2, column supplier_name"),
+        ("c.zip", "inner/a.csv", "row 2, column supplier_name")]
 
 
 # --------------------------------------------------------------------------- real files, planted names

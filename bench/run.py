@@ -15,11 +15,11 @@ times, each as its own process with its peak memory taken from the kernel (os.wa
     transparency-code CSV), with `validation: {quarantine: true}`: the rows with errors are set
     aside and the rest is published.
 
-It prints rows/s, wall time and peak memory of each, the ratio (a)/(b), the targets, and the
-machine's load average (other work on the machine slows every figure). `--repeat N` measures
-(a), (b) and (c) in N rounds, one after the other in each round, and prints the median run of each
-with the range, and the ratio of each round. `--steps` adds a run of the publish that times each
-pipeline step.
+It prints rows/s, wall time, peak memory and CPU time (every thread) of each, the ratio (a)/(b),
+the targets, and the machine's load average (other work on the machine slows every figure).
+`--repeat N` measures (a), (b) and (c) in N rounds, one after the other in each round, and prints
+the median run of each with the range, and the ratio of each round. `--steps` adds a run of the
+publish that times each pipeline step, in wall and CPU time.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class Measured:
     seconds: float
     peak_mb: float
     returncode: int
+    cpu_seconds: float = 0.0     # user + system, every thread: on 2 cores, wall time is at least half of it
     stdout: str = field(repr=False, default="")
     stderr: str = field(repr=False, default="")
 
@@ -66,7 +67,8 @@ started = time.perf_counter()
 proc = subprocess.Popen(sys.argv[2:], stdout=open(sys.argv[1] + ".out", "wb"), stderr=open(sys.argv[1] + ".err", "wb"))
 _, status, usage = os.wait4(proc.pid, 0)
 seconds = time.perf_counter() - started
-json.dump({"seconds": seconds, "maxrss_kb": usage.ru_maxrss, "returncode": os.waitstatus_to_exitcode(status)},
+json.dump({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss,
+           "returncode": os.waitstatus_to_exitcode(status)},
           open(sys.argv[1] + ".json", "w"))
 """
 
@@ -82,7 +84,7 @@ def measure(label: str, command: list[str], cwd: Path | None = None) -> Measured
     for suffix in ("json", "out", "err"):
         Path(f"{stem}.{suffix}").unlink(missing_ok=True)
     return Measured(label, command, figures["seconds"], figures["maxrss_kb"] / 1024, figures["returncode"],
-                    stdout, stderr)
+                    figures["cpu_seconds"], stdout, stderr)
 
 
 @dataclass(frozen=True)
@@ -159,9 +161,9 @@ def _spread(runs: list[Measured]) -> str:
 
 def _row(name: str, rows: int, m: Measured | None, note: str = "") -> str:
     if m is None:
-        return f"{name:<34} {'skipped':>10} {'':>12} {'':>10}  {note}"
+        return f"{name:<34} {'skipped':>10} {'':>12} {'':>10} {'':>8}  {note}"
     rate = rows / m.seconds if m.seconds else 0
-    return f"{name:<34} {m.seconds:>9.2f}s {rate:>11,.0f}/s {m.peak_mb:>8,.0f} MB  {note}"
+    return f"{name:<34} {m.seconds:>9.2f}s {rate:>11,.0f}/s {m.peak_mb:>8,.0f} MB {m.cpu_seconds:>7.1f}s  {note}"
 
 
 STEPS_SCRIPT = r"""
@@ -170,11 +172,14 @@ from pathlib import Path
 from etl import pipeline
 marks = []
 start = time.perf_counter()
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 def on_step(label):
-    marks.append((label, time.perf_counter() - start))
+    marks.append((label, time.perf_counter() - start, cpu()))
 result = pipeline.run(sys.argv[1], [Path(sys.argv[2])], Path(sys.argv[3]), on_step=on_step)
-marks.append(("done", time.perf_counter() - start))
-steps = [(a[0], round(b[1] - a[1], 3)) for a, b in zip(marks, marks[1:])]
+marks.append(("done", time.perf_counter() - start, cpu()))
+steps = [(a[0], round(b[1] - a[1], 3), round(b[2] - a[2], 3)) for a, b in zip(marks, marks[1:])]
 print(json.dumps({"steps": steps, "total": round(marks[-1][1], 3), "published": result.published,
                   "errors": result.report.error_count, "warnings": result.report.warning_count,
                   "loaded": result.loaded,
@@ -243,7 +248,7 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
         _remove(home)
     results["load_after"] = os.getloadavg()
 
-    print(f"{'':<34} {'wall':>10} {'rows/s':>13} {'peak':>11}")
+    print(f"{'':<34} {'wall':>10} {'rows/s':>13} {'peak':>11} {'CPU':>8}")
     print(_row("(a) frictionless validate", rows, fl, _spread(runs["frictionless"])))
     print(_row("(b) spendpub SQL validator", rows, ours,
                "; ".join(x for x in ("" if same is None else ("same errors" if same else "DIFFERENT errors"),
@@ -270,12 +275,14 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
         print(f"    target: {target}")
         if "steps" in results:
             s = results["steps"]
-            print("    steps: " + ", ".join(f"{label} {secs:.2f}s" for label, secs in s["steps"]) +
+            print("    steps: " + "; ".join(f"{label} {secs:.2f}s (CPU {cpu:.2f}s)" for label, secs, cpu in s["steps"]) +
                   f" (total {s['total']:.2f}s, peak {s['peak_mb']:,.0f} MB)")
     for key, m in (("frictionless", fl), ("ours", ours), ("publish", pub)):
         if m is not None:
-            results[key] = {"seconds": round(m.seconds, 3), "peak_mb": round(m.peak_mb, 1), "returncode": m.returncode,
-                            "runs": [{"seconds": round(r.seconds, 3), "peak_mb": round(r.peak_mb, 1)} for r in runs[key]]}
+            results[key] = {"seconds": round(m.seconds, 3), "cpu_seconds": round(m.cpu_seconds, 3),
+                            "peak_mb": round(m.peak_mb, 1), "returncode": m.returncode,
+                            "runs": [{"seconds": round(r.seconds, 3), "cpu_seconds": round(r.cpu_seconds, 3),
+                                      "peak_mb": round(r.peak_mb, 1)} for r in runs[key]]}
     print(f"    load average before {results['load_before'][0]:.2f}, after {results['load_after'][0]:.2f} "
           f"on {os.cpu_count()} CPUs", flush=True)
     return results

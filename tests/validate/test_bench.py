@@ -40,8 +40,10 @@ def test_a_clean_export_errs_only_on_its_grand_total_row(tmp_path):
 
 
 def test_measure_reports_time_memory_and_output(tmp_path):
-    m = measure("probe", [sys.executable, "-c", "x = bytearray(60_000_000); print('done')"], cwd=tmp_path)
+    m = measure("probe", [sys.executable, "-c", "x = bytearray(60_000_000); sum(range(10**7)); print('done')"],
+                cwd=tmp_path)
     assert m.returncode == 0 and m.stdout.strip() == "done" and m.peak_mb >= 60 and m.seconds > 0
+    assert 0.05 < m.cpu_seconds <= m.seconds * 2
 
 
 def test_the_median_run_is_the_middle_one():
@@ -51,7 +53,7 @@ def test_the_median_run_is_the_middle_one():
 
 def test_the_benchmark_runs_every_command_in_rounds(tmp_path, capsys):
     """`make bench` end to end, small: two rounds of frictionless, the validator and a publish."""
-    results = bench_size(1500, tmp_path, frictionless=True, limit_errors=10**6, publish=True, steps=False,
+    results = bench_size(1500, tmp_path, frictionless=True, limit_errors=10**6, publish=True, steps=True,
                          error_rate=0.02, repeat=2)
     printed = capsys.readouterr().out
     assert results["frictionless_errors"] == results["our_errors"] > 0 and "same errors" in printed
@@ -60,3 +62,6 @@ def test_the_benchmark_runs_every_command_in_rounds(tmp_path, capsys):
         assert len(results[key]["runs"]) == 2 and results[key]["seconds"] in [r["seconds"] for r in results[key]["runs"]]
     assert results["publish"]["returncode"] == 0 and "rows loaded" in results["publish_input"]
     assert "median of 2" in printed and not (tmp_path / "home-1500").exists()
+    steps = results["steps"]["steps"]
+    assert [label for label, _, _ in steps][-2:] == ["writing the data packages", "checking for personal data"]
+    assert all(wall > 0 and cpu > 0 for _, wall, cpu in steps) and "; checking for personal data " in printed and "s (CPU " in printed

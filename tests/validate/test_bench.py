@@ -4,11 +4,14 @@ SQL validator find the same errors in it, and the runner measures a process's ti
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections import Counter
 
 import frictionless
+import pytest
 
+from bench import monthly
 from bench.generate import ERROR_KINDS, HEADER, generate
 from bench.run import Measured, bench_size, measure, median_run
 from etl.validate.tablecsv import validate_package_resource
@@ -65,3 +68,18 @@ def test_the_benchmark_runs_every_command_in_rounds(tmp_path, capsys):
     steps = results["steps"]["steps"]
     assert [label for label, _, _ in steps][-2:] == ["writing the data packages", "checking for personal data"]
     assert all(wall > 0 and cpu > 0 for _, wall, cpu in steps) and "; checking for personal data " in printed and "s (CPU " in printed
+
+
+@pytest.mark.realdata
+def test_the_monthly_benchmark_publishes_each_month_and_times_its_steps(realdata, tmp_path, capsys):
+    months = tmp_path / "months"
+    months.mkdir()
+    for name in ("1904.csv", "1905.csv"):
+        shutil.copy(realdata / "spending/hyndburn-monthly-fy2019-20" / name, months / name)
+    assert monthly.main(["--profile", "hyndburn", "--folder", str(months)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[:2]] == ["1904.csv", "1905.csv"]
+    assert all(f" {step} " in lines[1] for step in ("reading", "transforming", "validating", "loading", "writing",
+                                                     "checking"))
+    assert lines[2].startswith("2 publishes: the first ")
+    assert monthly.main(["--folder", str(tmp_path / "nothing")]) == 2

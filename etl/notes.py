@@ -36,19 +36,31 @@ def _iso(at: dt.datetime) -> str:
     return at.replace(tzinfo=dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def _changed(db: str) -> str:
+    """SQL condition on a release: it changed the package of $period (every package when null), by
+    publishing the period or by redacting rows of it that an earlier release had published."""
+    return (f"($period is null or list_contains(periods, $period) or release_id in "
+            f"(select release_id from {db}.release_redacted_published where period = $period))")
+
+
 def release_entries(con: duckdb.DuckDBPyConnection, publisher_id: str, dataset: str, up_to_seq: int,
                     period: str | None = None, db: str = "wh") -> list[str]:
-    """Markdown sections, newest first, for the releases that touched the scope."""
+    """Markdown sections, newest first, for the releases that touched the scope: that published
+    its period(s), or redacted rows of it that an earlier release had published."""
     rows = con.execute(f"""
         select release_id, seq, kind, rolls_back_to, published_at, periods, rows_loaded, rows_rejected,
                rows_redacted
         from {db}.releases
-        where publisher_id = ? and dataset = ? and seq <= ? and (? is null or list_contains(periods, ?))
-        order by seq desc""", [publisher_id, dataset, up_to_seq, period, period]).fetchall()
+        where publisher_id = $publisher and dataset = $dataset and seq <= $seq
+          and {_changed(db)}
+        order by seq desc""", {"publisher": publisher_id, "dataset": dataset, "seq": up_to_seq,
+                               "period": period}).fetchall()
     sections = []
     for rid, seq, kind, back, at, periods, loaded, rejected, redacted in rows:
+        published_here = period is None or period in periods
+        shown = periods if period is None or not published_here else [period]
         lines = [f"## {rid}", "", f"Published {_iso(at)}" + (f", rolling back to {back}" if back else "")
-                 + f". Periods: {', '.join(p for p in periods if period is None or p == period)}.", ""]
+                 + f". Periods: {', '.join(shown)}.", ""]
         for name, sha, per, nrows in con.execute(
                 f"select file_name, sha256, period, rows_loaded from {db}.release_sources "
                 "where release_id = ? and (? is null or period = ?) order by period, file_name",
@@ -73,8 +85,14 @@ def release_entries(con: duckdb.DuckDBPyConnection, publisher_id: str, dataset: 
                                for c in sorted(set(before_totals) | set(after_totals)))
             lines.append(f"- {per} replaces {prev} (matched by {by}): {added:,} added, {removed:,} removed, "
                          f"{changed:,} changed; rows {before:,} → {after:,}; totals {totals}")
-        if rejected or redacted:
+        if published_here and (rejected or redacted):
             lines.append(f"- {rejected:,} rows rejected, {redacted:,} rows redacted")
+        for per, n in con.execute(
+                f"select period, rows from {db}.release_redacted_published where release_id = ? "
+                "and (? is null or period = ?) order by period", [rid, period, period]).fetchall():
+            lines.append(f"- {per}: {n:,} row{'s' if n != 1 else ''} published earlier now redacted (a name this "
+                         "release redacts, or one confirmed as a person since, is withheld in every release's rows); "
+                         "amounts and totals unchanged")
         sections.append("\n".join(lines) + "\n")
     return sections
 
@@ -125,10 +143,11 @@ def write_catalog(con: duckdb.DuckDBPyConnection, site: Path) -> Path:
             pkg = json.loads(descriptor.read_text(encoding="utf-8"))
             spend = pkg["spendpub"]
             periods = spend["periods"]
-            releases = con.execute("""
+            releases = con.execute(f"""
                 select release_id, published_at from wh.releases
-                where publisher_id = ? and dataset = ? and (? is null or list_contains(periods, ?))
-                order by seq""", [publisher_id, spend["dataset"], spend["period"], spend["period"]]).fetchall()
+                where publisher_id = $publisher and dataset = $dataset and {_changed("wh")}
+                order by seq""", {"publisher": publisher_id, "dataset": spend["dataset"],
+                                  "period": spend["period"]}).fetchall()
             distributions = []
             for rel, fmt, media in ((f"{descriptor.parent.name}.zip", "ZIP", "application/zip"),
                                     (f"{descriptor.parent.name}/datapackage.json", "JSON", "application/json")):

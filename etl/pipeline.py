@@ -283,6 +283,8 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
                          "rejected": result.rejected_rows, "redacted": result.redacted_rows})
         releases.record_validation_inputs(con, release.release_id, result.references,
                                           result.report.outlier_baseline)
+        releases.record_redacted_published(con, release.release_id, {
+            p: rows for p, rows in redacted_again.items() if p in state_after and p not in state_after_update})
         con.execute("insert into wh.release_redaction values (?, ?, ?)",
                     [release.release_id, redact.state_digest(policy, decisions), json.dumps(result.redactions)])
         con.execute("insert into wh.release_decisions values (?, ?)", [release.release_id, archive.keep_bytes(

@@ -109,8 +109,10 @@ def write_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, 
     else:
         csv, parquet = _period_data(con, profile, root, name, period, zips)
     versions = [state[p] for p in scope]
-    # A period package changes only when its period does: it carries that release's identity.
-    made_by = release if period is None else notes.release_info(con, state[period].row_release_id)
+    # A period package changes only when its period does (loaded again, or rows of it redacted since):
+    # it carries the identity of the release that last changed it.
+    made_by = release if period is None else notes.release_info(
+        con, releases.period_release_id(con, state[period].row_release_id, period))
     descriptor_schema = schema.frictionless_descriptor()
     title = schema.descriptor["title"]
     # Fiscal Data Package: what the measures and dimensions mean, for OpenSpending-style tools.

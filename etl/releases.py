@@ -183,6 +183,25 @@ def record(con: duckdb.DuckDBPyConnection, release: Release, seq: int, profile, 
              v.source_sha256, v.profile_sha256, v.row_release_id] for v in state_after.values()])
 
 
+def record_redacted_published(con: duckdb.DuckDBPyConnection, release_id: str, rows: dict[str, int]) -> None:
+    """The rows of earlier releases that this release redacted, per period (their packages change)."""
+    if rows:
+        con.executemany("insert into wh.release_redacted_published values (?, ?, ?)",
+                        [[release_id, period, n] for period, n in sorted(rows.items())])
+
+
+def period_release_id(con: duckdb.DuckDBPyConnection, row_release_id: str, period: str, db: str = "wh") -> str:
+    """The release that last changed a period's package: the one that loaded its rows, or a later
+    one that redacted some of them (the latest in `db`, which holds the releases up to the one
+    being written)."""
+    return con.execute(f"""
+        select r.release_id from {db}.releases r, {db}.releases loaded
+        where loaded.release_id = $loaded and r.publisher_id = loaded.publisher_id and r.dataset = loaded.dataset
+          and (r.release_id = $loaded or r.release_id in (
+                   select release_id from {db}.release_redacted_published where period = $period))
+        order by r.seq desc limit 1""", {"loaded": row_release_id, "period": period}).fetchone()[0]
+
+
 def record_validation_inputs(con: duckdb.DuckDBPyConnection, release_id: str,
                              references: list[tuple[str, str, str]],
                              outlier_baseline: list[tuple[str, Decimal, int]]) -> None:

@@ -28,6 +28,7 @@ from .warehouse import AttachedWarehouse, table_exists
 
 RELEASE_TABLES = ("releases", "release_sources", "release_references", "release_outlier_baselines",
                   "release_totals", "release_state", "release_period_changes", "release_changes",
+                  "release_redacted_published",
                   "release_packages", "publishers")
 
 
@@ -172,7 +173,8 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
         (out / SITE_DIR).mkdir(parents=True)
         with tempfile.TemporaryDirectory(prefix="spendpub-rebuild-") as tmp:
             wh = AttachedWarehouse(con, Path(tmp) / WAREHOUSE_FILE)
-            for t in RELEASE_TABLES:
+            # a table the live warehouse lacks came with a later spendpub: no release recorded anything in it
+            for t in (t for t in RELEASE_TABLES if table_exists(con, t, "cur")):
                 seq_filter = ("" if t == "publishers" else
                               " where seq <= ?" if t == "releases" else
                               " where release_id in (select release_id from cur.releases where seq <= ?)")

@@ -179,6 +179,43 @@ def test_rebuild_uses_the_redaction_decisions_of_its_time(home, mini_profile, ex
     assert "Jane Walker" in kept.read_text(encoding="utf-8") and kept.stat().st_mode & 0o777 == 0o600
 
 
+def test_a_package_redacted_by_a_later_release_says_so_and_carries_its_version(home, mini_profile, export):
+    """A period's package that a later release redacts changes: its changelog, version and the
+    catalog name that release, and its release notes say which period and how many rows."""
+    body = ("Department,Supplier,Date,Amount,Ref\nParks,Jane Walker,03/05/2024,10.00,T1\n"
+            "Roads,Big,04/05/2024,5.00,T2\nParks,Jane Walker,05/05/2024,7.00,T3\n")
+    profile = mini_profile()
+    r1 = pipeline.run(profile, [export(body, name="spend-2024-05.csv")], home)
+    redact.decide(home, "testco", ["Jane Walker"], "confirmed")
+    r2 = pipeline.run(profile, [export(body.replace("05/2024", "06/2024"), name="spend-2024-06.csv")], home)
+    r3 = pipeline.run(profile, [export(body.replace("05/2024", "07/2024"), name="spend-2024-07.csv")], home)
+    site = home / "site/testco"
+    may = json.loads((site / "spending-2024-05/datapackage.json").read_text(encoding="utf-8"))
+    assert may["version"] == r2.release_id and may["spendpub"]["redactions"]["confirmed-person"] == 2
+    changelog = (site / "spending-2024-05/CHANGELOG.md").read_text(encoding="utf-8")
+    assert [line.removeprefix("## ") for line in changelog.splitlines() if line.startswith("## ")] == \
+        [r2.release_id, r1.release_id]
+    assert "Periods: 2024-06." in changelog and "- 2024-05: 2 rows published earlier now redacted" in changelog
+    notes_r2 = (site / "releases" / f"{r2.release_id}.md").read_text(encoding="utf-8")
+    assert "- 2024-05: 2 rows published earlier now redacted" in notes_r2
+    assert "published earlier now redacted" not in (site / "releases" / f"{r3.release_id}.md").read_text(encoding="utf-8")
+    june = json.loads((site / "spending-2024-06/datapackage.json").read_text(encoding="utf-8"))
+    assert june["version"] == r2.release_id
+    catalog = json.loads((home / "site/catalog.json").read_text(encoding="utf-8"))
+    (entry,) = [d for d in catalog["dataset"] if d["identifier"] == "testco-spending-2024-05"]
+    assert [r["identifier"] for r in entry["releases"]] == [r1.release_id, r2.release_id]
+    assert entry["version"] == r2.release_id and entry["modified"] != entry["issued"]
+    for r in (r1, r2, r3):
+        assert replay.rebuild(home, r.release_id, home.parent / "rebuilt" / r.release_id).identical
+
+
+def test_a_home_made_before_a_release_table_existed_still_rebuilds(home, mini_profile, export):
+    r1 = pipeline.run(mini_profile(), [export("Department,Supplier,Date,Amount\nParks,Acme,03/05/2024,1.00\n")], home)
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:   # as an earlier spendpub left it
+        con.execute("drop table release_redacted_published")
+    assert replay.rebuild(home, r1.release_id, home.parent / "rebuilt").identical
+
+
 def test_a_rebuild_is_identical_beside_other_publishers(home, mini_profile, export):
     """The warehouse holds every publisher; a rebuild, only the release's own. Another publisher
     with no transaction ids must not change how this one's files are written (DuckDB chose a

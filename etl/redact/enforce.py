@@ -296,8 +296,9 @@ def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Pro
 
     A name confirmed, listed or redacted after an earlier release had published it is redacted in
     that release's rows too, so that the leak gate passes and no later package shows it. Returns
-    the rows changed per period: the caller rewrites those periods' packages. `now`: the names the
-    release redacted itself (by default, what apply() redacted on this connection).
+    the rows changed per period (a row counted once, whichever of its cells changed): the caller
+    rewrites those periods' packages. `now`: the names the release redacted itself (by default,
+    what apply() redacted on this connection).
     """
     fields = profile.schema.field_names
     if "supplier_name" not in fields:
@@ -316,6 +317,7 @@ def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Pro
         sets.append(f"purpose = case when purpose is not null and list_contains($purpose_reasons, "
                     f"case when list_contains($confirmed, redaction_key(supplier_name)) then 'confirmed-person' "
                     f"else 'named-person' end) then {quote_literal(REDACTED_LABEL)} else purpose end")
+    row = ", ".join(quote_ident(k) for k in ("period", *profile.schema.primary_key))
     params = {"publisher": profile.publisher_id, "confirmed": keys["confirmed-person"],
               "named": keys["named-person"], "purpose_reasons": sorted(policy.redact_purpose)}
     changed = con.execute(f"""
@@ -323,7 +325,7 @@ def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Pro
         where publisher_id = $publisher and not coalesce(is_redacted, false)
           and (list_contains($confirmed, redaction_key(supplier_name))
                or list_contains($named, redaction_key(supplier_name)))
-        returning period""", params).fetchall()
+        returning {row}""", params).fetchall()
     if purpose and (keys["confirmed-person"] or keys["named-person"]):
         # no temp table here: this runs inside the load's transaction on the attached warehouse
         names = leakgate.names_sql(everywhere, policy.common_words, whole)
@@ -334,9 +336,9 @@ def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Pro
             where publisher_id = {publisher} and purpose is not null and purpose <> {quote_literal(REDACTED_LABEL)}
               and purpose in (select value from ({leakgate.token_matches_sql(
                   f"(select purpose as value from {relation} where publisher_id = {publisher})", names)}))
-            returning period""").fetchall()
+            returning {row}""").fetchall()
     out: dict[str, int] = {}
-    for (period,) in changed:
+    for period, *_ in set(changed):
         out[period] = out.get(period, 0) + 1
     return dict(sorted(out.items()))
 

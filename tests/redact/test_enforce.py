@@ -3,6 +3,8 @@ already published."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from decimal import Decimal
 
 import duckdb
@@ -170,6 +172,19 @@ def test_names_decided_after_publication_are_redacted_in_the_published_rows(stag
         (LABEL, LABEL, "confirmed-person"), ("Acme Ltd", LABEL, "named-person"),
         (LABEL, None, "named-person"), ("Someone Else", None, None)]
     assert redact.redact_published(con, "wh_spending", profile, policy, decisions) == {}  # idempotent
+
+
+def test_a_published_row_is_counted_once_whichever_of_its_cells_are_redacted(staged, home):
+    """A policy that keeps a person's purpose redacts it only where it names them: two updates of
+    one row, which changed one row of the period's package."""
+    con, profile = staged([row("Mr J Smith", purpose="Grant to Mr J Smith"), row("Acme Ltd")])
+    con.execute("create table wh_spending as select * exclude (row_kind) from stg_spending where row_kind = 'record'")
+    redact.decide(home, "testco", ["Mr J Smith"], "confirmed")
+    policy = dataclasses.replace(redact.load_policy(profile), redact_purpose=frozenset({"source-marker"}))
+    assert redact.redact_published(con, "wh_spending", profile, policy, redact.load_decisions(home, "testco")) \
+        == {"2024-05": 1}
+    assert con.execute("select supplier_name, purpose from wh_spending order by source_line").fetchall() == [
+        (LABEL, LABEL), ("Acme Ltd", None)]
 
 
 def test_published_counts_list_every_reason():

@@ -97,6 +97,14 @@ create table if not exists release_period_changes (
     changed             bigint not null
 );
 
+-- Rows published by an earlier release that this one redacted (a name it redacts, or one
+-- confirmed as a person since), per period: that period's package changed with this release.
+create table if not exists release_redacted_published (
+    release_id      varchar not null,
+    period          varchar not null,
+    rows            bigint not null
+);
+
 create table if not exists release_changes (
     release_id      varchar not null,
     period          varchar not null,

@@ -83,17 +83,23 @@ def latest_release(db: _Db, filters: Filters | None = None) -> Release | None:
 @_query
 def releases(db: _Db, publisher_id: str) -> pd.DataFrame:
     """Every release of one publisher, newest first, with every column the warehouse records
-    (changelog columns included when the publish writes them), and `rows_live`: how many of
-    its rows are still published."""
+    (changelog columns included when the publish writes them), `rows_live`: how many of its
+    rows are still published, and `redacted_published`: the rows of months published before
+    that it redacted, as a list of {period, rows} (null when none, or not recorded)."""
     if not db.has(RELEASES_TABLE, "release_id", "publisher_id"):
         return pd.DataFrame()
     order = "published_at DESC NULLS LAST, " if db.has(RELEASES_TABLE, "published_at") else ""
+    redacted = ("SELECT release_id, list({'period': period, 'rows': rows} ORDER BY period) AS redacted_published "
+                "FROM release_redacted_published GROUP BY release_id"
+                if db.has("release_redacted_published", "release_id", "period", "rows")
+                else "SELECT NULL AS release_id, NULL AS redacted_published")
     df = db.frame(
         f"""
-        SELECT r.*, coalesce(live.n, 0) AS rows_live
+        SELECT r.*, coalesce(live.n, 0) AS rows_live, redacted.redacted_published
         FROM {RELEASES_TABLE} r
         LEFT JOIN (SELECT release_id, sum(payments) AS n FROM {db.source('agg_by_release')}
                    WHERE publisher_id = ? GROUP BY release_id) live USING (release_id)
+        LEFT JOIN ({redacted}) redacted USING (release_id)
         WHERE r.publisher_id = ?
         ORDER BY {order}release_id DESC
         """,

@@ -153,7 +153,9 @@ def _cell(value: Any) -> Any:
 
 
 RELEASE_COLUMNS = ("release_id", "seq", "kind", "rolls_back_to", "published_at", "periods",
-                   "rows_read", "rows_loaded", "rows_rejected", "rows_redacted", "rows_live")
+                   "rows_read", "rows_loaded", "rows_rejected", "rows_redacted", "redacted_published",
+                   "rows_live")
+SHOWN_WHEN_SET = ("rolls_back_to", "redacted_published")   # columns most releases leave empty
 
 
 def _demote(markdown: str, levels: int = 3) -> str:
@@ -165,7 +167,7 @@ def _demote(markdown: str, levels: int = 3) -> str:
 def _release_table(T: Translator, df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     shown = [c for c in RELEASE_COLUMNS if c in df.columns
-             and not (c == "rolls_back_to" and df[c].isna().all())]
+             and not (c in SHOWN_WHEN_SET and df[c].isna().all())]
     for column in shown:
         title = T(f"data.release_columns.{column}") \
             if T.has(f"data.release_columns.{column}") else column
@@ -174,6 +176,9 @@ def _release_table(T: Translator, df: pd.DataFrame) -> pd.DataFrame:
             out[title] = [T.datetime(v) for v in values]
         elif column.startswith("rows_"):
             out[title] = [T.count(v) for v in values]
+        elif column == "redacted_published":
+            out[title] = [", ".join(f"{d['period']}: {T.count(d['rows'])}" for d in v) if v is not None else ""
+                          for v in values]
         elif column == "profile_sha256":
             out[title] = [str(v)[:12] + "…" for v in values]
         else:

@@ -197,8 +197,8 @@ def _columns_also_required(con: duckdb.DuckDBPyConnection, table: str, **values:
 
 def _bookkeeping(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
                  releases: list[tuple[str, datetime, str]]) -> None:
-    """releases, release_sources, release_totals and publishers, shaped as a publish writes
-    them (etl/sql/marts/releases.sql)."""
+    """releases, release_sources, release_totals, release_redacted_published and publishers,
+    shaped as a publish writes them (etl/sql/marts/releases.sql)."""
     con.execute((SQL_DIR / "marts" / "releases.sql").read_text(encoding="utf-8"))
     for seq, (release_id, published_at, publisher) in enumerate(releases, start=1):
         mine = [r for r in rows if r["release_id"] == release_id]
@@ -219,6 +219,8 @@ def _bookkeeping(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
             )
             con.execute("insert into release_totals values (?, ?, ?, ?, ?)",
                         [release_id, period, lines[0]["currency"], len(lines), total])
+    if f"r-{WESTMINSTER}-2024" in {r for r, _, _ in releases}:   # a name confirmed after 2023's release
+        con.execute("insert into release_redacted_published values (?, '2023-02', 3)", [f"r-{WESTMINSTER}-2024"])
     con.execute("insert into publishers values (?, ?, 'GB', 'https://www.westminster.gov.uk', "
                 "?, 2021)", [WESTMINSTER, "Westminster City Council", WESTMINSTER_POPULATION])
     con.execute("insert into publishers values (?, ?, 'FR', 'https://www.lyon.fr', null, null)",

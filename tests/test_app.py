@@ -388,6 +388,9 @@ def test_data_page_lists_releases_redactions_and_the_dictionary(app_home: Path) 
     assert list(releases["Release"]) == [r for r, in sql(
         app_home, "select release_id from releases where publisher_id = ? "
                   "order by published_at desc", [WESTMINSTER])]
+    # a release that redacted rows of a month published before says which, and how many
+    assert list(releases["Rows of earlier months redacted"]) == ["2023-02: 3", "", ""]
+    assert "Rows of earlier months redacted" not in table(run_app("data", publisher=LYON), "Release").columns
     redactions = table(at, "Reason")
     expected = sql(app_home, "select left(period, 4), count(*), sum(amount) from spending "
                              "where publisher_id = ? and is_redacted group by 1 order by 1",

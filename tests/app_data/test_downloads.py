@@ -42,6 +42,9 @@ def test_releases_and_sources(db) -> None:
     assert live == dict(db.execute(
         "select r.release_id, count(s.release_id) from releases r left join spending s "
         "using (release_id) where r.publisher_id = ? group by 1", [WESTMINSTER]).fetchall())
+    redacted = dict(zip(df["release_id"], df["redacted_published"], strict=True))
+    assert redacted == {f"r-{WESTMINSTER}-2024": [{"period": "2023-02", "rows": 3}],
+                        f"r-{WESTMINSTER}-2023": None, f"r-{WESTMINSTER}-0": None}
     files = app_data.release_files(WESTMINSTER)
     assert set(files["file_name"]) == {f"{WESTMINSTER}-{p}.csv" for p in
                                        ("2023-01", "2023-02", "2024-01", "2024-02", "2024-03")}

@@ -186,7 +186,6 @@ class _Source:
     relation: str | None = None     # SQL of the table read, for locating a hit (csv, parquet)
     tables: dict[str, str] | None = None  # duckdb: table label -> SQL relation
     labels: dict[str, str] | None = None  # csv: column label (its header) -> column read
-    same_as: int | None = None      # a copy of this source, read once (same bytes, same kind)
 
 
 def _kind(path: Path) -> str:
@@ -270,6 +269,7 @@ class _Reader:
         self.sources: list[_Source] = []
         self.attached = 0
         self.read: dict[tuple[str, int, str], int] = {}   # (kind, bytes, sha256) -> the source read
+        self.copies: dict[int, list[_Source]] = {}        # a source read -> its copies, not read again
 
     def _new(self, path: Path, member: str | None, kind: str) -> _Source:
         s = _Source(len(self.sources), path, member, kind)
@@ -296,7 +296,7 @@ class _Reader:
         # a copy's cells are those of the file already read (hashing costs far less than parsing).
         content = (kind, *file_digest(path))
         if content in self.read:
-            src.same_as = self.read[content]
+            self.copies.setdefault(self.read[content], []).append(src)
             return
         self.read[content] = src.id
         getattr(self, f"_{kind}")(src, path)
@@ -473,16 +473,12 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
             for out in outputs:
                 reader.add(Path(out))
             rows = con.execute(_match_sql(organisation_words, name_columns)).fetchall()
-            copies: dict[int, list[_Source]] = {}
-            for src in reader.sources:
-                if src.same_as is not None:
-                    copies.setdefault(src.same_as, []).append(src)
             hits = []
             for src_id, col, name, value, cells in rows:
                 src = reader.sources[src_id]
                 where = _locate(con, src, col, value)
                 # a copy has its own file name: only the cells are shared
-                for place in [src, *(copies.get(src_id, []) if col != FILE_NAME else [])]:
+                for place in [src, *(reader.copies.get(src_id, []) if col != FILE_NAME else [])]:
                     hits.append(Hit(path=place.path, member=place.member, where=where, name=name, cells=cells))
         finally:
             reader.detach_all()

@@ -17,7 +17,7 @@ import duckdb
 from . import spreadsheet
 from .files import file_digest, write_new
 from .profile import Profile
-from .releases import Release
+from .releases import Release, redacted_published_in
 
 
 
@@ -39,8 +39,7 @@ def _iso(at: dt.datetime) -> str:
 def _changed(db: str) -> str:
     """SQL condition on a release: it changed the package of $period (every package when null), by
     publishing the period or by redacting rows of it that an earlier release had published."""
-    return (f"($period is null or list_contains(periods, $period) or release_id in "
-            f"(select release_id from {db}.release_redacted_published where period = $period))")
+    return f"($period is null or list_contains(periods, $period) or {redacted_published_in(db)})"
 
 
 def release_entries(con: duckdb.DuckDBPyConnection, publisher_id: str, dataset: str, up_to_seq: int,

@@ -190,6 +190,12 @@ def record_redacted_published(con: duckdb.DuckDBPyConnection, release_id: str, r
                         [[release_id, period, n] for period, n in sorted(rows.items())])
 
 
+def redacted_published_in(db: str, release: str = "release_id") -> str:
+    """SQL condition: the release (its id in column `release`) redacted rows of $period that an
+    earlier release had published."""
+    return f"{release} in (select release_id from {db}.release_redacted_published where period = $period)"
+
+
 def period_release_id(con: duckdb.DuckDBPyConnection, row_release_id: str, period: str, db: str = "wh") -> str:
     """The release that last changed a period's package: the one that loaded its rows, or a later
     one that redacted some of them (the latest in `db`, which holds the releases up to the one
@@ -197,8 +203,7 @@ def period_release_id(con: duckdb.DuckDBPyConnection, row_release_id: str, perio
     return con.execute(f"""
         select r.release_id from {db}.releases r, {db}.releases loaded
         where loaded.release_id = $loaded and r.publisher_id = loaded.publisher_id and r.dataset = loaded.dataset
-          and (r.release_id = $loaded or r.release_id in (
-                   select release_id from {db}.release_redacted_published where period = $period))
+          and (r.release_id = $loaded or {redacted_published_in(db, "r.release_id")})
         order by r.seq desc limit 1""", {"loaded": row_release_id, "period": period}).fetchone()[0]
 
 

@@ -7,6 +7,7 @@ ids and times, gives the same rows; the packages are a pure function of them.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from . import archive, notes, publish, redact, releases
 from .errors import SpendpubError, UsageError
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
 from .pipeline import RunResult, _totals, commit_release, new_release, new_rows_table, prepare, work_connection
-from .profile import Profile, load_profile
+from .profile import load_profile
 from .releases import PeriodVersion
 from .sqltext import quote_ident, quote_literal
 from .validate.domain import RecordedBaseline
@@ -71,6 +72,11 @@ def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, Per
     snapshots). Without it (a rollback), under today's decisions: the commit then redacts as of now.
     """
     history = _redaction_history(con, as_of) if as_of else {}
+    # each release's archived redaction state and policy, read once: it redacts every earlier period
+    snapshot_of = functools.cache(lambda release_id: _redaction_snapshot(con, home, release_id))
+    policy_of = functools.cache(lambda profile_sha: redact.load_policy(
+        load_profile(archive.fetch(home.archive, profile_sha, "the profile"))))
+
     groups: dict[tuple[str, str, tuple], list[PeriodVersion]] = {}
     for v in state.values():
         groups.setdefault((v.row_release_id, v.profile_sha256, history.get(v.period, ())), []).append(v)
@@ -78,7 +84,7 @@ def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, Per
     for (row_release_id, profile_sha, redacted_by), versions in sorted(groups.items()):
         profile = load_profile(archive.fetch(home.archive, profile_sha, "the profile"))
         made_by = notes.release_info(con, row_release_id, db="cur")
-        loaded_under = _redaction_snapshot(con, home, redacted_by[0][0]) if redacted_by else None
+        loaded_under = snapshot_of(redacted_by[0][0]) if redacted_by else None
         files = [archive.fetch(home.archive, v.source_sha256, v.source_name) for v in versions]
         prepared = prepare(con, profile, files, workdir, periods=[v.period for v in versions], release=made_by,
                            decisions=(loaded_under[0] if loaded_under
@@ -93,21 +99,12 @@ def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, Per
         if redacted_by:
             rows = "replayed_rows"
             con.execute(f"create or replace temp table {rows} as select * from replayed")
-            _redact_as_published(con, home, rows, profile, redacted_by)
+            for rid, sha in redacted_by:   # as each release redacted the rows already published
+                if snapshot := snapshot_of(rid):
+                    redact.redact_published(con, rows, profile, policy_of(sha), *snapshot)
         con.execute(f"create or replace temp table {table} as select * from {rows}"
                     if first else f"insert into {table} select * from {rows}")
         first = False
-
-
-def _redact_as_published(con: duckdb.DuckDBPyConnection, home: Home, rows: str, profile: Profile,
-                         releases_: tuple[tuple[str, str], ...]) -> None:
-    """Redact the table `rows` as each of `releases_` ((release id, profile sha256), in order)
-    redacted the rows already published, under its archived redaction state."""
-    for release_id, profile_sha in releases_:
-        snapshot = _redaction_snapshot(con, home, release_id)
-        if snapshot:
-            policy = redact.load_policy(load_profile(archive.fetch(home.archive, profile_sha, "the profile")))
-            redact.redact_published(con, rows, profile, policy, *snapshot)
 
 
 def _redaction_history(con: duckdb.DuckDBPyConnection, release_id: str) -> dict[str, tuple[tuple[str, str], ...]]:

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.app_queries            # build (or reuse) the warehouse, time
     .venv/bin/python -m bench.app_queries --rows 1000000 --rebuild --check
+    .venv/bin/python -m bench.app_queries --refresh     # and time the aggregates a publish refreshes
 
 1. Builds a synthetic `spending` table with DuckDB SQL alone (range() and hashing, no Python
    loop): 40 publishers over 72 months (2019-01 to 2024-12), one of them holding a quarter of
@@ -18,7 +19,10 @@
    The home has the layout of a published one (warehouse.duckdb -> current/ -> versions/...).
 
 Prints one line per query and page, and a summary; `--check` exits 1 if a median is over the
-budget (100 ms).
+budget (100 ms). `--refresh` first times what a publish's load runs on that warehouse
+(AttachedWarehouse.refresh_aggregates): every publisher's aggregates built (a first publish, or
+new mart definitions), then one publisher's, for a small publisher and for the largest; the pages
+are then measured with the largest publisher's rows rebuilt as its next publish leaves them.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ sys.path.insert(0, str(ROOT))
 
 from etl.schema import load_schema  # noqa: E402
 from etl.sqltext import quote_literal  # noqa: E402
-from etl.warehouse import COFOG_CSV, COFOG_SQL, RELEASES_SQL, derived_marts  # noqa: E402
+from etl.warehouse import (  # noqa: E402
+    COFOG_CSV, COFOG_SQL, MARTS_DIGEST_TABLE, RELEASES_SQL, AttachedWarehouse, derived_marts)
 
 BUDGET_MS = 100.0
 REPEATS = 5
@@ -250,6 +255,29 @@ def refresh_missing_aggregates(path: Path) -> None:
         con.close()
 
 
+def time_refresh(path: Path) -> None:
+    """Wall and CPU time of the aggregates refresh a publish runs: every publisher's (the same rows
+    again), then one small publisher's (rolled back), then the largest's: kept, so the pages are
+    then measured on the tables as that body's next publish leaves them (its rows moved to the end)."""
+    con = duckdb.connect()
+    try:
+        wh = AttachedWarehouse(con, path)
+        con.execute(f"delete from wh.{MARTS_DIGEST_TABLE}")   # as before a home's first publish
+        runs = (("every publisher", BIG, "commit"), ("one small publisher", "pub-01", "rollback"),
+                (f"the largest ({BIG})", BIG, "commit"))
+        for i, (label, publisher, end) in enumerate(runs):
+            rows = con.execute("select count(*) from wh.spending where publisher_id = ?", [publisher]).fetchone()[0]
+            started, started_cpu = time.perf_counter(), time.process_time()
+            con.execute("begin")
+            wh.refresh_aggregates(publisher)
+            con.execute(end)
+            print(f"aggregates refresh, {label}: {time.perf_counter() - started:.1f} s "
+                  f"(CPU {time.process_time() - started_cpu:.1f} s)" + (f", {rows:,} rows of its own" if i else ""))
+        wh.detach()
+    finally:
+        con.close()
+
+
 # --------------------------------------------------------------------------- pages and calls
 
 
@@ -311,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(tempfile.gettempdir()) / "spendpub-bench",
                         help="where the synthetic home is built (kept and reused)")
     parser.add_argument("--rebuild", action="store_true", help="build the warehouse again")
+    parser.add_argument("--refresh", action="store_true",
+                        help="time the aggregates refresh of a publish, for every publisher then one")
     parser.add_argument("--check", action="store_true",
                         help=f"exit 1 if any median is over {BUDGET_MS:.0f} ms")
     args = parser.parse_args(argv)
@@ -333,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     size = warehouse.stat().st_size
     print(f"warehouse: {warehouse} ({size / 1e6:,.0f} MB), {args.rows:,} spending rows; "
           f"pages measured on {BIG} (a quarter of the rows), year {YEAR}")
+    if args.refresh:
+        time_refresh(warehouse)
 
     calls = record_pages(home)
     print(f"{len(calls)} distinct queries recorded over {len(SCENARIOS)} pages "

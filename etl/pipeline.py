@@ -290,7 +290,7 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         con.execute("insert into wh.release_decisions values (?, ?)", [release.release_id, archive.keep_bytes(
             home.archive, redact.snapshot(decisions, redact.redacted_name_kinds(con)))])
         wh.upsert_publisher(profile)
-        wh.refresh_aggregates()
+        wh.refresh_aggregates(profile.publisher_id)
         con.execute("commit")
         result.changes = releases.period_changes(con, release.release_id)
         # Once loaded, the staged rows are done with: freeing their memory (most of the run's DuckDB

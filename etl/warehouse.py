@@ -6,6 +6,7 @@ on its work connection, loads it in one transaction, and the home switches versi
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -20,6 +21,10 @@ SETUP_MARTS = ("releases.sql", "cofog.sql")  # bookkeeping and reference tables,
 RELEASES_SQL = (SQL_DIR / "marts" / "releases.sql").read_text(encoding="utf-8")
 COFOG_SQL = (SQL_DIR / "marts" / "cofog.sql").read_text(encoding="utf-8")
 COFOG_CSV = DATASETS_DIR / "reference" / "cofog" / "cofog.csv"
+
+# One row: the marts_digest of the definitions the derived marts' rows were built with.
+MARTS_DIGEST_TABLE = "derived_marts_digest"
+_MART_CREATE = re.compile(r"^create or replace table (\w+) as", re.MULTILINE)
 
 __all__ = ["WAREHOUSE_FILE", "AttachedWarehouse", "derived_marts"]
 
@@ -45,6 +50,27 @@ def derived_marts(prefix: str = "") -> list[tuple[str, str]]:
     return [(name, scripts[name]) for name in ordered]
 
 
+def marts_digest(marts: list[tuple[str, str]]) -> str:
+    """What the derived marts' rows depend on besides the canonical tables' rows: their SQL, the
+    COFOG list and the canonical schemas. When it changes, every publisher's rows are built again."""
+    h = hashlib.sha256()
+    for name, sql in marts:
+        h.update(f"{name}\0{sql}\0".encode())
+    h.update(COFOG_CSV.read_bytes())
+    for dataset in dataset_names():
+        h.update(repr(load_schema(dataset).descriptor).encode())
+    return h.hexdigest()
+
+
+def _slice_sql(name: str, sql: str) -> str:
+    """A mart's SQL made to build a temporary table of the same name (which then shadows the
+    warehouse's in the marts rolled up from it)."""
+    found = _MART_CREATE.findall(sql)
+    if found != [name]:
+        raise ValueError(f"etl/sql/marts/{name}.sql must create its table once with 'create or replace table {name} as'")
+    return _MART_CREATE.sub(r"create or replace temp table \1 as", sql)
+
+
 class AttachedWarehouse:
     """The staged warehouse file, attached to the work connection as `wh` while a publish runs."""
 
@@ -52,7 +78,8 @@ class AttachedWarehouse:
         self.con = con
         self.path = path
         con.execute(f"attach {quote_literal(str(path))} as wh")
-        self._in_wh(RELEASES_SQL, COFOG_SQL.format(path=quote_literal(str(COFOG_CSV))))
+        self._in_wh(RELEASES_SQL, COFOG_SQL.format(path=quote_literal(str(COFOG_CSV))),
+                    f"create table if not exists {MARTS_DIGEST_TABLE} (sha256 varchar not null)")
         self._retype_old_columns()
         for dataset in dataset_names():  # every canonical table exists, so marts can join them
             self.ensure_table(dataset)
@@ -91,9 +118,42 @@ class AttachedWarehouse:
             profile.publisher_id, profile.publisher_name, profile.country, profile.url,
             profile.population, profile.population_year])
 
-    def refresh_aggregates(self) -> None:
-        """Rebuild the derived marts (budget_vs_actual, the agg_* tables the app reads)."""
-        self._in_wh(*(sql for _, sql in derived_marts()))
+    def refresh_aggregates(self, publisher_id: str) -> None:
+        """Bring the derived marts (budget_vs_actual, the agg_* tables the app reads) up to date
+        after a change to one publisher's rows.
+
+        Every mart groups by publisher and joins only on it (or on the COFOG list), so only that
+        publisher's rows are built again: a small monthly publish into a home of many bodies does
+        not pay for all of them. Every row is built again when the marts' definitions changed
+        (marts_digest) or a mart is missing."""
+        marts = derived_marts()
+        digest = marts_digest(marts)
+        built = self.con.execute(f"select sha256 from wh.{MARTS_DIGEST_TABLE}").fetchall()
+        if built != [(digest,)] or not all(table_exists(self.con, name, "wh") for name, _ in marts):
+            self._in_wh(*(sql for _, sql in marts))
+            self.con.execute(f"delete from wh.{MARTS_DIGEST_TABLE}")
+            self.con.execute(f"insert into wh.{MARTS_DIGEST_TABLE} values (?)", [digest])
+            return
+        self._refresh_publisher(marts, publisher_id)
+
+    def _refresh_publisher(self, marts: list[tuple[str, str]], publisher_id: str) -> None:
+        """Each mart's rows of one publisher built into a temporary table from temporary views of
+        the publisher's rows (they shadow the warehouse's tables), then swapped in."""
+        names = [name for name, _ in marts]
+        sources = [t for (t,) in self.con.execute(
+            "select distinct table_name from duckdb_columns() where database_name = 'wh' and "
+            "column_name = 'publisher_id' and not list_contains(?, table_name) order by 1", [names]).fetchall()]
+        who = quote_literal(publisher_id)
+        try:
+            for table in sources:
+                self.con.execute(f"create or replace temp view {quote_ident(table)} as "
+                                 f"select * from wh.{quote_ident(table)} where publisher_id = {who}")
+            self._in_wh(*(_slice_sql(name, sql) for name, sql in marts))
+            for name in names:
+                self.con.execute(f"delete from wh.{quote_ident(name)} where publisher_id = {who}")
+                self.con.execute(f"insert into wh.{quote_ident(name)} select * from temp.{quote_ident(name)}")
+        finally:
+            drop_temp(self.con, *sources, *names)
 
     def next_seq(self) -> int:
         return self.con.execute("select coalesce(max(seq), 0) + 1 from wh.releases").fetchone()[0]

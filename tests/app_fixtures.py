@@ -228,7 +228,8 @@ def _bookkeeping(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
 
 
 def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
-    """What StagedWarehouse.refresh_aggregates runs at every publish."""
+    """Every agg_* mart built for every publisher, as a home's first publish does
+    (AttachedWarehouse.refresh_aggregates)."""
     for _, sql in derived_marts("agg_"):
         con.execute(sql)
 

@@ -29,6 +29,18 @@ def realdata() -> Path:
     return REALDATA
 
 
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home where every demo publisher in datasets/ was published, one after the other (read only)."""
+    from etl import pipeline
+    from etl.demo import demo_sources
+
+    home = tmp_path_factory.mktemp("demo")
+    for profile, files in demo_sources():
+        assert pipeline.run(profile, files, home).published
+    return home
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"

@@ -18,15 +18,6 @@ from etl.exports.uk_spend import uk_spend_query
 from etl.schema import load_schema
 
 
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("demo")
-    for profile, files in demo_sources():
-        result = pipeline.run(profile, files, home)
-        assert result.published
-    return home
-
-
 def packages(home):
     return sorted((home / "site").glob("*/*/datapackage.json"))
 

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from etl import warehouse
-from tests.app_fixtures import sample_rows, write_warehouse
+from tests.app_fixtures import LYON, WESTMINSTER, sample_releases, sample_rows, write_warehouse
 
 
 def test_a_mart_rolled_up_from_another_is_built_after_it():
@@ -79,3 +79,102 @@ def test_a_warehouse_made_with_a_float_baseline_gets_exact_decimals(tmp_path):
             (Decimal("1234.56"), "DECIMAL(18,2)")]
         wh.detach()
         con.close()
+
+
+# A publish of Westminster: a payment gone, an amount corrected, a new supplier in a new month.
+WESTMINSTER_REPUBLISHED = [
+    f"delete from wh.spending where publisher_id = '{WESTMINSTER}' and supplier_name = 'O''Brien & Sons'",
+    f"update wh.spending set amount = amount + 7 where publisher_id = '{WESTMINSTER}' and period = '2024-01'",
+    f"""insert into wh.spending by name select * replace ('2024-04' as period, date '2024-04-02' as payment_date,
+        'New Supplier Ltd' as supplier_name, 77 as source_line)
+        from wh.spending where publisher_id = '{WESTMINSTER}' and period = '2024-03' limit 1""",
+]
+LYON_CHANGED_ON_THE_SIDE = f"update wh.spending set amount = amount * 2 where publisher_id = '{LYON}'"
+
+
+def _marts(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    return {name: con.execute(f"select * from wh.{name} order by all").fetchall()
+            for name, _ in warehouse.derived_marts()}
+
+
+@pytest.fixture
+def two_publishers(tmp_path):
+    """A published warehouse of Westminster and Lyon, each with payments and a 2024 budget, attached."""
+    path = write_warehouse(tmp_path / "warehouse.duckdb", releases=sample_releases())
+    con = duckdb.connect()
+    wh = warehouse.AttachedWarehouse(con, path)
+    con.execute("""insert into wh.budget (publisher_id, publisher_name, fiscal_year, phase, direction, chapter_code,
+        functional_code, cofog_code, section, is_real, amount, amount_voted, currency, source_file_sha256,
+        source_line, release_id)
+        select p, p, 2024, 'approved', 'expenditure', '011', f, c, 'operating', true, a, a, 'GBP', repeat('b', 64),
+               row_number() over (), 'r-budget'
+        from (values (?, '4', '04.5.1', 1000.00), (?, '9', '09.1.1', 2500.50), (?, '4', '04.5.1', 800.00))
+             t(p, f, c, a)""", [WESTMINSTER, WESTMINSTER, LYON])
+    wh.refresh_aggregates(WESTMINSTER)      # no digest recorded yet: every publisher's rows built
+    yield con, wh
+    con.close()
+
+
+def test_a_publish_rebuilds_its_publishers_rows_of_every_mart_as_a_full_build_would(two_publishers):
+    con, wh = two_publishers
+    for sql in WESTMINSTER_REPUBLISHED:
+        con.execute(sql)
+    wh.refresh_aggregates(WESTMINSTER)
+    refreshed = _marts(con)
+    wh._in_wh(*(sql for _, sql in warehouse.derived_marts()))
+    assert refreshed == _marts(con)
+    for mart in ("budget_vs_actual", "agg_by_supplier", "agg_by_year"):
+        assert con.execute(f"select distinct publisher_id from wh.{mart} order by 1").fetchall() == [
+            (LYON,), (WESTMINSTER,)]
+    assert "New Supplier Ltd" in {r[3] for r in refreshed["agg_by_supplier"]}
+    assert con.execute("select count(*) from duckdb_views() where temporary and not internal").fetchone()[0] == 0
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0] == 0
+
+
+def test_only_the_publishing_body_is_rebuilt_until_the_marts_definitions_change(two_publishers):
+    con, wh = two_publishers
+    lyon_before = con.execute(f"select total from wh.agg_by_year where publisher_id = '{LYON}' "
+                              "and currency is null").fetchall()
+    con.execute(LYON_CHANGED_ON_THE_SIDE)   # not how rows change, but it shows which rows a refresh builds
+    wh.refresh_aggregates(WESTMINSTER)
+    assert con.execute(f"select total from wh.agg_by_year where publisher_id = '{LYON}' "
+                       "and currency is null").fetchall() == lyon_before
+    con.execute(f"update wh.{warehouse.MARTS_DIGEST_TABLE} set sha256 = 'made by another spendpub'")
+    wh.refresh_aggregates(WESTMINSTER)
+    assert con.execute(f"select total from wh.agg_by_year where publisher_id = '{LYON}' "
+                       "and currency is null").fetchall() == [(t * 2,) for (t,) in lyon_before]
+    assert con.execute(f"select sha256 from wh.{warehouse.MARTS_DIGEST_TABLE}").fetchall() == [
+        (warehouse.marts_digest(warehouse.derived_marts()),)]
+
+
+def test_a_missing_mart_is_built_for_every_publisher(two_publishers):
+    con, wh = two_publishers
+    con.execute("drop table wh.agg_by_month")
+    con.execute(LYON_CHANGED_ON_THE_SIDE)
+    wh.refresh_aggregates(WESTMINSTER)
+    assert con.execute(f"select count(*) from wh.agg_by_month where publisher_id = '{LYON}'").fetchone()[0] > 0
+    assert con.execute(f"select sum(total) from wh.agg_by_month where publisher_id = '{LYON}'").fetchone()[0] == \
+        con.execute(f"select sum(amount) from wh.spending where publisher_id = '{LYON}'").fetchone()[0]
+
+
+def test_a_mart_that_does_not_create_its_own_table_is_refused():
+    with pytest.raises(ValueError, match="agg_x.sql must create its table once"):
+        warehouse._slice_sql("agg_x", "create or replace table agg_y as select 1")
+
+
+def test_the_marts_of_a_home_published_body_after_body_equal_a_full_build(demo_home, tmp_path):
+    """The demo's bodies published one after the other (the first builds every mart, each next one
+    its own rows): the marts hold what building them from the whole warehouse gives."""
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes((demo_home / "warehouse.duckdb").read_bytes())
+    con = duckdb.connect()
+    con.execute(f"attach '{copy}' as wh")
+    published = _marts(con)
+    assert len({r[0] for r in published["agg_by_year"]}) >= 2
+    assert published["budget_vs_actual"]
+    con.execute("use wh")
+    for _, sql in warehouse.derived_marts():
+        con.execute(sql)
+    con.execute("use memory")
+    assert published == _marts(con)
+    con.close()

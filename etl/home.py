@@ -53,6 +53,12 @@ class Home:
     def archive(self) -> Path:
         return self.root / "archive"
 
+    @property
+    def cache(self) -> Path:
+        """Private working data kept from one publish to the next to save work; never published,
+        and safe to delete."""
+        return self.root / "cache"
+
     def current(self) -> Path | None:
         link = self.root / "current"
         return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None

@@ -9,6 +9,10 @@ every table; zips member by member (nested zips too); any other file line by lin
 All of it is read into one table of distinct (source, column, value) and matched set-based in SQL.
 A file's own name is searched too. A copy (same bytes: a package's file and its zip member, the
 cumulative package's link to a single period's file) is read once and reported wherever it is.
+Given a cache folder, the values read from each file are kept there by content once a check finds
+nothing: a package published again unchanged (last month's, at this month's publish) is then not
+parsed again, only hashed. The cache holds what the published files hold, no more; a hit in a file
+known from it is searched again from the file itself, to say where it is.
 
 How a name matches: names and cells are compared as *token sequences*. A token is a run of letters
 or digits, lower-cased and stripped of accents, so case, spacing, punctuation and accents do not
@@ -36,7 +40,9 @@ column or in free text ('Refund to Mr J Smith re Council Tax').
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -186,6 +192,7 @@ class _Source:
     relation: str | None = None     # SQL of the table read, for locating a hit (csv, parquet)
     tables: dict[str, str] | None = None  # duckdb: table label -> SQL relation
     labels: dict[str, str] | None = None  # csv: column label (its header) -> column read
+    cached: bool = False            # its values came from the cache, not from the file
 
 
 def _kind(path: Path) -> str:
@@ -239,9 +246,13 @@ def _text_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
 
 
 def _insert_pairs(con: duckdb.DuckDBPyConnection, src: int, pairs: list[tuple[str, str]]) -> None:
-    if pairs:
-        con.execute("insert into gate_values select ?, unnest(?::varchar[]), unnest(?::varchar[])",
-                    [src, [p[0] for p in pairs], [p[1] for p in pairs]])
+    _insert_rows(con, [(src, col, value) for col, value in pairs])
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple[int, str, str]]) -> None:
+    if rows:
+        con.execute("insert into gate_values select unnest(?::integer[]), unnest(?::varchar[]), unnest(?::varchar[])",
+                    [list(column) for column in zip(*rows)])
 
 
 def _json_strings(doc, path: str = "$") -> Iterator[tuple[str, str]]:
@@ -261,48 +272,134 @@ def _text_lines(path: Path) -> list[tuple[str, str]]:
     return [(f"line {i}", line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
 
 
+Content = tuple[str, int, str]   # (kind, bytes, sha256) of a file
+
+
+class _ValueCache:
+    """The distinct (column, value) pairs read from each file, one Parquet file per content, and
+    the members of each zip (so that an unchanged zip is not even inflated), under a folder named
+    after this module's code and DuckDB's version: a change to how files are read starts anew."""
+
+    VERSION = hashlib.sha256(Path(__file__).read_bytes() + duckdb.__version__.encode()).hexdigest()[:16]
+    KINDS = ("csv", "parquet", "json", "text")   # not DuckDB files: read for one publisher, changed at every publish
+
+    def __init__(self, folder: Path):
+        self.root = folder
+        self.folder = folder / self.VERSION
+
+    def entry(self, content: Content) -> Path:
+        kind, size, sha256 = content
+        return self.folder / f"{sha256}-{size}-{kind}.{'json' if kind == 'zip' else 'parquet'}"
+
+    def has(self, content: Content) -> bool:
+        return content[0] in self.KINDS and self.entry(content).is_file()
+
+    def members(self, content: Content) -> list[tuple[str, Content]] | None:
+        """A zip's members as a check that read it recorded them: (name, content)."""
+        entry = self.entry(content)
+        if not entry.is_file():
+            return None
+        return [(name, (kind, size, sha256)) for name, kind, size, sha256 in json.loads(entry.read_text())]
+
+    def keep(self, con: duckdb.DuckDBPyConnection, reader: "_Reader") -> None:
+        """Write the entries of the files and zips read (after a clean check), then remove every
+        entry, and every older cache, that this check did not use: the cache follows what is published."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        used = set()
+        for content, src_id in reader.read.items():
+            if content[0] in self.KINDS:
+                entry = self.entry(content)
+                used.add(entry.name)
+                if not reader.sources[src_id].cached:
+                    con.execute(f"copy (select col, value from gate_values where src = ? and col <> ?) to "
+                                f"{quote_literal(str(self._temporary(entry)))} (format parquet)", [src_id, FILE_NAME])
+                    os.replace(self._temporary(entry), entry)
+        for content, members in reader.zips.items():
+            entry = self.entry(content)
+            used.add(entry.name)
+            if not entry.is_file():
+                self._temporary(entry).write_text(json.dumps([[name, *c] for name, c in members]))
+                os.replace(self._temporary(entry), entry)
+        for old in self.folder.iterdir():
+            if old.name not in used:
+                old.unlink()
+        for other in self.root.iterdir():
+            if other != self.folder:
+                shutil.rmtree(other) if other.is_dir() else other.unlink()
+
+    @staticmethod
+    def _temporary(entry: Path) -> Path:
+        return entry.with_name(f".{entry.name}.{os.getpid()}")
+
+
 class _Reader:
-    def __init__(self, con: duckdb.DuckDBPyConnection, tmp: Path, publisher_id: str | None):
+    def __init__(self, con: duckdb.DuckDBPyConnection, tmp: Path, publisher_id: str | None,
+                 cache: _ValueCache | None = None):
         self.con = con
         self.tmp = tmp
         self.publisher_id = publisher_id
+        self.cache = cache
         self.sources: list[_Source] = []
         self.attached = 0
-        self.read: dict[tuple[str, int, str], int] = {}   # (kind, bytes, sha256) -> the source read
+        self.read: dict[Content, int] = {}                # a file's content -> the source it was read as
         self.copies: dict[int, list[_Source]] = {}        # a source read -> its copies, not read again
+        self.zips: dict[Content, list[tuple[str, Content]]] = {}   # a zip's content -> its members'
+        self.file_names: list[tuple[int, str, str]] = []  # searched at the end, in one statement
 
     def _new(self, path: Path, member: str | None, kind: str) -> _Source:
         s = _Source(len(self.sources), path, member, kind)
         self.sources.append(s)
+        self.file_names.append((s.id, FILE_NAME, member or path.name))
         return s
 
-    def add(self, path: Path, member: str | None = None, shown: Path | None = None) -> None:
+    def add(self, path: Path, member: str | None = None, shown: Path | None = None) -> Content | None:
+        """Read a file (a folder: every file in it); the content of the file."""
         shown = shown or path
         if path.is_dir():
             for p in sorted(path.rglob("*")):
                 if p.is_file():
                     self.add(p)
-            return
+            return None
         if not path.is_file():
             raise SpendpubError("the leak gate was asked to search an output that does not exist",
                                 where=str(path))
         kind = _kind(path)
-        if kind == "zip":
-            self._zip(path, member, shown)
-            return
-        src = self._new(shown, member, kind)
-        _insert_pairs(self.con, src.id, [(FILE_NAME, member or path.name)])
-        # A package's files are in its zip too, and the cumulative package links a single period's:
-        # a copy's cells are those of the file already read (hashing costs far less than parsing).
         content = (kind, *file_digest(path))
+        src = self._new(shown, member, kind)
+        if kind == "zip":
+            self._zip(path, member, shown, content)
+        elif not self._known(src, content):
+            self.read[content] = src.id
+            getattr(self, f"_{kind}")(src, path)
+        return content
+
+    def _known(self, src: _Source, content: Content) -> bool:
+        """Give src the values of a file with the same content, when one was read already (a
+        package's files are in its zip too, the cumulative package links a single period's) or is
+        in the cache: hashing costs far less than parsing."""
         if content in self.read:
             self.copies.setdefault(self.read[content], []).append(src)
-            return
-        self.read[content] = src.id
-        getattr(self, f"_{kind}")(src, path)
+            return True
+        if self.cache and self.cache.has(content):
+            self.read[content] = src.id
+            self.con.execute(f"insert into gate_values select {src.id}, col, value from read_parquet(?)",
+                             [str(self.cache.entry(content))])
+            src.cached = True
+            return True
+        return False
 
-    def _zip(self, path: Path, member: str | None, shown: Path) -> None:
+    def _zip(self, path: Path, member: str | None, shown: Path, content: Content) -> None:
+        def label(name: str) -> str:
+            return f"{member}!{name}" if member else name
+
+        known = self.cache.members(content) if self.cache else None
+        if known is not None and all(c in self.read or self.cache.has(c) for _, c in known):
+            for name, c in known:   # every member's values are known: the zip is not inflated
+                self._known(self._new(shown, label(name), c[0]), c)
+            self.zips[content] = known
+            return
         target = Path(tempfile.mkdtemp(dir=self.tmp))
+        members = []
         with zipfile.ZipFile(path) as zf:
             for i, info in enumerate(zf.infolist()):
                 if info.is_dir():
@@ -311,8 +408,8 @@ class _Reader:
                 extracted = target / f"{i}{Path(info.filename).suffix[:16]}"
                 with zf.open(info) as member_data, open(extracted, "wb") as out:
                     shutil.copyfileobj(member_data, out, 1 << 20)   # streamed: members can be gigabytes
-                label = f"{member}!{info.filename}" if member else info.filename
-                self.add(extracted, label, shown)
+                members.append((info.filename, self.add(extracted, label(info.filename), shown)))
+        self.zips[content] = members
 
     def _csv(self, src: _Source, path: Path) -> None:
         try:   # every column is text (all_varchar): the first row gives the columns and the header
@@ -450,15 +547,29 @@ def _locate(con: duckdb.DuckDBPyConnection, src: _Source, col: str, value: str) 
 def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | None = None,
           common_words: Iterable[str] = (), allow: Iterable[str] = (),
           organisation_words: Iterable[str] = (), name_columns: Iterable[str] = NAME_COLUMNS,
-          whole_names: Iterable[str] = ()) -> list[Hit]:
+          whole_names: Iterable[str] = (), cache: Path | None = None) -> list[Hit]:
     """Every place where one of `names` appears in the outputs (files, folders, zips, DuckDB files).
 
     publisher_id: in DuckDB files, tables with a publisher_id column are searched in that
     publisher's rows only. allow: cell texts known to be fine although they contain a name (e.g. a
     company named after its founder), compared as token sequences. organisation_words and
     name_columns: see the module's rule for organisations. whole_names: names found only as whole
-    cells (withheld as a precaution, with no sign of a person).
+    cells (withheld as a precaution, with no sign of a person). cache: a private folder, one per
+    set of outputs (a publisher's site), where the values of the files read are kept (see above).
     """
+    outputs = list(outputs)
+    arguments = dict(names=list(names), publisher_id=publisher_id, common_words=common_words, allow=allow,
+                     organisation_words=organisation_words, name_columns=name_columns, whole_names=whole_names)
+    hits = _search(outputs, **arguments, cache=_ValueCache(cache) if cache else None)
+    if hits is None:   # a hit in a file known from the cache: read every file to say where
+        hits = _search(outputs, **arguments, cache=None)
+    return hits
+
+
+def _search(outputs: list[Path], names: list[str], *, publisher_id: str | None, common_words: Iterable[str],
+            allow: Iterable[str], organisation_words: Iterable[str], name_columns: Iterable[str],
+            whole_names: Iterable[str], cache: _ValueCache | None) -> list[Hit] | None:
+    """check(); None when a hit lies in a file whose values came from the cache."""
     with tempfile.TemporaryDirectory(prefix="spendpub-gate-") as tmp, \
             duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill")}) as con:
         install_macros(con)
@@ -468,11 +579,16 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
         con.execute("create temp table gate_allow as select distinct redaction_key(unnest(?::varchar[])) as key",
                     [sorted(set(allow))])
         con.execute("create temp table gate_values (src integer, col varchar, value varchar)")
-        reader = _Reader(con, Path(tmp), publisher_id)
+        reader = _Reader(con, Path(tmp), publisher_id, cache)
         try:
             for out in outputs:
                 reader.add(Path(out))
+            _insert_rows(con, reader.file_names)
             rows = con.execute(_match_sql(organisation_words, name_columns)).fetchall()
+            if any(reader.sources[src_id].cached for src_id, *_ in rows):
+                return None
+            if cache and not rows:
+                cache.keep(con, reader)
             hits = []
             for src_id, col, name, value, cells in rows:
                 src = reader.sources[src_id]
@@ -488,9 +604,10 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
 def assert_clean(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | None = None,
                  common_words: Iterable[str] = (), allow: Iterable[str] = (),
                  organisation_words: Iterable[str] = (), name_columns: Iterable[str] = NAME_COLUMNS,
-                 whole_names: Iterable[str] = ()) -> None:
+                 whole_names: Iterable[str] = (), cache: Path | None = None) -> None:
     """check(), raising LeakError on the first sign of a leak."""
     hits = check(outputs, names, publisher_id=publisher_id, common_words=common_words, allow=allow,
-                 organisation_words=organisation_words, name_columns=name_columns, whole_names=whole_names)
+                 organisation_words=organisation_words, name_columns=name_columns, whole_names=whole_names,
+                 cache=cache)
     if hits:
         raise LeakError(hits)

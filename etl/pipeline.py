@@ -321,7 +321,8 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         on_step("checking for personal data")
         leakgate.assert_clean(
             [site / profile.publisher_id, *(p for p in site.iterdir() if p.is_file()), staged / WAREHOUSE_FILE],
-            **redact.gate_arguments(con, profile, policy, decisions))
+            **redact.gate_arguments(con, profile, policy, decisions),
+            cache=home.cache / "leakgate" / profile.publisher_id)
         redact.record_release(con, home.root, profile.publisher_id)
         fault_point("swap")
         home.commit(staged, release.release_id)

@@ -279,6 +279,58 @@ def test_planted_people_in_a_real_export_are_found_by_detector_and_gate(tmp_path
     assert set(people) <= set(redact.load_decisions(home, "lambeth").register)
 
 
+# --------------------------------------------------------------------------- the cache of values read
+
+def parsing_spy(monkeypatch) -> list[str]:
+    """The kind of every file the gate parses, and 'zip' for every zip it opens."""
+    seen: list[str] = []
+    for kind in ("csv", "parquet", "json", "text"):
+        def spy(self, src, path, original=getattr(leakgate._Reader, f"_{kind}"), kind=kind):
+            seen.append(kind)
+            return original(self, src, path)
+        monkeypatch.setattr(leakgate._Reader, f"_{kind}", spy)
+    opened = leakgate.zipfile.ZipFile
+    monkeypatch.setattr(leakgate.zipfile, "ZipFile", lambda *a, **k: seen.append("zip") or opened(*a, **k))
+    return seen
+
+
+def test_outputs_published_again_unchanged_are_only_hashed_and_hits_are_found_the_same(tmp_path, monkeypatch):
+    planted = plant(LAMBETH, tmp_path / "in" / "2012-06-payments.csv", PLANTED, "Supplier Name", "Subj Description")
+    people = sorted({s for s, _ in PLANTED.values()})
+    con, profile = stage("lambeth", [planted])
+    outputs = write_outputs(con, profile, tmp_path / "bypassed")
+    cache = tmp_path / "cache"
+    seen = parsing_spy(monkeypatch)
+    assert leakgate.check(outputs, ["Mr Jonah Quist"], publisher_id="lambeth", cache=cache) == []
+    assert sorted(set(seen)) == ["csv", "json", "parquet", "zip"]
+
+    seen.clear()   # the same outputs again, other names: every file's values come from the cache
+    assert leakgate.check(outputs, ["Mr Jonah Quist", "Mrs Other Person"], publisher_id="lambeth", cache=cache) == []
+    assert seen == []
+
+    # names that are there: found, and located by reading the files, exactly as without a cache
+    with_cache = leakgate.check(outputs, people, publisher_id="lambeth", cache=cache)
+    assert "csv" in seen
+    assert with_cache == leakgate.check(outputs, people, publisher_id="lambeth")
+    assert names_found(with_cache) == set(people)
+
+
+def test_the_cache_holds_only_what_a_clean_check_read(tmp_path):
+    clean = csv_file(tmp_path / "a.csv", [["supplier_name"], ["Acme Ltd"]])
+    named = csv_file(tmp_path / "b.csv", [["supplier_name"], ["Mr Jonah Quist"]])
+    cache = tmp_path / "cache"
+    assert leakgate.check([clean, named], ["Mr Jonah Quist"], cache=cache)      # a hit: nothing kept
+    assert not cache.exists()
+    assert leakgate.check([clean, named], ["Mrs Amelia Patel"], cache=cache) == []
+    version = cache / leakgate._ValueCache.VERSION
+    assert len(list(version.iterdir())) == 2
+    (cache / "0123456789abcdef").mkdir()                   # what an earlier spendpub kept
+    assert leakgate.check([clean], ["Mrs Amelia Patel"], cache=cache) == []
+    assert [p.relative_to(cache) for p in cache.rglob("*")] == [
+        Path(version.name), Path(version.name) / leakgate._ValueCache(cache).entry(
+            ("csv", *leakgate.file_digest(clean))).name]
+
+
 @pytest.mark.realdata
 def test_planted_people_in_a_leeds_month_are_caught_quickly(realdata, tmp_path):
     source = realdata / "spending/leeds-monthly-fy2012-13/spending_2012_06.csv"

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import sys
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -47,6 +48,23 @@ def hyndburn_file_total(path: Path) -> Decimal:
     return sum((Decimal(r[6]) for r in rows if any(c.strip() for c in r)), Decimal(0))
 
 
+def gate_cache(home: Path, publisher: str) -> list[str]:
+    """The sha256 of each file whose values the leak gate's cache holds for a publisher."""
+    return [p.name.split("-")[0] for p in (home / "cache/leakgate" / publisher).rglob("*") if p.is_file()]
+
+
+def published_files(home: Path, publisher: str) -> set[str]:
+    """The sha256 of every file a publish of the publisher puts out: its packages, loose and zipped,
+    and the site's own files (the catalogue)."""
+    site = home / "site"
+    out = {hashlib.sha256(p.read_bytes()).hexdigest()
+           for p in [*(site / publisher).rglob("*"), *site.iterdir()] if p.is_file()}
+    for package in (site / publisher).glob("*.zip"):
+        with zipfile.ZipFile(package) as zf:
+            out |= {hashlib.sha256(zf.read(info)).hexdigest() for info in zf.infolist()}
+    return out
+
+
 @pytest.mark.realdata
 def test_month_by_month_equals_one_go_and_every_month_reconciles(realdata, tmp_path):
     sets = {"leeds": sorted((realdata / LEEDS).glob("*.csv")),
@@ -55,7 +73,9 @@ def test_month_by_month_equals_one_go_and_every_month_reconciles(realdata, tmp_p
     for profile, files in sets.items():
         for f in files:
             assert pipeline.run(profile, [f], monthly).published
+        assert set(gate_cache(monthly, profile)) <= published_files(monthly, profile)
         assert pipeline.run(profile, files, at_once).published
+    assert len(gate_cache(monthly, "leeds")) > 12   # Hyndburn's exports name nobody to search for
     assert warehouse_rows(monthly) == warehouse_rows(at_once)
     for publisher in sets:
         assert package_rows(monthly, publisher) == package_rows(at_once, publisher)

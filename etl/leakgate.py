@@ -305,31 +305,28 @@ class _ValueCache:
         """Write the entries of the files and zips read (after a clean check), then remove every
         entry, and every older cache, that this check did not use: the cache follows what is published."""
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        used = set()
-        for content, src_id in reader.read.items():
-            if content[0] in self.KINDS:
-                entry = self.entry(content)
-                used.add(entry.name)
-                if not reader.sources[src_id].cached:
-                    con.execute(f"copy (select col, value from gate_values where src = ? and col <> ?) to "
-                                f"{quote_literal(str(self._temporary(entry)))} (format parquet)", [src_id, FILE_NAME])
-                    os.replace(self._temporary(entry), entry)
+        kept = {src_id: content for content, src_id in reader.read.items() if content[0] in self.KINDS}
+        used = {self.entry(content).name for content in kept.values()}
+        new = [src_id for src_id in kept if not reader.sources[src_id].cached]
+        if new:   # one pass over the values, one file per source (what DuckDB's partitions give)
+            staging = Path(tempfile.mkdtemp(prefix=".new-", dir=self.folder))
+            con.execute(f"copy (select src, col, value from gate_values where list_contains(?, src) and col <> ?) "
+                        f"to {quote_literal(str(staging))} (format parquet, partition_by (src))", [new, FILE_NAME])
+            for src_id in new:
+                written = list((staging / f"src={src_id}").glob("*.parquet"))
+                if len(written) == 1:   # otherwise (no value, or several files) the file is read next time
+                    os.replace(written[0], self.entry(kept[src_id]))
+            shutil.rmtree(staging)
         for content, members in reader.zips.items():
             entry = self.entry(content)
             used.add(entry.name)
             if not entry.is_file():
-                self._temporary(entry).write_text(json.dumps([[name, *c] for name, c in members]))
-                os.replace(self._temporary(entry), entry)
-        for old in self.folder.iterdir():
-            if old.name not in used:
-                old.unlink()
-        for other in self.root.iterdir():
-            if other != self.folder:
-                shutil.rmtree(other) if other.is_dir() else other.unlink()
-
-    @staticmethod
-    def _temporary(entry: Path) -> Path:
-        return entry.with_name(f".{entry.name}.{os.getpid()}")
+                tmp = entry.with_name(f".{entry.name}.new")
+                tmp.write_text(json.dumps([[name, *c] for name, c in members]))
+                os.replace(tmp, entry)
+        for old in [*self.folder.iterdir(), *(p for p in self.root.iterdir() if p != self.folder)]:
+            if old.name not in used:   # what an interrupted check left too
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
 
 
 class _Reader:

@@ -325,6 +325,8 @@ def test_the_cache_holds_only_what_a_clean_check_read(tmp_path):
     version = cache / leakgate._ValueCache.VERSION
     assert len(list(version.iterdir())) == 2
     (cache / "0123456789abcdef").mkdir()                   # what an earlier spendpub kept
+    (version / ".new-x").mkdir()                            # what an interrupted check left
+    (version / ".y.json.new").write_text("[")
     assert leakgate.check([clean], ["Mrs Amelia Patel"], cache=cache) == []
     assert [p.relative_to(cache) for p in cache.rglob("*")] == [
         Path(version.name), Path(version.name) / leakgate._ValueCache(cache).entry(

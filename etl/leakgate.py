@@ -275,6 +275,10 @@ def _text_lines(path: Path) -> list[tuple[str, str]]:
 Content = tuple[str, int, str]   # (kind, bytes, sha256) of a file
 
 
+class _DamagedCache(Exception):
+    """A cache entry DuckDB cannot read (changed by hand, or a damaged disk)."""
+
+
 class _ValueCache:
     """The distinct (column, value) pairs read from each file, one Parquet file per content, and
     the members of each zip (so that an unchanged zip is not even inflated), under a folder named
@@ -297,9 +301,10 @@ class _ValueCache:
     def members(self, content: Content) -> list[tuple[str, Content]] | None:
         """A zip's members as a check that read it recorded them: (name, content)."""
         entry = self.entry(content)
-        if not entry.is_file():
+        try:
+            return [(name, (kind, size, sha256)) for name, kind, size, sha256 in json.loads(entry.read_text())]
+        except (OSError, ValueError, TypeError):   # none, or damaged: the zip is read (and its entry written again)
             return None
-        return [(name, (kind, size, sha256)) for name, kind, size, sha256 in json.loads(entry.read_text())]
 
     def keep(self, con: duckdb.DuckDBPyConnection, reader: "_Reader") -> None:
         """Write the entries of the files and zips read (after a clean check), then remove every
@@ -320,7 +325,7 @@ class _ValueCache:
         for content, members in reader.zips.items():
             entry = self.entry(content)
             used.add(entry.name)
-            if not entry.is_file():
+            if self.members(content) != members:
                 tmp = entry.with_name(f".{entry.name}.new")
                 tmp.write_text(json.dumps([[name, *c] for name, c in members]))
                 os.replace(tmp, entry)
@@ -378,9 +383,12 @@ class _Reader:
             self.copies.setdefault(self.read[content], []).append(src)
             return True
         if self.cache and self.cache.has(content):
+            try:
+                self.con.execute(f"insert into gate_values select {src.id}, col, value from read_parquet(?)",
+                                 [str(self.cache.entry(content))])
+            except duckdb.Error as e:
+                raise _DamagedCache(self.cache.entry(content)) from e
             self.read[content] = src.id
-            self.con.execute(f"insert into gate_values select {src.id}, col, value from read_parquet(?)",
-                             [str(self.cache.entry(content))])
             src.cached = True
             return True
         return False
@@ -558,7 +566,7 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
     arguments = dict(names=list(names), publisher_id=publisher_id, common_words=common_words, allow=allow,
                      organisation_words=organisation_words, name_columns=name_columns, whole_names=whole_names)
     hits = _search(outputs, **arguments, cache=_ValueCache(cache) if cache else None)
-    if hits is None:   # a hit in a file known from the cache: read every file to say where
+    if hits is None:   # a hit in a file known from the cache (read every file to say where), or a damaged cache
         hits = _search(outputs, **arguments, cache=None)
     return hits
 
@@ -566,7 +574,7 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
 def _search(outputs: list[Path], names: list[str], *, publisher_id: str | None, common_words: Iterable[str],
             allow: Iterable[str], organisation_words: Iterable[str], name_columns: Iterable[str],
             whole_names: Iterable[str], cache: _ValueCache | None) -> list[Hit] | None:
-    """check(); None when a hit lies in a file whose values came from the cache."""
+    """check(); None when a hit lies in a file whose values came from the cache, or the cache is damaged."""
     with tempfile.TemporaryDirectory(prefix="spendpub-gate-") as tmp, \
             duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill")}) as con:
         install_macros(con)
@@ -578,8 +586,12 @@ def _search(outputs: list[Path], names: list[str], *, publisher_id: str | None, 
         con.execute("create temp table gate_values (src integer, col varchar, value varchar)")
         reader = _Reader(con, Path(tmp), publisher_id, cache)
         try:
-            for out in outputs:
-                reader.add(Path(out))
+            try:
+                for out in outputs:
+                    reader.add(Path(out))
+            except _DamagedCache:   # it is only a cache: dropped, and everything read from the files
+                shutil.rmtree(cache.root, ignore_errors=True)
+                return None
             _insert_rows(con, reader.file_names)
             rows = con.execute(_match_sql(organisation_words, name_columns)).fetchall()
             if any(reader.sources[src_id].cached for src_id, *_ in rows):

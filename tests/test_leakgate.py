@@ -333,6 +333,25 @@ def test_the_cache_holds_only_what_a_clean_check_read(tmp_path):
             ("csv", *leakgate.file_digest(clean))).name]
 
 
+
+def test_a_damaged_cache_is_not_trusted(tmp_path):
+    out = csv_file(tmp_path / "a.csv", [["supplier_name"], ["Mr Jonah Quist"]])
+    with zipfile.ZipFile(tmp_path / "a.zip", "w") as zf:
+        zf.write(out, "p/a.csv")
+    outputs, cache = [out, tmp_path / "a.zip"], tmp_path / "cache"
+    version = cache / leakgate._ValueCache.VERSION
+    assert leakgate.check(outputs, ["Mrs Amelia Patel"], cache=cache) == []
+    (manifest,) = version.glob("*-zip.json")
+    manifest.write_text("{")                     # a zip's member list: the zip is read, the list written again
+    assert leakgate.check(outputs, ["Mrs Amelia Patel"], cache=cache) == []
+    assert json.loads(manifest.read_text())[0][0] == "p/a.csv"
+    (entry,) = version.glob("*.parquet")
+    entry.write_bytes(b"PAR1 and nothing more")  # a file's values: the cache is dropped, every file read
+    hits = leakgate.check(outputs, ["Mr Jonah Quist"], cache=cache)
+    assert sorted((h.path.name, h.member, h.where) for h in hits) == [
+        ("a.csv", None, "row 2, column supplier_name"), ("a.zip", "p/a.csv", "row 2, column supplier_name")]
+    assert not cache.exists()
+
 @pytest.mark.realdata
 def test_planted_people_in_a_leeds_month_are_caught_quickly(realdata, tmp_path):
     source = realdata / "spending/leeds-monthly-fy2012-13/spending_2012_06.csv"

@@ -11,8 +11,10 @@ A file's own name is searched too. A copy (same bytes: a package's file and its 
 cumulative package's link to a single period's file) is read once and reported wherever it is.
 Given a cache folder, the values read from each file are kept there by content once a check finds
 nothing: a package published again unchanged (last month's, at this month's publish) is then not
-parsed again, only hashed. The cache holds what the published files hold, no more; a hit in a file
-known from it is searched again from the file itself, to say where it is.
+parsed again, only hashed. The cache holds what the published files hold, no more. With it, a CSV
+that is the other CSVs of its header put together (the cumulative package's CSVs) is proved to be
+so by hashing, and not parsed. A hit in a file known from the cache, or in a CSV that stands for
+another, is searched again from the files themselves, to say where it is.
 
 How a name matches: names and cells are compared as *token sequences*. A token is a run of letters
 or digits, lower-cased and stripped of accents, so case, spacing, punctuation and accents do not
@@ -267,6 +269,11 @@ def _json_strings(doc, path: str = "$") -> Iterator[tuple[str, str]]:
         yield path, doc
 
 
+def _first_line(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.readline()
+
+
 def _text_lines(path: Path) -> list[tuple[str, str]]:
     text = path.read_bytes().decode("utf-8", errors="replace")
     return [(f"line {i}", line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
@@ -347,6 +354,10 @@ class _Reader:
         self.copies: dict[int, list[_Source]] = {}        # a source read -> its copies, not read again
         self.zips: dict[Content, list[tuple[str, Content]]] = {}   # a zip's content -> its members'
         self.file_names: list[tuple[int, str, str]] = []  # searched at the end, in one statement
+        # With a cache, CSVs are parsed once every output is known, so that one made of others is not.
+        self.csvs: dict[Content, tuple[tuple[str, str], Path]] = {}  # every CSV -> (where first shown, its file)
+        self.pending: list[tuple[_Source, Path, Content]] = []
+        self.parts: set[int] = set()     # sources whose values also stand for a CSV made of them
 
     def _new(self, path: Path, member: str | None, kind: str) -> _Source:
         s = _Source(len(self.sources), path, member, kind)
@@ -368,12 +379,44 @@ class _Reader:
         kind = _kind(path)
         content = (kind, *file_digest(path))
         src = self._new(shown, member, kind)
+        if kind == "csv":
+            self.csvs.setdefault(content, ((str(shown), member or ""), path))
         if kind == "zip":
             self._zip(path, member, shown, content)
         elif not self._known(src, content):
             self.read[content] = src.id
-            getattr(self, f"_{kind}")(src, path)
+            if kind == "csv" and self.cache:
+                self.pending.append((src, path, content))
+            else:
+                getattr(self, f"_{kind}")(src, path)
         return content
+
+    def finish(self) -> None:
+        """Parse the CSVs put aside, except those made of others."""
+        for src, path, content in self.pending:
+            if not self._made_of_others(path, content):
+                self._csv(src, path)
+
+    def _made_of_others(self, path: Path, content: Content) -> bool:
+        """Whether a CSV is the other CSVs of its header (each in at least one row), in the order
+        they are shown, under that header: a cumulative package's CSV is its periods' CSVs. Its
+        values are then theirs, already searched: proved by hashing, without parsing it."""
+        header = _first_line(path)
+        parts = sorted((shown, c, p) for c, (shown, p) in self.csvs.items()
+                       if c != content and _first_line(p) == header)
+        bodies = [c[1] - len(header) for _, c, _ in parts]
+        if len(parts) < 2 or min(bodies) <= 0 or sum(bodies) != content[1] - len(header):
+            return False
+        digest = hashlib.sha256(header)
+        for _, _, part in parts:
+            with open(part, "rb") as fh:
+                fh.readline()
+                while chunk := fh.read(1 << 20):
+                    digest.update(chunk)
+        if digest.hexdigest() != content[2]:
+            return False
+        self.parts.update(self.read[c] for _, c, _ in parts)
+        return True
 
     def _known(self, src: _Source, content: Content) -> bool:
         """Give src the values of a file with the same content, when one was read already (a
@@ -566,7 +609,7 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
     arguments = dict(names=list(names), publisher_id=publisher_id, common_words=common_words, allow=allow,
                      organisation_words=organisation_words, name_columns=name_columns, whole_names=whole_names)
     hits = _search(outputs, **arguments, cache=_ValueCache(cache) if cache else None)
-    if hits is None:   # a hit in a file known from the cache (read every file to say where), or a damaged cache
+    if hits is None:   # a hit found through a shortcut (read every file to say where), or a damaged cache
         hits = _search(outputs, **arguments, cache=None)
     return hits
 
@@ -574,7 +617,8 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
 def _search(outputs: list[Path], names: list[str], *, publisher_id: str | None, common_words: Iterable[str],
             allow: Iterable[str], organisation_words: Iterable[str], name_columns: Iterable[str],
             whole_names: Iterable[str], cache: _ValueCache | None) -> list[Hit] | None:
-    """check(); None when a hit lies in a file whose values came from the cache, or the cache is damaged."""
+    """check(); None when a hit lies in a file whose values came from the cache or stand for a CSV made
+    of several, or when the cache is damaged."""
     with tempfile.TemporaryDirectory(prefix="spendpub-gate-") as tmp, \
             duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill")}) as con:
         install_macros(con)
@@ -592,9 +636,10 @@ def _search(outputs: list[Path], names: list[str], *, publisher_id: str | None, 
             except _DamagedCache:   # it is only a cache: dropped, and everything read from the files
                 shutil.rmtree(cache.root, ignore_errors=True)
                 return None
+            reader.finish()
             _insert_rows(con, reader.file_names)
             rows = con.execute(_match_sql(organisation_words, name_columns)).fetchall()
-            if any(reader.sources[src_id].cached for src_id, *_ in rows):
+            if any(reader.sources[src_id].cached or src_id in reader.parts for src_id, *_ in rows):
                 return None
             if cache and not rows:
                 cache.keep(con, reader)

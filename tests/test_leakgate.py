@@ -352,6 +352,31 @@ def test_a_damaged_cache_is_not_trusted(tmp_path):
         ("a.csv", None, "row 2, column supplier_name"), ("a.zip", "p/a.csv", "row 2, column supplier_name")]
     assert not cache.exists()
 
+
+def test_a_csv_made_of_the_others_is_proved_by_hashing_not_parsed(tmp_path, monkeypatch):
+    """The cumulative package's CSV is its periods' CSVs under one header: with a cache, the gate
+    checks that by hashing and searches the periods' values only."""
+    header, rows = "supplier_name,amount\n", ["Acme Ltd,1.00\n", "Mr Jonah Quist,2.00\n", "Beta Ltd,3.00\n"]
+    for period, body in (("2024-01", rows[0]), ("2024-02", rows[1] + rows[2])):
+        (tmp_path / f"spending-{period}").mkdir()
+        (tmp_path / f"spending-{period}" / "data.csv").write_text(header + body)
+    (tmp_path / "spending").mkdir()
+    cumulative = tmp_path / "spending" / "data.csv"
+    cumulative.write_text(header + "".join(rows))
+    outputs, cache = [tmp_path / "spending", tmp_path / "spending-2024-01", tmp_path / "spending-2024-02"], \
+        tmp_path / "cache"
+    seen = parsing_spy(monkeypatch)
+    assert leakgate.check(outputs, ["Mrs Amelia Patel"], cache=cache) == []
+    assert seen == ["csv", "csv"]                        # the two periods, not the cumulative file
+    hits = leakgate.check(outputs, ["Mr Jonah Quist"], cache=cache)
+    assert sorted((h.path.parent.name, h.where) for h in hits) == [
+        ("spending", "row 3, column supplier_name"), ("spending-2024-02", "row 2, column supplier_name")]
+    # one byte more and it is not made of them: parsed, and what only it holds is found
+    cumulative.write_text(header + "".join(rows) + "Mrs Amelia Patel,4.00\n")
+    seen.clear()
+    (hit,) = leakgate.check(outputs, ["Mrs Amelia Patel"], cache=cache)
+    assert (hit.path, hit.where) == (cumulative, "row 5, column supplier_name") and seen == ["csv"]
+
 @pytest.mark.realdata
 def test_planted_people_in_a_leeds_month_are_caught_quickly(realdata, tmp_path):
     source = realdata / "spending/leeds-monthly-fy2012-13/spending_2012_06.csv"

@@ -17,6 +17,12 @@ def file_digest(path: Path) -> tuple[int, str]:
     return path.stat().st_size, h.hexdigest()
 
 
+def first_line(path: Path) -> bytes:
+    """A file's first line, with its line end (a CSV's header)."""
+    with open(path, "rb") as fh:
+        return fh.readline()
+
+
 def write_new(path: Path, data: bytes) -> None:
     """Write a file as a new inode, atomically: a staged site shares (hard-links) the live site's
     files, so writing through an existing name would change the published copy too."""

@@ -56,7 +56,7 @@ from typing import Iterable, Iterator
 import duckdb
 
 from .errors import SpendpubError
-from .files import file_digest
+from .files import file_digest, first_line
 from .sqltext import quote_ident, quote_literal
 
 MIN_LETTERS = 5
@@ -269,11 +269,6 @@ def _json_strings(doc, path: str = "$") -> Iterator[tuple[str, str]]:
         yield path, doc
 
 
-def _first_line(path: Path) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.readline()
-
-
 def _text_lines(path: Path) -> list[tuple[str, str]]:
     text = path.read_bytes().decode("utf-8", errors="replace")
     return [(f"line {i}", line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
@@ -401,9 +396,9 @@ class _Reader:
         """Whether a CSV is the other CSVs of its header (each in at least one row), in the order
         they are shown, under that header: a cumulative package's CSV is its periods' CSVs. Its
         values are then theirs, already searched: proved by hashing, without parsing it."""
-        header = _first_line(path)
+        header = first_line(path)
         parts = sorted((shown, c, p) for c, (shown, p) in self.csvs.items()
-                       if c != content and _first_line(p) == header)
+                       if c != content and first_line(p) == header)
         bodies = [c[1] - len(header) for _, c, _ in parts]
         if len(parts) < 2 or min(bodies) <= 0 or sum(bodies) != content[1] - len(header):
             return False

@@ -22,7 +22,7 @@ from . import notes, redact, releases, spreadsheet
 from .exports import fdp
 from .exports.scdl_budget import scdl_schema, write_scdl_budget
 from .exports.uk_spend import other_currencies, uk_spend_query, uk_spend_schema, write_uk_spend
-from .files import file_digest, write_new
+from .files import file_digest, first_line, write_new
 from .profile import Profile
 from .schema import TableSchema, load_schema
 from .releases import PeriodVersion, Release
@@ -248,7 +248,7 @@ def _joined(target: Path, parts: list[Path], header: bytes, zips: Zipper) -> Fut
     inode: hashed once, with the deflation its zips need anyway), else their rows concatenated
     under one header. None, and nothing written, when a period lacks the file or wrote another
     header."""
-    if not parts or not all(f.is_file() for f in parts) or any(_first_line(f) != header for f in parts):
+    if not parts or not all(f.is_file() for f in parts) or any(first_line(f) != header for f in parts):
         return None
     if len(parts) > 1:
         return _known(_concatenate(target, header, parts))
@@ -281,14 +281,9 @@ def _csv_header(con: duckdb.DuckDBPyConnection, query: str, folder: Path) -> byt
     """The header line DuckDB writes for a query's columns (quoting names where it must)."""
     probe = folder / ".header.csv"
     con.execute(f"copy (select * from ({query}) limit 0) to {quote_literal(str(probe))} (format csv, header true)")
-    header = _first_line(probe)
+    header = first_line(probe)
     probe.unlink()
     return header
-
-
-def _first_line(path: Path) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.readline()
 
 
 def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, base: Path, root: Path, name: str,

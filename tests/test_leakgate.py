@@ -371,11 +371,14 @@ def test_a_csv_made_of_the_others_is_proved_by_hashing_not_parsed(tmp_path, monk
     hits = leakgate.check(outputs, ["Mr Jonah Quist"], cache=cache)
     assert sorted((h.path.parent.name, h.where) for h in hits) == [
         ("spending", "row 3, column supplier_name"), ("spending-2024-02", "row 2, column supplier_name")]
-    # one byte more and it is not made of them: parsed, and what only it holds is found
-    cumulative.write_text(header + "".join(rows) + "Mrs Amelia Patel,4.00\n")
-    seen.clear()
-    (hit,) = leakgate.check(outputs, ["Mrs Amelia Patel"], cache=cache)
-    assert (hit.path, hit.where) == (cumulative, "row 5, column supplier_name") and seen == ["csv"]
+    # one byte more, or the same size with other bytes, and it is not made of them: parsed, and what
+    # only it holds is found
+    for text, row in ((header + "".join(rows) + "Mrs Amelia Patel,4.00\n", 5),
+                      (header + "".join(rows).replace("Beta Ltd", "Ann Quis"), 4)):
+        cumulative.write_text(text)
+        seen.clear()
+        (hit,) = leakgate.check(outputs, ["Mrs Amelia Patel", "Ann Quis"], cache=cache)
+        assert (hit.path, hit.where) == (cumulative, f"row {row}, column supplier_name") and seen == ["csv"]
 
 @pytest.mark.realdata
 def test_planted_people_in_a_leeds_month_are_caught_quickly(realdata, tmp_path):

@@ -6,6 +6,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 
 def file_digest(path: Path) -> tuple[int, str]:
@@ -21,6 +22,14 @@ def first_line(path: Path) -> bytes:
     """A file's first line, with its line end (a CSV's header)."""
     with open(path, "rb") as fh:
         return fh.readline()
+
+
+def body_chunks(path: Path) -> Iterator[bytes]:
+    """A file's bytes after its first line (a CSV's rows without its header), in chunks."""
+    with open(path, "rb") as fh:
+        fh.readline()
+        while chunk := fh.read(1 << 20):
+            yield chunk
 
 
 def write_new(path: Path, data: bytes) -> None:

@@ -56,7 +56,7 @@ from typing import Iterable, Iterator
 import duckdb
 
 from .errors import SpendpubError
-from .files import file_digest, first_line
+from .files import body_chunks, file_digest, first_line
 from .sqltext import quote_ident, quote_literal
 
 MIN_LETTERS = 5
@@ -351,6 +351,7 @@ class _Reader:
         self.file_names: list[tuple[int, str, str]] = []  # searched at the end, in one statement
         # With a cache, CSVs are parsed once every output is known, so that one made of others is not.
         self.csvs: dict[Content, tuple[tuple[str, str], Path]] = {}  # every CSV -> (where first shown, its file)
+        self.headers: dict[Content, bytes] = {}   # every CSV's first line
         self.pending: list[tuple[_Source, Path, Content]] = []
         self.parts: set[int] = set()     # sources whose values also stand for a CSV made of them
 
@@ -374,8 +375,9 @@ class _Reader:
         kind = _kind(path)
         content = (kind, *file_digest(path))
         src = self._new(shown, member, kind)
-        if kind == "csv":
-            self.csvs.setdefault(content, ((str(shown), member or ""), path))
+        if kind == "csv" and content not in self.csvs:
+            self.csvs[content] = ((str(shown), member or ""), path)
+            self.headers[content] = first_line(path)
         if kind == "zip":
             self._zip(path, member, shown, content)
         elif not self._known(src, content):
@@ -396,18 +398,16 @@ class _Reader:
         """Whether a CSV is the other CSVs of its header (each in at least one row), in the order
         they are shown, under that header: a cumulative package's CSV is its periods' CSVs. Its
         values are then theirs, already searched: proved by hashing, without parsing it."""
-        header = first_line(path)
+        header = self.headers[content]
         parts = sorted((shown, c, p) for c, (shown, p) in self.csvs.items()
-                       if c != content and first_line(p) == header)
+                       if c != content and self.headers[c] == header)
         bodies = [c[1] - len(header) for _, c, _ in parts]
         if len(parts) < 2 or min(bodies) <= 0 or sum(bodies) != content[1] - len(header):
             return False
         digest = hashlib.sha256(header)
         for _, _, part in parts:
-            with open(part, "rb") as fh:
-                fh.readline()
-                while chunk := fh.read(1 << 20):
-                    digest.update(chunk)
+            for chunk in body_chunks(part):
+                digest.update(chunk)
         if digest.hexdigest() != content[2]:
             return False
         self.parts.update(self.read[c] for _, c, _ in parts)

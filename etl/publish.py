@@ -22,7 +22,7 @@ from . import notes, redact, releases, spreadsheet
 from .exports import fdp
 from .exports.scdl_budget import scdl_schema, write_scdl_budget
 from .exports.uk_spend import other_currencies, uk_spend_query, uk_spend_schema, write_uk_spend
-from .files import file_digest, first_line, write_new
+from .files import body_chunks, file_digest, first_line, write_new
 from .profile import Profile
 from .schema import TableSchema, load_schema
 from .releases import PeriodVersion, Release
@@ -268,12 +268,10 @@ def _concatenate(target: Path, header: bytes, parts: list[Path]) -> tuple[int, s
     with open(target, "wb") as out:
         out.write(header)
         for f in parts:
-            with open(f, "rb") as part:
-                part.readline()
-                while chunk := part.read(1 << 20):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
+            for chunk in body_chunks(f):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
     return size, digest.hexdigest()
 
 

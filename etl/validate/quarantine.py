@@ -139,11 +139,12 @@ def _rejected_rows(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: l
                    mappings: dict[int, dict[str, str | None]] | None, lang: str) -> str:
     """SQL: each rejected row's file, line, codes and reasons (in `lang`), then its source cells."""
     reason = reason_sql(con, lang)
+    colon = quote_literal(messages.label("colon", lang, before="", after=""))   # ': ', or ' : ' in French
     return f"""
             with reasons as (
                 select source_file_index, source_line,
                        string_agg(distinct code, '; ' order by code) as codes,
-                       string_agg(coalesce(field || ': ', '') || {reason}, '; '
+                       string_agg(coalesce(field || {colon}, '') || {reason}, '; '
                                   order by code, field, constraint_name) as reasons
                 from validation_issues
                 where severity = '{ERROR}' and source_line is not null and code not in ({_FILE_LEVEL})

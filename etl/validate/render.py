@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from . import messages
-from .report import Issue, Report
+from .report import CodeSummary, Issue, Report
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -82,20 +82,26 @@ def rich_table(report: Report, lang: str = messages.DEFAULT_LANG) -> Table:
     table.add_column(messages.label("code", lang), overflow="fold")
     table.add_column(messages.label("severity", lang))
     table.add_column(messages.label("count", lang), justify="right")
+    example = messages.label("colon", lang, before=messages.label("value", lang), after=messages.label("reason", lang))
     table.add_column(f"{messages.label('examples', lang)} ({messages.label('location', lang)}, "
-                     f"{messages.label('column', lang)}, {messages.label('value', lang)}: "
-                     f"{messages.label('reason', lang)})", overflow="fold")
+                     f"{messages.label('column', lang)}, {example})", overflow="fold")
     for s in report.summaries:
         lines = []
         for e in s.examples:
             cell = " ".join(part for part in (_column(e), repr(e.value) if e.value is not None else "") if part)
-            lines.append(f"{e.location()}  {cell + ': ' if cell else ''}{e.message(lang)}")
+            reason = messages.label("colon", lang, before=cell, after=e.message(lang)) if cell else e.message(lang)
+            lines.append(f"{e.location()}  {reason}")
         if s.count > len(s.examples):
             lines.append(messages.label("more", lang, count=messages.number(s.count - len(s.examples), lang)))
         style = "bold red" if s.severity == "error" else "yellow"
         table.add_row(Text(f"{s.code}\n{s.title_in(lang)}"), Text(messages.label(s.severity, lang), style=style),
                       messages.number(s.count, lang), Text("\n".join(lines)))
     return table
+
+
+def _titled(s: CodeSummary, lang: str) -> str:
+    """An issue type's code and title, joined as the language writes a colon."""
+    return messages.label("colon", lang, before=s.code, after=s.title_in(lang))
 
 
 def _md(text: object) -> str:
@@ -114,12 +120,12 @@ def to_markdown(report: Report, lang: str = messages.DEFAULT_LANG, title: str | 
         out += [f"## {messages.label('issues', lang)}", "",
                 f"| {messages.label('code', lang)} | {messages.label('severity', lang)} | "
                 f"{messages.label('count', lang)} |", "|---|---|---:|"]
-        out += [f"| {s.code}: {_md(s.title_in(lang))} | {messages.label(s.severity, lang)} | "
+        out += [f"| {_md(_titled(s, lang))} | {messages.label(s.severity, lang)} | "
                 f"{messages.number(s.count, lang)} |"
                 for s in report.summaries]
         out.append("")
     for s in report.summaries:
-        out += [f"## {s.code}: {s.title_in(lang)} ({messages.number(s.count, lang)})", "",
+        out += [f"## {_titled(s, lang)} ({messages.number(s.count, lang)})", "",
                 f"| {messages.label('location', lang)} | {messages.label('column', lang)} | "
                 f"{messages.label('value', lang)} | {messages.label('reason', lang)} |", "|---|---|---|---|"]
         out += [f"| {_md(e.location())} | {_md(_column(e))} | {_md(e.value)} | {_md(e.message(lang))} |"
@@ -153,12 +159,13 @@ def to_html(report: Report, lang: str = messages.DEFAULT_LANG, title: str | None
         parts.append(f"<table><tr><th>{e_(messages.label('code', lang))}</th><th>{e_(messages.label('severity', lang))}"
                      f"</th><th>{e_(messages.label('count', lang))}</th></tr>")
         for s in report.summaries:
-            parts.append(f"<tr><td><a href=\"#{e_(s.code)}-{e_(s.severity)}\">{e_(s.code)}</a>: {e_(s.title_in(lang))}</td>"
+            code = f"<a href=\"#{e_(s.code)}-{e_(s.severity)}\">{e_(s.code)}</a>"
+            parts.append(f"<tr><td>{messages.label('colon', lang, before=code, after=e_(s.title_in(lang)))}</td>"
                          f"<td class=\"{e_(s.severity)}\">{e_(messages.label(s.severity, lang))}</td>"
                          f"<td class=\"n\">{e_(messages.number(s.count, lang))}</td></tr>")
         parts.append("</table>")
     for s in report.summaries:
-        parts.append(f"<h2 id=\"{e_(s.code)}-{e_(s.severity)}\">{e_(s.code)}: {e_(s.title_in(lang))} "
+        parts.append(f"<h2 id=\"{e_(s.code)}-{e_(s.severity)}\">{e_(_titled(s, lang))} "
                      f"({e_(messages.number(s.count, lang))})</h2>")
         parts.append("<table><tr>" + "".join(f"<th>{e_(messages.label(k, lang))}</th>"
                                              for k in ("location", "column", "value", "reason")) + "</tr>")

@@ -113,6 +113,25 @@ def test_terminal_table_grouped_by_type():
     assert "… and 11 more" in text and text.index("constraint-error") < text.index("date-outside-period")
 
 
+def test_a_colon_is_written_the_languages_way_in_every_format():
+    """French puts a space before a colon: between a code and its title, a value and its reason."""
+    report = sample_report()
+    console = Console(width=200, record=True)
+    console.print(render.rich_table(report, "fr"))
+    terminal = console.export_text()
+    assert "(fichier:ligne, colonne, valeur : motif)" in terminal
+    assert "spend.csv:7  supplier_name [Supplier] '<b>A|B</b>' : est obligatoire" in terminal
+    markdown = render.to_markdown(report, "fr")
+    assert "| type-error : une valeur ne peut pas être lue dans le type du champ | erreur | 1 |" in markdown
+    assert "## type-error : une valeur ne peut pas être lue dans le type du champ (1)" in markdown
+    html = render.to_html(report, "fr")
+    assert '<tr><td><a href="#type-error-error">type-error</a> : une valeur ne peut pas' in html
+    assert '<h2 id="type-error-error">type-error : une valeur' in html
+    english = render.to_markdown(report, "en")
+    assert "## type-error: a value cannot be read as the field's type (1)" in english
+    for text in (terminal, markdown, html):
+        assert not re.search(r"\w: ", text.replace("fichier:ligne", "")), "an English colon in French"
+
 def test_a_real_run_renders_in_french(staged):
     run = staged(HEADER + "Parks,A,1234567,31/02/2024,10.00,99,\n")
     md = render.to_markdown(run.validate(), "fr")

@@ -133,7 +133,7 @@ def _release_counts(home: Path) -> tuple[int, int]:
         return con.execute("select rows_loaded, rows_rejected from releases order by seq desc limit 1").fetchone()
 
 
-def _quarantine_profile(out: Path) -> Path:
+def quarantine_profile(out: Path) -> Path:
     target = out / "profile-quarantine.yaml"
     target.write_text(PROFILE_PATH.read_text(encoding="utf-8") + "validation:\n  quarantine: true\n",
                       encoding="utf-8")
@@ -198,7 +198,7 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
     results: dict = {"rows": rows, "bytes": dirty.bytes, "injected": dirty.injected, "load_before": os.getloadavg()}
     runs: dict[str, list[Measured]] = {"frictionless": [], "ours": [], "publish": []}
     home = out / f"home-{rows}"
-    profile = _quarantine_profile(out) if publish else None
+    profile = quarantine_profile(out) if publish else None
     for _ in range(repeat):
         if frictionless:
             runs["frictionless"].append(measure(

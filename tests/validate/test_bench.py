@@ -11,9 +11,9 @@ from collections import Counter
 import frictionless
 import pytest
 
-from bench import monthly
+from bench import monthly, statements
 from bench.generate import ERROR_KINDS, HEADER, generate
-from bench.run import Measured, bench_size, measure, median_run
+from bench.run import Measured, bench_size, measure, median_run, quarantine_profile
 from etl.validate.tablecsv import validate_package_resource
 
 
@@ -83,3 +83,20 @@ def test_the_monthly_benchmark_publishes_each_month_and_times_its_steps(realdata
                                                      "checking"))
     assert lines[2].startswith("2 publishes: the first ")
     assert monthly.main(["--folder", str(tmp_path / "nothing")]) == 2
+
+
+def test_the_statement_profile_times_every_statement_of_a_publish(tmp_path):
+    made = generate(1500, tmp_path, error_rate=0.02)
+    log, steps = statements.profile(quarantine_profile(tmp_path), made.path, tmp_path / "home")
+    assert [label for label, _, _ in steps] == ["reading", "transforming", "validating", "loading", "writing",
+                                                "checking"]
+    by_step = {s.step for s in log}
+    assert {"transforming", "validating", "loading", "writing"} <= by_step
+    staging = [s for s in log if s.summary().startswith('insert into "stg_spending"')]
+    exports = [s for s in log if s.step == "writing" and s.summary().startswith("copy (")]
+    assert len(staging) == 1 and len(exports) >= 3    # the period CSV, its Parquet, the UK CSV
+    assert all(s.seconds >= 0 and not s.summary().startswith("--") for s in log)
+    for label, wall, _ in steps:
+        assert sum(s.seconds for s in log if s.step == label) <= wall
+    from etl import pipeline
+    assert pipeline.work_connection.__module__ == "etl.pipeline"   # put back after the run

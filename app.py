@@ -12,7 +12,9 @@ import streamlit as st
 from app_data import WarehouseError
 from app_pages import _shared as ui
 
-st.set_page_config(page_title="spendpub", page_icon=":material/account_balance:", layout="wide")
+# An emoji favicon is drawn in the page itself; a Material icon would be fetched from Google's servers
+# by every visitor's browser.
+st.set_page_config(page_title="spendpub", page_icon="🏛️", layout="wide")
 
 T = ui.language_picker()
 

@@ -91,7 +91,7 @@ def server(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(APP),
              "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.headless", "true",   # the rest of the settings: .streamlit/config.toml
              "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
@@ -133,12 +133,17 @@ def browser(server: str):
 
 @pytest.fixture
 def page(browser, server: str):
+    """A browser tab on the app; when the test is done, checks that the app asked no other host
+    for anything (no usage statistics, fonts or scripts from elsewhere)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB",
                                   accept_downloads=True, base_url=server)
+    elsewhere: list[str] = []
+    context.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else elsewhere.append(r.url))
     tab = context.new_page()
     tab.set_default_timeout(WAIT_MS)
     yield tab
     context.close()
+    assert not elsewhere, f"the app asked other hosts: {sorted(set(elsewhere))[:5]}"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -205,6 +210,7 @@ def test_every_page_of_the_demo(page, demo_home: Path) -> None:
                    "(where not is_redacted) from spending where publisher_id = 'lambeth'")
     open_page(page, f"/{lambeth}", "London Borough of Lambeth: 2012", money_en(total, "£"),
               f"{count:,}", f"{suppliers:,}", "Budget executed", "Per resident")
+    assert page.locator("[data-testid='stAppDeployButton']").count() == 0   # viewer's menu only
     shoot(page, "overview-en")
 
     [(department, dept_total)] = sql(

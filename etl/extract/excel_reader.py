@@ -54,7 +54,7 @@ def to_csv(path: Path, sheet: str | int | None, target: Path, shown_as: str) -> 
     with open(target, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         for row in rows:
-            # most cells are text: taken as they are, without a call (a third faster on 200,000 rows)
+            # most cells are text: taken as they are, without a function call per cell
             cells = [v if type(v) is str else _cell_text(v) for v in row]
             writer.writerow(cells if any(cells) else [""] * max(len(cells), 2))
     return hashlib.sha256(data).hexdigest(), len(data)

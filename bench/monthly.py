@@ -14,27 +14,22 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from etl import pipeline  # noqa: E402
+from bench.run import publish_steps  # noqa: E402
 
 REALDATA = ROOT.parent / "shared" / "realdata"
 
 
 def publish_month(profile: str, export: Path, home: Path) -> tuple[float, list[tuple[str, float]]]:
     """One publish: its wall time and each step's (the first word of its label)."""
-    marks: list[tuple[str, float]] = []
-    started = time.perf_counter()
-    result = pipeline.run(profile, [export], home, on_step=lambda label: marks.append((label, time.perf_counter())))
-    ended = time.perf_counter()
+    result, steps, seconds = publish_steps(profile, [export], home)
     if not result.published:
         raise SystemExit(f"{export.name} was not published")
-    bounds = [t for _, t in marks] + [ended]
-    return ended - started, [(label.split()[0], b - a) for (label, _), a, b in zip(marks, bounds, bounds[1:])]
+    return seconds, [(label.split()[0], wall) for label, wall, _ in steps]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,12 +27,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from etl.pipeline import RunResult
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -166,21 +172,39 @@ def _row(name: str, rows: int, m: Measured | None, note: str = "") -> str:
     return f"{name:<34} {m.seconds:>9.2f}s {rate:>11,.0f}/s {m.peak_mb:>8,.0f} MB {m.cpu_seconds:>7.1f}s  {note}"
 
 
-STEPS_SCRIPT = r"""
-import json, resource, sys, time
-from pathlib import Path
-from etl import pipeline
-marks = []
-start = time.perf_counter()
-def cpu():
+def process_cpu_seconds() -> float:
+    """User and system time of this process, every thread."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-def on_step(label):
-    marks.append((label, time.perf_counter() - start, cpu()))
-result = pipeline.run(sys.argv[1], [Path(sys.argv[2])], Path(sys.argv[3]), on_step=on_step)
-marks.append(("done", time.perf_counter() - start, cpu()))
-steps = [(a[0], round(b[1] - a[1], 3), round(b[2] - a[2], 3)) for a, b in zip(marks, marks[1:])]
-print(json.dumps({"steps": steps, "total": round(marks[-1][1], 3), "published": result.published,
+
+
+def publish_steps(profile: Path | str, files: list[Path], home: Path,
+                  on_step=lambda label: None) -> tuple[RunResult, list[tuple[str, float, float]], float]:
+    """pipeline.run, with each step's (label, wall seconds, CPU seconds of the whole process) and
+    the run's own wall time; `on_step` is told of each step too."""
+    from etl import pipeline   # here: the runner's own process measures others and stays without DuckDB
+
+    marks = []
+    start = time.perf_counter()
+
+    def mark(label: str) -> None:
+        marks.append((label, time.perf_counter(), process_cpu_seconds()))
+        on_step(label)
+
+    result = pipeline.run(profile, files, home, on_step=mark)
+    marks.append(("done", time.perf_counter(), process_cpu_seconds()))
+    steps = [(a[0], b[1] - a[1], b[2] - a[2]) for a, b in zip(marks, marks[1:])]
+    return result, steps, marks[-1][1] - start
+
+
+# The publish with its steps timed, in its own process (measured as the others are)
+STEPS_SCRIPT = r"""
+import json, resource, sys
+from pathlib import Path
+from bench.run import publish_steps
+result, steps, total = publish_steps(sys.argv[1], [Path(sys.argv[2])], Path(sys.argv[3]))
+print(json.dumps({"steps": [(label, round(wall, 3), round(cpu, 3)) for label, wall, cpu in steps],
+                  "total": round(total, 3), "published": result.published,
                   "errors": result.report.error_count, "warnings": result.report.warning_count,
                   "loaded": result.loaded,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import resource
 import sys
 import tempfile
 import time
@@ -25,13 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.run import generate, quarantine_profile  # noqa: E402
+from bench.run import generate, process_cpu_seconds, publish_steps, quarantine_profile  # noqa: E402
 from etl import pipeline  # noqa: E402
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 @dataclass(frozen=True)
@@ -57,9 +51,9 @@ class _Timed:
         return getattr(self._con, name)
 
     def _run(self, method: str, sql, *args, **kwargs):
-        wall, cpu = time.perf_counter(), _cpu()
+        wall, cpu = time.perf_counter(), process_cpu_seconds()
         result = getattr(self._con, method)(sql, *args, **kwargs)
-        self._log.append(Statement(self._step[0], time.perf_counter() - wall, _cpu() - cpu, str(sql)))
+        self._log.append(Statement(self._step[0], time.perf_counter() - wall, process_cpu_seconds() - cpu, str(sql)))
         return self if result is self._con else result
 
     def execute(self, sql, *args, **kwargs):
@@ -76,24 +70,20 @@ def profile(profile_path: Path, export: Path, home: Path) -> tuple[list[Statemen
     """Publish `export` into `home`, timing every statement of the work connection; returns the
     statements in the order they ran and each step's (label, wall, CPU)."""
     log: list[Statement] = []
-    step = ["starting"]
-    marks: list[tuple[str, float, float]] = []
-    connect = pipeline.work_connection
+    step = ["starting"]   # the step running, named by the first word of its label
 
     def on_step(label: str) -> None:
         step[0] = label.split()[0]
-        marks.append((step[0], time.perf_counter(), _cpu()))
 
+    connect = pipeline.work_connection
     pipeline.work_connection = lambda workdir: _Timed(connect(workdir), log, step)
     try:
-        result = pipeline.run(profile_path, [export], home, on_step=on_step)
+        result, steps, _ = publish_steps(profile_path, [export], home, on_step=on_step)
     finally:
         pipeline.work_connection = connect
     if not result.published:
         raise SystemExit(f"{export.name} was not published")
-    marks.append(("done", time.perf_counter(), _cpu()))
-    steps = [(a[0], b[1] - a[1], b[2] - a[2]) for a, b in zip(marks, marks[1:])]
-    return log, steps
+    return log, [(label.split()[0], wall, cpu) for label, wall, cpu in steps]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -350,8 +350,8 @@ class _Reader:
         self.zips: dict[Content, list[tuple[str, Content]]] = {}   # a zip's content -> its members'
         self.file_names: list[tuple[int, str, str]] = []  # searched at the end, in one statement
         # With a cache, CSVs are parsed once every output is known, so that one made of others is not.
-        self.csvs: dict[Content, tuple[tuple[str, str], Path]] = {}  # every CSV -> (where first shown, its file)
-        self.headers: dict[Content, bytes] = {}   # every CSV's first line
+        self.csvs: dict[Content, tuple[tuple[str, str], Path]] = {}  # each CSV -> (where first shown, its file)
+        self.headers: dict[Content, bytes] = {}   # each CSV's first line
         self.pending: list[tuple[_Source, Path, Content]] = []
         self.parts: set[int] = set()     # sources whose values also stand for a CSV made of them
 
@@ -375,7 +375,7 @@ class _Reader:
         kind = _kind(path)
         content = (kind, *file_digest(path))
         src = self._new(shown, member, kind)
-        if kind == "csv" and content not in self.csvs:
+        if kind == "csv" and self.cache and content not in self.csvs:   # candidates for _made_of_others
             self.csvs[content] = ((str(shown), member or ""), path)
             self.headers[content] = first_line(path)
         if kind == "zip":

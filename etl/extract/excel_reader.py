@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 from pathlib import Path
+from typing import Iterator
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineSheet, CalamineWorkbook
 
 from ..errors import InputError
+from ..files import file_digest
 
 
 def _cell_text(value) -> str:
@@ -33,8 +34,17 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+def _sheet_rows(sheet: CalamineSheet) -> Iterator[list]:
+    """The sheet's rows from A1, one at a time: Python never holds the whole sheet (a list of
+    every row would double the memory calamine's own copy takes). `iter_rows` starts at row 1 but
+    at the first used column, so the empty columns before it are put back."""
+    if sheet.start is None:         # an empty sheet
+        return iter(())
+    before = [""] * sheet.start[1]
+    return (before + row for row in sheet.iter_rows()) if before else iter(sheet.iter_rows())
+
+
 def to_csv(path: Path, sheet: str | int | None, target: Path, shown_as: str) -> tuple[str, int]:
-    data = path.read_bytes()
     try:
         book = CalamineWorkbook.from_path(str(path))
         names = book.sheet_names
@@ -46,7 +56,7 @@ def to_csv(path: Path, sheet: str | int | None, target: Path, shown_as: str) -> 
             chosen = book.get_sheet_by_name(sheet)
         else:
             raise InputError(f"no sheet {sheet!r} (sheets: {', '.join(names)})", where=shown_as)
-        rows = chosen.to_python(skip_empty_area=False)
+        rows = _sheet_rows(chosen)
     except InputError:
         raise
     except Exception as e:  # calamine raises its own error types for corrupt or non-Excel files
@@ -57,4 +67,5 @@ def to_csv(path: Path, sheet: str | int | None, target: Path, shown_as: str) -> 
             # most cells are text: taken as they are, without a function call per cell
             cells = [v if type(v) is str else _cell_text(v) for v in row]
             writer.writerow(cells if any(cells) else [""] * max(len(cells), 2))
-    return hashlib.sha256(data).hexdigest(), len(data)
+    size, sha256 = file_digest(path)
+    return sha256, size

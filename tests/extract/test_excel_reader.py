@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 import duckdb
@@ -11,6 +12,7 @@ import pytest
 
 from etl import pipeline
 from etl.errors import InputError
+from etl.extract import excel_reader
 from tests.conftest import MINI_PROFILE
 
 EXCEL_PROFILE = MINI_PROFILE.replace("  encoding: auto\n", "  format: excel\n  sheet: Payments\n") \
@@ -54,3 +56,25 @@ def test_missing_sheet_and_corrupt_workbook(tmp_path, home, mini_profile):
     corrupt.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(InputError, match="cannot be read as an Excel workbook"):
         pipeline.run(mini_profile(base=EXCEL_PROFILE), [corrupt], home, dry_run=True)
+
+
+def test_a_sheet_that_starts_below_and_right_of_a1_keeps_its_rows_and_columns(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for (row, column), value in {(3, 3): "Department", (3, 4): "Amount", (4, 3): "Parks", (4, 4): 12.5,
+                                 (6, 4): dt.datetime(2024, 5, 3)}.items():
+        ws.cell(row=row, column=column, value=value)
+    wb.save(tmp_path / "offset.xlsx")
+    target = tmp_path / "offset.csv"
+    sha256, size = excel_reader.to_csv(tmp_path / "offset.xlsx", None, target, "offset.xlsx")
+    assert target.read_text(encoding="utf-8").splitlines() == [
+        ",,,", ",,,", ",,Department,Amount", ",,Parks,12.5", ",,,", ",,,2024-05-03"]
+    assert (size, sha256) == (len((tmp_path / "offset.xlsx").read_bytes()),
+                              hashlib.sha256((tmp_path / "offset.xlsx").read_bytes()).hexdigest())
+
+
+def test_an_empty_sheet_gives_an_empty_working_copy(tmp_path):
+    openpyxl.Workbook().save(tmp_path / "empty.xlsx")
+    target = tmp_path / "empty.csv"
+    excel_reader.to_csv(tmp_path / "empty.xlsx", None, target, "empty.xlsx")
+    assert target.read_text(encoding="utf-8") == ""

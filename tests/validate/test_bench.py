@@ -3,6 +3,7 @@ SQL validator find the same errors in it, and the runner measures a process's ti
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import sys
@@ -11,7 +12,7 @@ from collections import Counter
 import frictionless
 import pytest
 
-from bench import monthly, statements
+from bench import excel, monthly, statements
 from bench.generate import ERROR_KINDS, HEADER, generate
 from bench.run import Measured, bench_size, measure, median_run, quarantine_profile
 from etl.validate.tablecsv import validate_package_resource
@@ -100,3 +101,18 @@ def test_the_statement_profile_times_every_statement_of_a_publish(tmp_path):
         assert sum(s.seconds for s in log if s.step == label) <= wall
     from etl import pipeline
     assert pipeline.work_connection.__module__ == "etl.pipeline"   # put back after the run
+
+
+def test_the_excel_benchmark_saves_the_export_as_a_typed_workbook_and_reads_it(tmp_path, capsys):
+    import openpyxl
+
+    assert excel.main(["--rows", "300", "--out", str(tmp_path)]) == 0
+    book = tmp_path / "spend-2024-05-300.xlsx"
+    rows = list(openpyxl.load_workbook(book, read_only=True).active.iter_rows(values_only=True))
+    assert list(rows[0]) == HEADER and len(rows) == 301
+    typed = [r for r in rows[1:] if isinstance(r[excel.AMOUNT], float) and isinstance(r[excel.DATE], dt.datetime)]
+    assert len(typed) > 250        # the rows whose amount and date parse (errors are injected in a few)
+    out = capsys.readouterr().out
+    assert "301 lines in its CSV working copy" in out and "peak" in out
+    made = book.stat().st_mtime_ns
+    assert excel.workbook(300, tmp_path) == book and book.stat().st_mtime_ns == made    # reused, not saved again

@@ -1,0 +1,88 @@
+"""Reading an Excel export: the benchmark's export saved as a workbook, then read as a publish reads it.
+
+    .venv/bin/python -m bench.excel --rows 200000
+
+Saves the first N rows of the benchmark's synthetic export (bench/generate.py) as an xlsx workbook,
+with amounts as numbers and dates as dates as a finance system's export has them (cached under
+var/bench/: openpyxl takes about a minute per 200,000 rows). Then, in its own process, turns the
+workbook into the CSV working copy the rest of the publish reads (etl/extract/excel_reader.py),
+and prints the wall time, CPU time and peak memory of that process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.run import PYTHON, ROOT, generate, measure
+
+AMOUNT, DATE = 9, 7          # the export's "Net amount" and "Date paid" columns (bench/generate.py's HEADER)
+
+CONVERT = """
+import sys
+from pathlib import Path
+from etl.extract.excel_reader import to_csv
+to_csv(Path(sys.argv[1]), None, Path(sys.argv[2]), sys.argv[1])
+"""
+
+
+def _typed(row: list[str]) -> list:
+    """A row as a spreadsheet holds it: the amount a number, the date a date, where they parse."""
+    cells: list = list(row)
+    try:
+        cells[AMOUNT] = float(row[AMOUNT].replace(",", ""))
+    except (ValueError, IndexError):
+        pass
+    try:
+        cells[DATE] = dt.datetime.strptime(row[DATE], "%d-%b-%Y")
+    except (ValueError, IndexError):
+        pass
+    return cells
+
+
+def workbook(rows: int, out: Path) -> Path:
+    """The export's header and first `rows` rows as an xlsx workbook (made once, then reused)."""
+    from openpyxl import Workbook
+
+    target = out / f"spend-2024-05-{rows}.xlsx"
+    if target.exists():
+        return target
+    export = generate(rows, out, error_rate=0.001)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Payments")
+    with open(export.path, encoding="utf-8", newline="") as fh:
+        for i, row in enumerate(csv.reader(fh)):
+            if i > rows:
+                break
+            sheet.append(_typed(row) if i else row)
+    partial = target.with_name(f".{target.name}.partial")
+    book.save(partial)
+    partial.replace(target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench", help="where the files are cached")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    book = workbook(args.rows, args.out)
+    with tempfile.TemporaryDirectory(prefix="spendpub-excel-") as tmp:
+        copy = Path(tmp) / "working-copy.csv"
+        run = measure("reading the workbook", [PYTHON, "-c", CONVERT, str(book), str(copy)], cwd=ROOT)
+        if run.returncode:
+            print(run.stderr, file=sys.stderr)
+            return run.returncode
+        lines = sum(1 for _ in open(copy, encoding="utf-8"))
+    print(f"{book.name}: {book.stat().st_size / 1e6:.1f} MB, {lines:,} lines in its CSV working copy")
+    print(f"read in {run.seconds:.2f} s ({run.cpu_seconds:.2f} s of CPU), peak {run.peak_mb:,.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -41,7 +41,7 @@ def _sheet_rows(sheet: CalamineSheet) -> Iterator[list]:
     if sheet.start is None:         # an empty sheet
         return iter(())
     before = [""] * sheet.start[1]
-    return (before + row for row in sheet.iter_rows()) if before else iter(sheet.iter_rows())
+    return (before + row for row in sheet.iter_rows()) if before else sheet.iter_rows()
 
 
 def to_csv(path: Path, sheet: str | int | None, target: Path, shown_as: str) -> tuple[str, int]:

@@ -1,12 +1,15 @@
 """Reading an Excel export: the benchmark's export saved as a workbook, then read as a publish reads it.
 
     .venv/bin/python -m bench.excel --rows 200000
+    .venv/bin/python -m bench.excel --rows 1000000 --publish
 
 Saves the first N rows of the benchmark's synthetic export (bench/generate.py) as an xlsx workbook,
 with amounts as numbers and dates as dates as a finance system's export has them (cached under
 var/bench/: openpyxl takes about a minute per 200,000 rows). Then, in its own process, turns the
 workbook into the CSV working copy the rest of the publish reads (etl/extract/excel_reader.py),
-and prints the wall time, CPU time and peak memory of that process.
+and prints the wall time, CPU time and peak memory of that process. `--publish` then also measures
+`spendpub publish` of the workbook into a fresh home, with the benchmark's profile read as Excel
+(quarantine on, as `make bench` publishes the CSV).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.run import PYTHON, ROOT, generate, measure
+import yaml
+
+from bench.run import BIN, PYTHON, ROOT, _release_counts, generate, measure, quarantine_profile
 
 AMOUNT, DATE = 9, 7          # the export's "Net amount" and "Date paid" columns (bench/generate.py's HEADER)
 
@@ -65,10 +70,23 @@ def workbook(rows: int, out: Path) -> Path:
     return target
 
 
+def excel_profile(out: Path) -> Path:
+    """The benchmark's profile, reading a workbook: the dates are the sheet's own, written as ISO dates."""
+    profile = yaml.safe_load(quarantine_profile(out).read_text(encoding="utf-8"))
+    profile["read"].pop("encoding", None)
+    profile["read"]["format"] = "excel"
+    dates = profile["fields"]["payment_date"]
+    dates["date_formats"] = ["%Y-%m-%d", *dates["date_formats"]]
+    target = out / "profile-excel.yaml"
+    target.write_text(yaml.safe_dump(profile, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench", help="where the files are cached")
+    parser.add_argument("--publish", action="store_true", help="also time a publish of the workbook")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     book = workbook(args.rows, args.out)
@@ -81,6 +99,16 @@ def main(argv: list[str] | None = None) -> int:
         lines = sum(1 for _ in open(copy, encoding="utf-8"))
     print(f"{book.name}: {book.stat().st_size / 1e6:.1f} MB, {lines:,} lines in its CSV working copy")
     print(f"read in {run.seconds:.2f} s ({run.cpu_seconds:.2f} s of CPU), peak {run.peak_mb:,.0f} MB")
+    if args.publish:
+        with tempfile.TemporaryDirectory(prefix="spendpub-excel-home-") as home:
+            run = measure("spendpub publish", [str(BIN / "spendpub"), "--home", home, "publish", "--profile",
+                                               str(excel_profile(args.out)), str(book)], cwd=ROOT)
+            if run.returncode:
+                print(run.stdout[-2000:], run.stderr[-2000:], file=sys.stderr)
+                return run.returncode
+            loaded, rejected = _release_counts(Path(home))
+        print(f"published in {run.seconds:.2f} s ({run.cpu_seconds:.2f} s of CPU), peak {run.peak_mb:,.0f} MB: "
+              f"{loaded:,} rows loaded, {rejected:,} set aside")
     return 0
 
 

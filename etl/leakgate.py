@@ -354,6 +354,7 @@ class _Reader:
         self.headers: dict[Content, bytes] = {}   # each CSV's first line
         self.pending: list[tuple[_Source, Path, Content]] = []
         self.parts: set[int] = set()     # sources whose values also stand for a CSV made of them
+        self.from_cache: list[tuple[int, Path]] = []   # (source, cache entry): loaded in one statement
 
     def _new(self, path: Path, member: str | None, kind: str) -> _Source:
         s = _Source(len(self.sources), path, member, kind)
@@ -389,7 +390,17 @@ class _Reader:
         return content
 
     def finish(self) -> None:
-        """Parse the CSVs put aside, except those made of others."""
+        """Load the values known from the cache, and parse the CSVs put aside, except those made of others."""
+        if self.from_cache:
+            # one statement for every entry: a year of monthly packages is hundreds of files
+            ids, entries = zip(*self.from_cache)
+            try:
+                self.con.execute("insert into gate_values select e.src, v.col, v.value "
+                                 "from read_parquet(?, filename = true) v join (select unnest(?::varchar[]) as entry, "
+                                 "unnest(?::integer[]) as src) e on v.filename = e.entry",
+                                 [[str(p) for p in entries], [str(p) for p in entries], list(ids)])
+            except duckdb.Error as e:
+                raise _DamagedCache() from e
         for src, path, content in self.pending:
             if not self._made_of_others(path, content):
                 self._csv(src, path)
@@ -421,11 +432,7 @@ class _Reader:
             self.copies.setdefault(self.read[content], []).append(src)
             return True
         if self.cache and self.cache.has(content):
-            try:
-                self.con.execute(f"insert into gate_values select {src.id}, col, value from read_parquet(?)",
-                                 [str(self.cache.entry(content))])
-            except duckdb.Error as e:
-                raise _DamagedCache(self.cache.entry(content)) from e
+            self.from_cache.append((src.id, self.cache.entry(content)))
             self.read[content] = src.id
             src.cached = True
             return True
@@ -628,10 +635,10 @@ def _search(outputs: list[Path], names: list[str], *, publisher_id: str | None, 
             try:
                 for out in outputs:
                     reader.add(Path(out))
+                reader.finish()
             except _DamagedCache:   # it is only a cache: dropped, and everything read from the files
                 shutil.rmtree(cache.root, ignore_errors=True)
                 return None
-            reader.finish()
             _insert_rows(con, reader.file_names)
             rows = con.execute(_match_sql(organisation_words, name_columns)).fetchall()
             if any(reader.sources[src_id].cached or src_id in reader.parts for src_id, *_ in rows):

@@ -23,9 +23,13 @@ from pathlib import Path
 
 import yaml
 
-from bench.run import BIN, PYTHON, ROOT, _release_counts, generate, measure, quarantine_profile
+from bench.generate import HEADER
+from bench.run import BIN, PROFILE_PATH, PYTHON, ROOT, generate, measure, quarantine_profile, release_counts
 
-AMOUNT, DATE = 9, 7          # the export's "Net amount" and "Date paid" columns (bench/generate.py's HEADER)
+# the amount and date columns, and how they are written, as the benchmark's profile reads them
+_FIELDS = yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))["fields"]
+AMOUNT, DATE = HEADER.index(_FIELDS["amount"]["column"]), HEADER.index(_FIELDS["payment_date"]["column"])
+THOUSANDS, DATE_FORMAT = _FIELDS["amount"]["thousands"], _FIELDS["payment_date"]["date_formats"][0]
 
 CONVERT = """
 import sys
@@ -39,11 +43,11 @@ def _typed(row: list[str]) -> list:
     """A row as a spreadsheet holds it: the amount a number, the date a date, where they parse."""
     cells: list = list(row)
     try:
-        cells[AMOUNT] = float(row[AMOUNT].replace(",", ""))
+        cells[AMOUNT] = float(row[AMOUNT].replace(THOUSANDS, ""))
     except (ValueError, IndexError):
         pass
     try:
-        cells[DATE] = dt.datetime.strptime(row[DATE], "%d-%b-%Y")
+        cells[DATE] = dt.datetime.strptime(row[DATE], DATE_FORMAT)
     except (ValueError, IndexError):
         pass
     return cells
@@ -96,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         if run.returncode:
             print(run.stderr, file=sys.stderr)
             return run.returncode
-        lines = sum(1 for _ in open(copy, encoding="utf-8"))
+        with open(copy, encoding="utf-8") as fh:
+            lines = sum(1 for _ in fh)
     print(f"{book.name}: {book.stat().st_size / 1e6:.1f} MB, {lines:,} lines in its CSV working copy")
     print(f"read in {run.seconds:.2f} s ({run.cpu_seconds:.2f} s of CPU), peak {run.peak_mb:,.0f} MB")
     if args.publish:
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             if run.returncode:
                 print(run.stdout[-2000:], run.stderr[-2000:], file=sys.stderr)
                 return run.returncode
-            loaded, rejected = _release_counts(Path(home))
+            loaded, rejected = release_counts(Path(home))
         print(f"published in {run.seconds:.2f} s ({run.cpu_seconds:.2f} s of CPU), peak {run.peak_mb:,.0f} MB: "
               f"{loaded:,} rows loaded, {rejected:,} set aside")
     return 0

@@ -131,7 +131,7 @@ def _errors_of_ours(text: str) -> Counter:
     return Counter((e["type"], e.get("rowNumber"), e.get("fieldName") or None) for e in report["errors"])
 
 
-def _release_counts(home: Path) -> tuple[int, int]:
+def release_counts(home: Path) -> tuple[int, int]:
     """Rows loaded and rows set aside (quarantined) by the home's release."""
     import duckdb
 
@@ -255,7 +255,7 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
     if publish:
         kind = "with errors, quarantine on"
         if runs["publish"][-1].returncode == 0:
-            loaded, rejected = _release_counts(home)
+            loaded, rejected = release_counts(home)
             kind += f": {loaded:,} rows loaded, {rejected:,} set aside"
         results["publish_input"] = kind
         failed = [m for m in runs["publish"] if m.returncode != 0]

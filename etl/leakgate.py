@@ -394,11 +394,11 @@ class _Reader:
         if self.from_cache:
             # one statement for every entry: a year of monthly packages is hundreds of files
             ids, entries = zip(*self.from_cache)
+            files = [str(p) for p in entries]
             try:
                 self.con.execute("insert into gate_values select e.src, v.col, v.value "
                                  "from read_parquet(?, filename = true) v join (select unnest(?::varchar[]) as entry, "
-                                 "unnest(?::integer[]) as src) e on v.filename = e.entry",
-                                 [[str(p) for p in entries], [str(p) for p in entries], list(ids)])
+                                 "unnest(?::integer[]) as src) e on v.filename = e.entry", [files, files, list(ids)])
             except duckdb.Error as e:
                 raise _DamagedCache() from e
         for src, path, content in self.pending:

@@ -132,6 +132,7 @@ def test_a_colon_is_written_the_languages_way_in_every_format():
     for text in (terminal, markdown, html):
         assert not re.search(r"\w: ", text.replace("fichier:ligne", "")), "an English colon in French"
 
+
 def test_a_real_run_renders_in_french(staged):
     run = staged(HEADER + "Parks,A,1234567,31/02/2024,10.00,99,\n")
     md = render.to_markdown(run.validate(), "fr")

@@ -312,9 +312,10 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         previous_files = {path: (size, sha) for path, size, sha in con.execute(
             "select path, bytes, sha256 from wh.release_packages where release_id = ?",
             [releases.latest_release_id(con, profile.publisher_id, dataset, before_seq=seq)]).fetchall()}
-        con.executemany("insert into wh.release_packages values (?, ?, ?, ?, ?)",
-                        [[release.release_id, *row]
-                         for row in publish.inventory(site, profile.publisher_id, previous_files, zips.written)])
+        # one statement, the files as lists (a site holds hundreds; executemany costs a statement each)
+        files = publish.inventory(site, profile.publisher_id, previous_files, zips.written)
+        con.execute("insert into wh.release_packages select ?, unnest(?::varchar[]), unnest(?::varchar[]), "
+                    "unnest(?::bigint[]), unnest(?::varchar[])", [release.release_id, *map(list, zip(*files))])
         notes.write_catalog(con, site)
         wh.detach()
         # The leak gate: no name redacted now or in an earlier release may be in what is about to go live.

@@ -307,6 +307,8 @@ def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Pro
     everywhere, whole = _gate_lists(con, policy, decisions, now)
     keys = {"confirmed-person": [k for k in name_keys(decisions.confirmed.values()) if k],
             "named-person": [k for k in name_keys([*everywhere, *whole]) if k]}
+    if not (keys["confirmed-person"] or keys["named-person"]):
+        return {}
     purpose = "purpose" in fields
     sets = [f"supplier_name = {quote_literal(REDACTED_LABEL)}", "is_redacted = true",
             "redaction_reason = case when list_contains($confirmed, redaction_key(supplier_name)) "
@@ -320,8 +322,6 @@ def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Pro
     row = ", ".join(quote_ident(k) for k in ("period", *profile.schema.primary_key))
     params = {"publisher": profile.publisher_id, "confirmed": keys["confirmed-person"],
               "named": keys["named-person"], "purpose_reasons": sorted(policy.redact_purpose)}
-    if not (keys["confirmed-person"] or keys["named-person"]):
-        return {}
     # Each name's key is worked out once, not once per row, and looked up by a join: on Leeds' first
     # ten months (87,267 rows, 5,893 names), list_contains(keys, redaction_key(...)) took 0.35 s
     # even with no key to look for, against 0.04 s so.

@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 
 from etl.numbers import NNBSP, number
-
-NBSP = "\u00a0"  # between an amount and a trailing currency symbol: never wrap "€" alone
+from etl.typography import NBSP  # between an amount and a trailing currency symbol: never wrap "€" alone
 
 LANGS = ("en", "fr")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import app_format as fmt
+from etl.typography import typeset
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGS: tuple[str, ...] = fmt.LANGS
@@ -40,7 +41,7 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def messages(lang: str) -> dict[str, Any]:
     """Every message of one language, by dotted key."""
     with open(LOCALES_DIR / f"{lang}.toml", "rb") as fh:
-        return _flatten(tomllib.load(fh))
+        return _flatten(typeset(tomllib.load(fh), lang))
 
 
 def normalise_lang(value: str | None) -> str:

@@ -4,14 +4,25 @@ turns expected failures into one clear sentence instead of a traceback."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import rich._wrap
 import typer
 from rich.console import Console
 
 from .errors import SpendpubError, UsageError
+from .numbers import NNBSP
+from .typography import NBSP
+
+# Rich breaks a line at any Unicode space, no-break ones included (Textualize/rich#4196, open), so
+# a wrapped French reason could start a line with its colon (typography.py). Rich's word pattern
+# is replaced by one that counts those two no-break spaces as part of a word, as the fix proposed
+# there does.
+_NO_BREAK = NBSP + NNBSP
+rich._wrap.re_word = re.compile(rf"[^\S{_NO_BREAK}]*[\S{_NO_BREAK}]+[^\S{_NO_BREAK}]*")
 
 # Tables stay readable when the output goes to a file or a CI log rather than a terminal: 160
 # columns there, unless COLUMNS says otherwise (Rich reads it).

@@ -135,7 +135,7 @@ def test_overview_in_french_with_a_budget(app_home: Path) -> None:
                            [LYON, phase]) for phase in ("executed", "adjusted"))
     assert shown["Budget exécuté"] == format_percent(executed / open_, "fr") == "92,9\u202f%"
     assert shown["Par habitant"] == "—"
-    assert at.title[0].value == "Ville de Lyon : 2024"
+    assert at.title[0].value == "Ville de Lyon\u00a0: 2024"
 
 
 def test_year_comes_from_the_url_and_defaults_to_the_latest(app_home: Path) -> None:

@@ -267,7 +267,7 @@ def test_a_publish_in_french_speaks_french_throughout(home, mini_profile, export
                     "2024-05=15.50", str(export(GOOD)))
     assert done.returncode == 0, done.stderr
     for french in ("Fichiers", "période", "15,50 donné", "Totaux chargés", "lignes lues 2 · chargées 2 · rejetées 0",
-                   "publiée : version"):
+                   "publiée\u00a0: version"):
         assert french in done.stdout, french
     for english in ("Files", "Totals loaded", "rows read", "published release"):
         assert english not in done.stdout, english

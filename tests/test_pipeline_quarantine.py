@@ -149,17 +149,17 @@ def test_the_command_says_how_many_and_where_in_french_too(home, mini_profile, e
     assert done.returncode == 0, done.stdout + done.stderr
     [kept] = [p for p in quarantine_files(home) if p.is_file()]
     assert "lignes lues 4 · chargées 2 · rejetées 2" in done.stdout       # the whole output, in French
-    assert "mises en quarantaine : 2 lignes avec erreurs, non publiées" in done.stdout and str(kept) in done.stdout
+    assert "mises en quarantaine\u00a0: 2 lignes avec erreurs, non publiées" in done.stdout and str(kept) in done.stdout
     assert "2 lignes ont été mises en quarantaine" in done.stdout
     reasons = [r["reasons"] for r in rows_of(kept)]
-    assert reasons[0].startswith("payment_date : n'est pas une date au format %d/%m/%Y")
-    assert reasons[1].startswith("amount : n'est pas un montant")
+    assert reasons[0].startswith("payment_date\u00a0: n'est pas une date au format %d/%m/%Y")
+    assert reasons[1].startswith("amount\u00a0: n'est pas un montant")
 
 
 def test_the_profile_can_ask_for_french(home, mini_profile, export):
     result = pipeline.run(mini_profile("validation: {quarantine: true, lang: fr}\n"), [export(BAD)], home)
     assert result.lang == "fr"
-    assert rows_of(result.quarantine_file)[0]["reasons"].startswith("payment_date : n'est pas une date")
+    assert rows_of(result.quarantine_file)[0]["reasons"].startswith("payment_date\u00a0: n'est pas une date")
     again = pipeline.run(mini_profile("validation: {quarantine: true, lang: fr}\n"),
                          [export(BAD.replace("10.00", "11.00"), name="spend-2024-06.csv")], home, lang="en")
     assert rows_of(again.quarantine_file)[0]["reasons"].startswith("payment_date: is not a date")

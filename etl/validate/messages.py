@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from .. import yamltext
 from ..numbers import NNBSP, number  # re-exported: the CLI and the reports write figures through messages
 from ..sqltext import quote_literal
+from ..typography import typeset
 
 MESSAGES_DIR = Path(__file__).with_name("messages")
 LANGUAGES = ("en", "fr")
@@ -28,7 +29,7 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def catalog(lang: str) -> dict[str, Any]:
     if lang not in LANGUAGES:
         raise ValueError(f"no messages in {lang!r} (available: {', '.join(LANGUAGES)})")
-    return yamltext.load((MESSAGES_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+    return typeset(yamltext.load((MESSAGES_DIR / f"{lang}.yaml").read_text(encoding="utf-8")), lang)
 
 
 def _entry(key: str, lang: str) -> Any:

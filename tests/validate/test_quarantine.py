@@ -30,8 +30,8 @@ def test_rejected_rows_go_to_a_quarantine_file_with_their_reasons(staged, tmp_pa
         ("spend-2024-05.csv", "3", "type-error"),
         ("spend-2024-05.csv", "4", "invalid-company-number; unknown-code")]
     assert rows[0]["Date"] == "31/02/2024" and rows[1]["Company"] == "1234567" and rows[1]["Supplier"] == "Bad Id"
-    assert rows[0]["reasons"] == "payment_date : n'est pas une date au format %d/%m/%Y"
-    assert "cofog_code : n'est pas un code de COFOG" in rows[1]["reasons"]
+    assert rows[0]["reasons"] == "payment_date\u00a0: n'est pas une date au format %d/%m/%Y"
+    assert "cofog_code\u00a0: n'est pas un code de COFOG" in rows[1]["reasons"]
 
     assert set_aside(run.con, run.profile) == 2
     kinds = dict(run.con.execute("select row_kind, count(*) from stg_spending group by 1").fetchall())

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from rich.console import Console
 
+from etl import terminal  # noqa: F401  (the command line's Rich set-up: no break at a no-break space)
 from etl.validate import messages, render
 from etl.validate.policy import DEFAULT_SEVERITY
 from etl.validate.report import CODE_LIST, Issue, Report, CodeSummary
@@ -114,23 +115,35 @@ def test_terminal_table_grouped_by_type():
 
 
 def test_a_colon_is_written_the_languages_way_in_every_format():
-    """French puts a space before a colon: between a code and its title, a value and its reason."""
+    """French puts a no-break space before a colon: between a code and its title, a value and its reason."""
     report = sample_report()
     console = Console(width=200, record=True)
     console.print(render.rich_table(report, "fr"))
     terminal = console.export_text()
-    assert "(fichier:ligne, colonne, valeur : motif)" in terminal
-    assert "spend.csv:7  supplier_name [Supplier] '<b>A|B</b>' : est obligatoire" in terminal
+    assert "(fichier:ligne, colonne, valeur\u00a0: motif)" in terminal
+    assert "spend.csv:7  supplier_name [Supplier] '<b>A|B</b>'\u00a0: est obligatoire" in terminal
     markdown = render.to_markdown(report, "fr")
-    assert "| type-error : une valeur ne peut pas être lue dans le type du champ | erreur | 1 |" in markdown
-    assert "## type-error : une valeur ne peut pas être lue dans le type du champ (1)" in markdown
+    assert "| type-error\u00a0: une valeur ne peut pas être lue dans le type du champ | erreur | 1 |" in markdown
+    assert "## type-error\u00a0: une valeur ne peut pas être lue dans le type du champ (1)" in markdown
     html = render.to_html(report, "fr")
-    assert '<tr><td><a href="#type-error-error">type-error</a> : une valeur ne peut pas' in html
-    assert '<h2 id="type-error-error">type-error : une valeur' in html
+    assert '<tr><td><a href="#type-error-error">type-error</a>\u00a0: une valeur ne peut pas' in html
+    assert '<h2 id="type-error-error">type-error\u00a0: une valeur' in html
     english = render.to_markdown(report, "en")
     assert "## type-error: a value cannot be read as the field's type (1)" in english
     for text in (terminal, markdown, html):
         assert not re.search(r"\w: ", text.replace("fichier:ligne", "")), "an English colon in French"
+        assert not re.search(r" [:;!?]", text), "a French mark a line break could separate from its word"
+
+
+def test_a_french_table_never_starts_a_line_with_a_colon():
+    """However narrow the terminal, the table wraps a French reason before the word the colon follows,
+    never between them."""
+    report = sample_report()
+    for width in range(60, 130):
+        console = Console(width=width, record=True)
+        console.print(render.rich_table(report, "fr"))
+        cells = [cell.strip() for line in console.export_text().splitlines() for cell in re.split("[│┃]", line)]
+        assert not [cell for cell in cells if cell[:1] in (":", ";")], width
 
 
 def test_a_real_run_renders_in_french(staged):

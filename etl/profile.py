@@ -73,6 +73,7 @@ class Profile:
     source: dict[str, str] | None
     country: str | None
     url: str | None
+    identifier: str | None      # the body's official code (ONS code in England)
     population: int | None
     population_year: int | None
     format: str
@@ -277,6 +278,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
         publisher_name=publisher["name"],
         country=publisher.get("country"),
         url=publisher.get("url"),
+        identifier=publisher.get("identifier"),
         population=publisher.get("population"),
         population_year=publisher.get("population_year"),
         dataset=dataset,

@@ -307,7 +307,8 @@ def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pa
             header = _csv_header(con, uk_spend_query("wh.spending"), root / "data")
             joined = _joined(target, [_period_file(profile, base, p, suffix) for p in periods], header, zips)
         if joined is None:
-            rows = write_uk_spend(con, target, "wh.spending", publisher_id=profile.publisher_id, period=period)
+            rows = write_uk_spend(con, target, "wh.spending", publisher_id=profile.publisher_id, period=period,
+                                  body=profile.identifier)
             file = PackageFile(target, rows, zips.digest(target))
         else:
             file = PackageFile(target, _publisher_rows(con, profile), joined)

@@ -4,9 +4,10 @@ One row per payment, in the order of the publisher's own files (period, then fil
 the Code's mandatory fields (date, department, beneficiary, purpose, amount, irrecoverable VAT) and
 the common template's optional ones (body name and identifier, transaction number, service area,
 expenditure category, expense code, supplier id, capital or revenue), headed as the template names
-them. Dates are written the UK way (dd/mm/yyyy), amounts as plain decimals in pounds. Rows already
-redacted keep their amount, date and department; their beneficiary reads "Redacted – personal
-data" and their supplier id is left empty.
+them. Body is the body's official code (its ONS code in England) when the profile gives one
+(`publisher.identifier`), else the publisher id. Dates are written the UK way (dd/mm/yyyy), amounts
+as plain decimals in pounds. Rows already redacted keep their amount, date and department; their
+beneficiary reads "Redacted – personal data" and their supplier id is left empty.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
      "case s.capital_or_revenue when 'capital' then 'Capital' when 'revenue' then 'Revenue' end", "string"),
 )
 REQUIRED = {"Body Name", "Date", "Net Amount", "Department", "Supplier Name"}
+BODY = "Body"
 
 
 def _columns() -> list[tuple[str, str, str, str]]:
@@ -70,11 +72,14 @@ def _where(publisher_id: str | None, period: str | None, alias: str = "") -> str
     return " and ".join(conditions) or "true"
 
 
-def uk_spend_query(table: str = "spending", *, publisher_id: str | None = None, period: str | None = None) -> str:
+def uk_spend_query(table: str = "spending", *, publisher_id: str | None = None, period: str | None = None,
+                   body: str | None = None) -> str:
     """DuckDB SQL selecting the transparency-code rows in the canonical table's order: period, then
     source file and line, each row where the publisher's own export had it. One period's rows are
-    not sorted again: the warehouse stores them in that order (releases.row_order)."""
-    columns = ", ".join(f"{expr} as {quote_ident(header)}" for header, _, expr, _ in _columns())
+    not sorted again: the warehouse stores them in that order (releases.row_order). `body`: the
+    body's official code for the Body column (the publisher id when None)."""
+    columns = ", ".join(f"{quote_literal(body) if header == BODY and body else expr} as {quote_ident(header)}"
+                        for header, _, expr, _ in _columns())
     source = ".".join(quote_ident(p) for p in table.split("."))
     order = "" if period is not None else f"order by {row_order(load_schema('spending'))}"
     return f"select {columns}\nfrom {source} s\nwhere {_where(publisher_id, period, 's.')}\n{order}"
@@ -89,14 +94,14 @@ def other_currencies(con: duckdb.DuckDBPyConnection, table: str = "spending", *,
 
 
 def write_uk_spend(con: duckdb.DuckDBPyConnection, target: Path, table: str = "spending", *,
-                   publisher_id: str | None = None, period: str | None = None) -> int:
+                   publisher_id: str | None = None, period: str | None = None, body: str | None = None) -> int:
     """Write the CSV (UTF-8, comma, header) of the rows (a publisher's, one period of them);
-    returns the number of rows. Amounts must be in GBP."""
+    returns the number of rows. Amounts must be in GBP. `body`: as in uk_spend_query."""
     others, currencies = other_currencies(con, table, publisher_id=publisher_id, period=period)
     if others:
         raise SpendpubError(f"the transparency-code CSV is in pounds, but {others} rows are in "
                             f"{currencies or 'no currency'}", where=table)
-    query = uk_spend_query(table, publisher_id=publisher_id, period=period)
+    query = uk_spend_query(table, publisher_id=publisher_id, period=period, body=body)
     target.parent.mkdir(parents=True, exist_ok=True)
     return con.execute(f"copy ({spreadsheet.safe_query(con, query)}) to {quote_literal(str(target))} "
                        "(format csv, header true)").fetchone()[0]

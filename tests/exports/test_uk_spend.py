@@ -58,6 +58,16 @@ def test_columns_values_and_frictionless(tmp_path):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
 
 
+def test_body_is_the_official_code_when_the_profile_gives_one(tmp_path):
+    con = duckdb.connect()
+    spending(con, ROWS)
+    for body, expected in ((None, "leeds"), ("E08000035", "E08000035")):
+        target = tmp_path / f"{expected}.csv"
+        write_uk_spend(con, target, publisher_id="leeds", body=body)
+        with open(target, encoding="utf-8", newline="") as fh:
+            assert [r["Body"] for r in csv.DictReader(fh)] == [expected, expected]
+
+
 def test_other_currencies_are_refused_not_dropped(tmp_path):
     con = duckdb.connect()
     spending(con, ROWS + [ROWS[0][:4] + ("X-1",) + ROWS[0][5:14] + ("EUR",) + ROWS[0][15:19] + (9, "r1")])
@@ -76,6 +86,10 @@ def test_lambeth_published_then_exported(tmp_path):
     with open(target, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert sum(Decimal(r["Net Amount"]) for r in rows) == Decimal("40292334.84")
+    with open(home / "site/lambeth/spending-2012-06/data/spending-2012-06-uk-transparency.csv", encoding="utf-8",
+              newline="") as fh:
+        published = list(csv.DictReader(fh))
+    assert len(published) == 3155 and {r["Body"] for r in published} == {"E09000022"}   # the profile's ONS code
     assert all(re.fullmatch(r"\d{2}/\d{2}/\d{4}", r["Date"]) for r in rows)  # the UK way
     report = frictionless.validate(frictionless.Resource(
         path=target.name, basepath=str(tmp_path), schema=frictionless.Schema.from_descriptor(uk_spend_schema())))

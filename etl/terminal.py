@@ -14,8 +14,7 @@ import typer
 from rich.console import Console
 
 from .errors import SpendpubError, UsageError
-from .numbers import NNBSP
-from .typography import NBSP
+from .typography import NBSP, NNBSP
 
 # Rich breaks a line at any Unicode space, no-break ones included (Textualize/rich#4196, open), so
 # a wrapped French reason could start a line with its colon (typography.py). Rich's word pattern

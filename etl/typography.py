@@ -4,8 +4,8 @@ French sets a space before ':', ';', '!', '?' and inside « »; a plain space th
 break leave the mark alone at the start of the next line (the terminal's tables wrap long reasons,
 browsers wrap paragraphs). The French catalogs are written with plain spaces, which are easy to
 read and edit; `typeset` turns them into no-break spaces as the catalogs are loaded: a no-break
-space before ':', a narrow one before ';', '!', '?', '»' and after '«' (the Imprimerie nationale's
-rule, which CLDR's French data follow).
+space before ':', a narrow one before ';', '!', '?', '»' and after '«', as the Imprimerie
+nationale's rules have it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .numbers import NNBSP
+from .numbers import NNBSP  # re-exported: the two no-break spaces French uses
 
 NBSP = "\u00a0"   # no-break space
 

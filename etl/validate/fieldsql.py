@@ -143,21 +143,13 @@ class FieldRules:
                 shape = f"[-]?[0-9]{{1,3}}({g}[0-9]{{3}})*(\\.[0-9]{{1,18}})?|[-]?[0-9]{{1,20}}(\\.[0-9]{{1,18}})?"
                 return shape, f"cast(replace({{c}}, {quote_literal(group)}, '') as {NUMBER_SQL})"
             return "[-]?[0-9]{1,20}(\\.[0-9]{1,18})?", f"cast({{c}} as {NUMBER_SQL})"
-        if t == "date":
-            fmt = "%Y-%m-%d" if f == "default" else f
-            fast = strptime_fast(fmt)
+        if t == "date" or (t == "datetime" and f != "default"):   # a default datetime is ISO 8601: no fast path
+            fast = strptime_fast("%Y-%m-%d" if f == "default" else f)
             if fast is None:
                 return None
             shape, duck = fast
             stamp = f"try_strptime({{c}}, {quote_literal(duck)})"
-            return shape, f"(case when {stamp} >= TIMESTAMP '0001-01-01' then cast({stamp} as DATE) end)"
-        if t == "datetime" and f != "default":
-            fast = strptime_fast(f)
-            if fast is None:
-                return None
-            shape, duck = fast
-            stamp = f"try_strptime({{c}}, {quote_literal(duck)})"
-            return shape, f"(case when {stamp} >= TIMESTAMP '0001-01-01' then cast({stamp} as TIMESTAMP) end)"
+            return shape, f"(case when {stamp} >= TIMESTAMP '0001-01-01' then cast({stamp} as {t.upper()}) end)"
         return None
 
     def _with_fast(self, cell: str, slow: str) -> str:

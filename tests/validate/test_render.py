@@ -11,7 +11,7 @@ import pytest
 import yaml
 from rich.console import Console
 
-from etl import terminal  # noqa: F401  (the command line's Rich set-up: no break at a no-break space)
+import etl.terminal  # noqa: F401  (the command line's Rich set-up: no break at a no-break space)
 from etl.validate import messages, render
 from etl.validate.policy import DEFAULT_SEVERITY
 from etl.validate.report import CODE_LIST, Issue, Report, CodeSummary

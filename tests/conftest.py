@@ -94,3 +94,35 @@ def export(tmp_path: Path):
         path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
         return path
     return make
+
+
+def rebuild_report(home: Path, rebuilt) -> str:
+    """Why a rebuild is not identical: its result, and for each zip that differs, the members
+    whose CRC, sizes or time differ from the published zip's, when a version the home still keeps
+    holds a zip with the digest the release recorded (a zip can differ while every file in it matches)."""
+    import zipfile
+
+    import duckdb
+
+    lines = [repr(rebuilt)]
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        recorded = dict(con.execute("select path, sha256 from release_packages where release_id = ?",
+                                    [rebuilt.release_id]).fetchall())
+    finally:
+        con.close()
+    for rel in (r for r in rebuilt.mismatched if r.endswith(".zip")):
+        published = [p for p in sorted(home.glob(f"versions/*/site/*/{rel}"))
+                     if hashlib.sha256(p.read_bytes()).hexdigest() == recorded.get(rel)]
+        if not published:
+            lines.append(f"{rel}: no version the home keeps holds the published zip")
+            continue
+        members = []
+        for path in (published[0], next(rebuilt.out.glob(f"site/*/{rel}"))):
+            with zipfile.ZipFile(path) as z:
+                members.append({i.filename: (i.CRC, i.file_size, i.compress_size, i.date_time) for i in z.infolist()})
+        before, after = members
+        lines.append(f"{rel}: " + "; ".join(f"{name} published {before.get(name)} rebuilt {after.get(name)}"
+                                             for name in sorted(before.keys() | after.keys())
+                                             if before.get(name) != after.get(name)))
+    return "\n".join(lines)

@@ -17,7 +17,7 @@ import pytest
 import etl
 from etl import notes, pipeline, redact, replay
 from etl.periods import period_from_filename
-from tests.conftest import MINI_PROFILE, tree_digest
+from tests.conftest import MINI_PROFILE, rebuild_report, tree_digest
 from tests.test_pipeline_realdata import LEEDS_MONTHLY
 
 LEEDS = "spending/leeds-monthly-fy2012-13"
@@ -162,7 +162,7 @@ def test_rebuild_reproduces_every_release_byte_for_byte_and_rollback(home, mini_
     r3 = pipeline.run(mini_profile(), [export(body.replace("10.00", "12.00"), name="spend-2024-05.csv")], home)
     for r in (r1, r2, r3):
         rebuilt = replay.rebuild(home, r.release_id, home.parent / "rebuilt" / r.release_id)
-        assert rebuilt.identical and rebuilt.files > 10, rebuilt
+        assert rebuilt.identical and rebuilt.files > 10, rebuild_report(home, rebuilt)
     back = replay.rollback(home, r1.release_id)
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     # the state right after r1: May as first published (rows keep r1 as their release), June gone
@@ -188,7 +188,7 @@ def test_rebuild_uses_the_redaction_decisions_of_its_time(home, mini_profile, ex
     assert "Jane Walker" not in may.read_text() and ",Big," not in may.read_text()  # rolled back, still redacted
     for r in (r1, r2, r3, back):
         rebuilt = replay.rebuild(home, r.release_id, home.parent / "rebuilt" / r.release_id)
-        assert rebuilt.identical, rebuilt
+        assert rebuilt.identical, rebuild_report(home, rebuilt)
     first_may = home.parent / "rebuilt" / r1.release_id / "site/testco/spending-2024-05/data/spending-2024-05.csv"
     assert "Jane Walker" in first_may.read_text()   # as r1 published it
     # the redaction state is archived privately; the warehouse keeps only its sha256
@@ -226,7 +226,8 @@ def test_a_package_redacted_by_a_later_release_says_so_and_carries_its_version(h
     assert [r["identifier"] for r in entry["releases"]] == [r1.release_id, r2.release_id]
     assert entry["version"] == r2.release_id and entry["modified"] != entry["issued"]
     for r in (r1, r2, r3):
-        assert replay.rebuild(home, r.release_id, home.parent / "rebuilt" / r.release_id).identical
+        rebuilt = replay.rebuild(home, r.release_id, home.parent / "rebuilt" / r.release_id)
+        assert rebuilt.identical, rebuild_report(home, rebuilt)
 
 
 def test_a_home_made_before_a_release_table_existed_still_rebuilds(home, mini_profile, export):

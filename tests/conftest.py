@@ -104,6 +104,8 @@ def rebuild_report(home: Path, rebuilt) -> str:
 
     import duckdb
 
+    from etl.files import file_digest
+
     lines = [repr(rebuilt)]
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
@@ -113,7 +115,7 @@ def rebuild_report(home: Path, rebuilt) -> str:
         con.close()
     for rel in (r for r in rebuilt.mismatched if r.endswith(".zip")):
         published = [p for p in sorted(home.glob(f"versions/*/site/*/{rel}"))
-                     if hashlib.sha256(p.read_bytes()).hexdigest() == recorded.get(rel)]
+                     if file_digest(p)[1] == recorded.get(rel)]
         if not published:
             lines.append(f"{rel}: no version the home keeps holds the published zip")
             continue

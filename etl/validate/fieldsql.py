@@ -149,7 +149,8 @@ class FieldRules:
                 return None
             shape, duck = fast
             stamp = f"try_strptime({{c}}, {quote_literal(duck)})"
-            return shape, f"(case when {stamp} >= TIMESTAMP '0001-01-01' then cast({stamp} as {t.upper()}) end)"
+            typed = "DATE" if t == "date" else "TIMESTAMP"
+            return shape, f"(case when {stamp} >= TIMESTAMP '0001-01-01' then cast({stamp} as {typed}) end)"
         return None
 
     def _with_fast(self, cell: str, slow: str) -> str:

@@ -13,11 +13,13 @@ times, each as its own process with its peak memory taken from the kernel (os.wa
 (c) `spendpub publish` of the export into a fresh home (read, transform, validate, load, write
     CSV + Parquet + datapackage.json, the period and cumulative packages, their zips and the UK
     transparency-code CSV), with `validation: {quarantine: true}`: the rows with errors are set
-    aside and the rest is published.
+    aside and the rest is published;
+(d) the floor (bench/floor.py): DuckDB alone reading, loading and writing the same export, the
+    least any publish of it takes, timed by its own steps (without its interpreter's start).
 
 It prints rows/s, wall time, peak memory and CPU time (every thread) of each, the ratio (a)/(b),
-the targets, and the machine's load average (other work on the machine slows every figure).
-`--repeat N` measures (a), (b) and (c) in N rounds, one after the other in each round, and prints
+(c) over (d), the targets, and the machine's load average (other work on the machine slows every
+figure). `--repeat N` measures (a) to (d) in N rounds, one after the other in each round, and prints
 the median run of each with the range, and the ratio of each round. `--steps` adds a run of the
 publish that times each pipeline step, in wall and CPU time.
 """
@@ -33,7 +35,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -211,6 +213,18 @@ print(json.dumps({"steps": [(label, round(wall, 3), round(cpu, 3)) for label, wa
 """
 
 
+def _floor(rows: int, out: Path, error_rate: float) -> Measured:
+    """bench/floor.py as its own process; its time is the sum of its steps, as it reports them."""
+    figures = out / f".floor-{os.getpid()}.json"
+    run = measure("DuckDB alone (floor)", [PYTHON, "-m", "bench.floor", "--rows", str(rows), "--out", str(out),
+                                           "--error-rate", repr(error_rate), "--json", str(figures)], cwd=ROOT)
+    if run.returncode != 0:
+        raise SystemExit(f"bench.floor failed (exit {run.returncode}): {run.stderr[-2000:]}")
+    steps = json.loads(figures.read_text())["steps"]
+    figures.unlink()
+    return replace(run, seconds=sum(s["seconds"] for s in steps), cpu_seconds=sum(s["cpu_seconds"] for s in steps))
+
+
 def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, publish: bool, steps: bool,
                error_rate: float, repeat: int = 1) -> dict:
     print(f"\n== {rows:,} rows ==", flush=True)
@@ -220,7 +234,7 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
           f"{sum(dirty.injected.values()):,} rows with an injected error "
           f"({len(dirty.injected)} kinds)", flush=True)
     results: dict = {"rows": rows, "bytes": dirty.bytes, "injected": dirty.injected, "load_before": os.getloadavg()}
-    runs: dict[str, list[Measured]] = {"frictionless": [], "ours": [], "publish": []}
+    runs: dict[str, list[Measured]] = {"frictionless": [], "ours": [], "publish": [], "floor": []}
     home = out / f"home-{rows}"
     profile = quarantine_profile(out) if publish else None
     for _ in range(repeat):
@@ -238,9 +252,11 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
             runs["publish"].append(measure(
                 "spendpub publish", [str(BIN / "spendpub"), "--home", str(home), "publish", "--profile",
                                      str(profile), str(dirty.path)], cwd=ROOT))
+            runs["floor"].append(_floor(rows, out, error_rate))
     fl = median_run(runs["frictionless"]) if runs["frictionless"] else None
     ours = median_run(runs["ours"])
     pub = median_run(runs["publish"]) if runs["publish"] else None
+    floor = median_run(runs["floor"]) if runs["floor"] else None
     same = None
     found = _errors_of_ours(ours.stdout)
     if fl is not None:
@@ -297,11 +313,16 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
         target = (f"under {TARGET_PUBLISH_SECONDS:.0f} s and {target_mb:,} MB" if rows <= 1_000_000
                   else f"under {target_mb:,} MB")
         print(f"    target: {target}")
+        print(_row("(d) the floor: DuckDB alone", rows, floor,
+                   "; ".join(x for x in ("reading, loading, one CSV and one Parquet file (bench/floor.py)",
+                                         _spread(runs["floor"])) if x)))
+        if pub is not None and floor is not None and floor.seconds:
+            print(f"    (c)/(d) = {pub.seconds / floor.seconds:.1f}x the floor's time")
         if "steps" in results:
             s = results["steps"]
             print("    steps: " + "; ".join(f"{label} {secs:.2f}s (CPU {cpu:.2f}s)" for label, secs, cpu in s["steps"]) +
                   f" (total {s['total']:.2f}s, peak {s['peak_mb']:,.0f} MB)")
-    for key, m in (("frictionless", fl), ("ours", ours), ("publish", pub)):
+    for key, m in (("frictionless", fl), ("ours", ours), ("publish", pub), ("floor", floor)):
         if m is not None:
             results[key] = {"seconds": round(m.seconds, 3), "cpu_seconds": round(m.cpu_seconds, 3),
                             "peak_mb": round(m.peak_mb, 1), "returncode": m.returncode,

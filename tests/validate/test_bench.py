@@ -63,8 +63,11 @@ def test_the_benchmark_runs_every_command_in_rounds(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert results["frictionless_errors"] == results["our_errors"] > 0 and "same errors" in printed
     assert len(results["round_ratios"]) == 2 and "ratio of each round" in printed
-    for key in ("frictionless", "ours", "publish"):
+    for key in ("frictionless", "ours", "publish", "floor"):
         assert len(results[key]["runs"]) == 2 and results[key]["seconds"] in [r["seconds"] for r in results[key]["runs"]]
+    assert 0 < results["floor"]["seconds"] < results["publish"]["seconds"]
+    assert "(d) the floor: DuckDB alone" in printed and "x the floor's time" in printed
+    assert not list(tmp_path.glob(".floor-*"))
     assert results["publish"]["returncode"] == 0 and "rows loaded" in results["publish_input"]
     assert "median of 2" in printed and not (tmp_path / "home-1500").exists()
     steps = results["steps"]["steps"]

@@ -316,8 +316,7 @@ def bench_size(rows: int, out: Path, *, frictionless: bool, limit_errors: int, p
         print(_row("(d) the floor: DuckDB alone", rows, floor,
                    "; ".join(x for x in ("reading, loading, one CSV and one Parquet file (bench/floor.py)",
                                          _spread(runs["floor"])) if x)))
-        if pub is not None and floor is not None and floor.seconds:
-            print(f"    (c)/(d) = {pub.seconds / floor.seconds:.1f}x the floor's time")
+        print(f"    (c)/(d) = {pub.seconds / floor.seconds:.1f}x the floor's time")
         if "steps" in results:
             s = results["steps"]
             print("    steps: " + "; ".join(f"{label} {secs:.2f}s (CPU {cpu:.2f}s)" for label, secs, cpu in s["steps"]) +

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 
 from bench.run import TARGET_PUBLISH_SECONDS, generate, process_cpu_seconds  # noqa: E402
+from etl.pipeline import WORK_MEMORY  # noqa: E402
 from etl.sqltext import quote_ident, quote_literal  # noqa: E402
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "export.schema.json"
@@ -70,7 +71,8 @@ def floor_round(export: Path, schema: dict, work: Path) -> tuple[list[tuple[str,
     """One round in `work` (emptied first): each step's (label, wall, CPU), and the rows loaded."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    con = duckdb.connect(config={"memory_limit": "1.5GB", "temp_directory": str(work / "duckdb.tmp")})
+    # the publish's memory budget: at 10M rows the typed rows go to disk, as a publish's do
+    con = duckdb.connect(config={"memory_limit": WORK_MEMORY, "temp_directory": str(work / "duckdb.tmp")})
     con.execute("set enable_progress_bar = false")
     steps = []
 

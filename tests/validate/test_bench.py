@@ -67,6 +67,15 @@ def test_the_benchmark_runs_every_command_in_rounds(tmp_path, capsys):
         assert len(results[key]["runs"]) == 2 and results[key]["seconds"] in [r["seconds"] for r in results[key]["runs"]]
     assert 0 < results["floor"]["seconds"] < results["publish"]["seconds"]
     assert "(d) the floor: DuckDB alone" in printed and "x the floor's time" in printed
+    ratio_met = results["ratio"] >= 30
+    assert results["targets"]["validation at least 30x faster"] == ratio_met
+    assert f"(target >= 30x: {'met' if ratio_met else 'NOT met'})" in printed
+    publish_run, targets = results["publish"], results["targets"]
+    assert targets["publish under 6 s"] == (publish_run["seconds"] < 6)
+    assert targets["publish under 1,500 MB"] == (publish_run["peak_mb"] < 1500)
+    verdicts = {True: "met", False: "NOT met"}
+    assert (f"targets: under 6 s ({verdicts[targets['publish under 6 s']]}), "
+            f"under 1,500 MB ({verdicts[targets['publish under 1,500 MB']]})") in printed
     assert not list(tmp_path.glob(".floor-*"))
     assert results["publish"]["returncode"] == 0 and "rows loaded" in results["publish_input"]
     assert "median of 2" in printed and not (tmp_path / "home-1500").exists()

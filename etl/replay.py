@@ -19,7 +19,7 @@ from . import archive, notes, publish, redact, releases
 from .errors import SpendpubError, UsageError
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
 from .pipeline import RunResult, _totals, commit_release, new_release, new_rows_table, prepare, work_connection
-from .profile import load_profile
+from .profile import Profile, load_profile
 from .releases import PeriodVersion
 from .sqltext import quote_ident, quote_literal
 from .validate.domain import RecordedBaseline
@@ -54,6 +54,10 @@ def _attach_current(con: duckdb.DuckDBPyConnection, home: Home) -> None:
     con.execute(f"attach {quote_literal(str(current / WAREHOUSE_FILE))} as cur (read_only)")
 
 
+def _archived_profile(home: Home, profile_sha: str) -> Profile:
+    return load_profile(archive.fetch(home.archive, profile_sha, "the profile"))
+
+
 def _release_row(con: duckdb.DuckDBPyConnection, release_id: str) -> tuple:
     row = con.execute("select release_id, seq, publisher_id, dataset, profile_sha256 from cur.releases "
                       "where release_id = ?", [release_id]).fetchone()
@@ -74,15 +78,14 @@ def materialise(con: duckdb.DuckDBPyConnection, home: Home, state: dict[str, Per
     history = _redaction_history(con, as_of) if as_of else {}
     # each release's archived redaction state and policy, read once: it redacts every earlier period
     snapshot_of = functools.cache(lambda release_id: _redaction_snapshot(con, home, release_id))
-    policy_of = functools.cache(lambda profile_sha: redact.load_policy(
-        load_profile(archive.fetch(home.archive, profile_sha, "the profile"))))
+    policy_of = functools.cache(lambda profile_sha: redact.load_policy(_archived_profile(home, profile_sha)))
 
     groups: dict[tuple[str, str, tuple], list[PeriodVersion]] = {}
     for v in state.values():
         groups.setdefault((v.row_release_id, v.profile_sha256, history.get(v.period, ())), []).append(v)
     first = True
     for (row_release_id, profile_sha, redacted_by), versions in sorted(groups.items()):
-        profile = load_profile(archive.fetch(home.archive, profile_sha, "the profile"))
+        profile = _archived_profile(home, profile_sha)
         made_by = notes.release_info(con, row_release_id, db="cur")
         loaded_under = snapshot_of(redacted_by[0][0]) if redacted_by else None
         files = [archive.fetch(home.archive, v.source_sha256, v.source_name) for v in versions]
@@ -177,7 +180,15 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
                               " where release_id in (select release_id from cur.releases where seq <= ?)")
                 con.execute(f"delete from wh.{t}")
                 con.execute(f"insert into wh.{t} select * from cur.{t}{seq_filter}", [] if t == "publishers" else [seq])
-            profile = load_profile(archive.fetch(home.archive, profile_sha, "the profile"))
+            profile_by_sha = functools.cache(lambda sha: _archived_profile(home, sha))
+
+            def profile_of(release: str) -> Profile:
+                """The profile a release published with: each package and release note is rebuilt
+                as the release that last changed it wrote it, with the profile of its time (a later
+                edit, of the title or of the body's code, left it as it was)."""
+                return profile_by_sha(_release_row(con, release)[4])
+
+            profile = profile_by_sha(profile_sha)
             wh.ensure_table(dataset)
             state = releases.state_of(con, rid, db="cur")
             materialise(con, home, state, Path(tmp), as_of=rid)
@@ -188,13 +199,14 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
             release = notes.release_info(con, rid)
             with Zipper() as zips:
                 for period in state:
-                    publish.write_package(con, profile, site, release, seq, state, period, zips)
+                    made_by = releases.period_release_id(con, state[period].row_release_id, period)
+                    publish.write_package(con, profile_of(made_by), site, release, seq, state, period, zips)
                 publish.write_package(con, profile, site, release, seq, state, None, zips)
             for (earlier,) in con.execute("select release_id from wh.releases where publisher_id = ? and dataset = ? "
                                           "order by seq", [publisher_id, dataset]).fetchall():
                 info = notes.release_info(con, earlier)
                 earlier_seq = con.execute("select seq from wh.releases where release_id = ?", [earlier]).fetchone()[0]
-                notes.write_release_notes(con, site, profile, info, earlier_seq)
+                notes.write_release_notes(con, site, profile_of(earlier), info, earlier_seq)
             expected = {path: sha for path, sha in con.execute(
                 "select path, sha256 from cur.release_packages where release_id = ?", [rid]).fetchall()}
             got = {path: sha for _, path, _, sha in publish.inventory(site, publisher_id, zipped=zips.written)}
@@ -220,7 +232,7 @@ def rollback(home_root: Path, release_id: str, wait_seconds: float = 0) -> RunRe
                 raise UsageError(f"{rid} is already the latest release of {publisher_id}")
             target = releases.state_of(con, rid, db="cur")
             current = releases.state_of(con, latest, db="cur")
-            profile = load_profile(archive.fetch(home.archive, profile_sha, "the profile"))
+            profile = _archived_profile(home, profile_sha)
             materialise(con, home, target, Path(tmp))
             con.execute("detach cur")
             release = new_release(profile, "rollback", rid)

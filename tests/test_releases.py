@@ -174,6 +174,26 @@ def test_rebuild_reproduces_every_release_byte_for_byte_and_rollback(home, mini_
     assert replay.rebuild(home, back.release_id, home.parent / "rebuilt-back").identical
 
 
+def test_rebuild_writes_each_package_with_the_profile_of_the_release_that_made_it(home, mini_profile, export):
+    """A profile edited between releases (a new title, the body's ONS code): a release keeps the
+    period packages earlier releases wrote with the profile of their time, and so must its rebuild,
+    the release notes of earlier releases included."""
+    body = "Department,Supplier,Date,Amount,Ref\nParks,Acme,03/05/2024,10.00,T1\nRoads,Big,04/05/2024,5.00,T2\n"
+    r1 = pipeline.run(mini_profile("title: Spending of Test Borough\n"), [export(body, name="spend-2024-05.csv")], home)
+    coded = MINI_PROFILE.replace("country: GB}", "country: GB, identifier: E09000022}")
+    r2 = pipeline.run(mini_profile("title: Payments of Test Borough\n", base=coded),
+                      [export(body.replace("05/2024", "06/2024"), name="spend-2024-06.csv")], home)
+    site = home / "site/testco"
+    may, june = (json.loads((site / f"spending-2024-{m}/datapackage.json").read_text()) for m in ("05", "06"))
+    assert may["title"].startswith("Spending of") and june["title"].startswith("Payments of")
+    uk = list(csv.DictReader(io.StringIO((site / "spending/data/spending-uk-transparency.csv").read_text())))
+    assert [row["Body"] for row in uk] == ["testco", "testco", "E09000022", "E09000022"]
+    assert (site / f"releases/{r1.release_id}.md").read_text().startswith("# Release notes: Spending of")
+    for r in (r1, r2):
+        rebuilt = replay.rebuild(home, r.release_id, home.parent / "rebuilt" / r.release_id)
+        assert rebuilt.identical and rebuilt.files > 10, rebuild_report(home, rebuilt)
+
+
 def test_rebuild_uses_the_redaction_decisions_of_its_time(home, mini_profile, export):
     """A name confirmed as a person after a release is redacted in the rows it published, from the
     next release on; rebuilding the earlier release still gives what it published then."""

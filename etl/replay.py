@@ -161,12 +161,14 @@ def _recorded_baseline(con: duckdb.DuckDBPyConnection, release_id: str) -> Recor
 
 
 def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> RebuildResult:
-    """Write the packages of `release_id` again, from the archive, and compare them with the originals."""
+    """Write the publisher's site as `release_id` left it again, from the archive (every dataset it
+    had published by then, the budget_vs_actual package, the release notes), and compare it with
+    what the release recorded."""
     home = Home(home_root)
     con = work_connection(Path(tempfile.mkdtemp(prefix="spendpub-replay-")))
     try:
         _attach_current(con, home)
-        rid, seq, publisher_id, dataset, profile_sha = _release_row(con, release_id)
+        rid, seq, publisher_id, _, _ = _release_row(con, release_id)
         out = out or (home.root / "rebuild" / rid)
         if out.exists():
             shutil.rmtree(out)
@@ -188,25 +190,36 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
                 edit, of the title or of the body's code, left it as it was)."""
                 return profile_by_sha(_release_row(con, release)[4])
 
-            profile = profile_by_sha(profile_sha)
-            wh.ensure_table(dataset)
-            state = releases.state_of(con, rid, db="cur")
-            materialise(con, home, state, Path(tmp), as_of=rid)
-            cols = ", ".join(quote_ident(f) for f in profile.schema.field_names)
-            con.execute(f"insert into wh.{quote_ident(dataset)} ({cols}) select {cols} from new_rows "
-                        f"order by {releases.row_order(profile.schema)}")
+            # The publisher's site right after the release holds every dataset it had published by
+            # then (a budget beside its payments), each as its latest release up to then left it.
+            latest = con.execute("select dataset, arg_max(release_id, seq), max(seq) from cur.releases "
+                                 "where publisher_id = ? and seq <= ? group by dataset order by dataset",
+                                 [publisher_id, seq]).fetchall()
+            states = {d: releases.state_of(con, last, db="cur") for d, last, _ in latest}
+            for d, last, _ in latest:
+                if not states[d]:
+                    continue
+                schema = profile_of(last).schema
+                rows = f"rebuilt_{d}"
+                materialise(con, home, states[d], Path(tmp), table=rows, as_of=last)
+                cols = ", ".join(quote_ident(f) for f in schema.field_names)
+                con.execute(f"insert into wh.{quote_ident(d)} ({cols}) select {cols} from {rows} "
+                            f"order by {releases.row_order(schema)}")
+            wh.refresh_aggregates(publisher_id)   # budget_vs_actual joins the datasets
             site = out / SITE_DIR
-            release = notes.release_info(con, rid)
             with Zipper() as zips:
-                for period in state:
-                    made_by = releases.period_release_id(con, state[period].row_release_id, period)
-                    publish.write_package(con, profile_of(made_by), site, release, seq, state, period, zips)
-                publish.write_package(con, profile, site, release, seq, state, None, zips)
-            for (earlier,) in con.execute("select release_id from wh.releases where publisher_id = ? and dataset = ? "
-                                          "order by seq", [publisher_id, dataset]).fetchall():
-                info = notes.release_info(con, earlier)
-                earlier_seq = con.execute("select seq from wh.releases where release_id = ?", [earlier]).fetchone()[0]
-                notes.write_release_notes(con, site, profile_of(earlier), info, earlier_seq)
+                for d, last, last_seq in latest:
+                    state, made = states[d], notes.release_info(con, last)
+                    for period in state:
+                        made_by = releases.period_release_id(con, state[period].row_release_id, period)
+                        publish.write_package(con, profile_of(made_by), site, made, last_seq, state, period, zips)
+                    publish.write_package(con, profile_of(last), site, made, last_seq, state, None, zips)
+                publish.write_mart_package(con, profile_of(rid), site, notes.release_info(con, rid),
+                                           "budget_vs_actual", zips)
+            for earlier, earlier_seq in con.execute("select release_id, seq from wh.releases where publisher_id = ? "
+                                                    "order by seq", [publisher_id]).fetchall():
+                notes.write_release_notes(con, site, profile_of(earlier), notes.release_info(con, earlier),
+                                          earlier_seq)
             expected = {path: sha for path, sha in con.execute(
                 "select path, sha256 from cur.release_packages where release_id = ?", [rid]).fetchall()}
             got = {path: sha for _, path, _, sha in publish.inventory(site, publisher_id, zipped=zips.written)}

@@ -16,6 +16,7 @@ import pytest
 
 import etl
 from etl import notes, pipeline, redact, replay
+from etl.paths import DATASETS_DIR
 from etl.periods import period_from_filename
 from tests.conftest import MINI_PROFILE, rebuild_report, tree_digest
 from tests.test_pipeline_realdata import LEEDS_MONTHLY
@@ -192,6 +193,27 @@ def test_rebuild_writes_each_package_with_the_profile_of_the_release_that_made_i
     for r in (r1, r2):
         rebuilt = replay.rebuild(home, r.release_id, home.parent / "rebuilt" / r.release_id)
         assert rebuilt.identical and rebuilt.files > 10, rebuild_report(home, rebuilt)
+
+
+def test_rebuild_gives_every_dataset_of_the_body_and_the_mart_that_joins_them(home, mini_profile, export):
+    """A body publishing its budget and its payments: each release's site holds both datasets and
+    the budget_vs_actual package built from them, and a rebuild writes them all as they were."""
+    budget = pipeline.run(DATASETS_DIR / "montreuil/profile.yaml", [DATASETS_DIR / "montreuil/data/CA_2022.xml"], home)
+    payments_profile = MINI_PROFILE.replace("{id: testco, name: Test Borough Council, country: GB}",
+                                            "{id: montreuil, name: Ville de Montreuil, country: FR}")
+    payments_profile = payments_profile.replace("currency: {value: GBP}", "currency: {value: EUR}\n"
+                                                "  cofog_code: {column: COFOG}")
+    body = "Department,Supplier,Date,Amount,Ref,COFOG\nEcoles,Acme,03/05/2022,1000.00,T1,09.1\n"
+    payments = pipeline.run(mini_profile(base=payments_profile), [export(body, name="spend-2022-05.csv")], home)
+    site = home / "site/montreuil"
+    assert {p.name for p in site.iterdir()} >= {"budget", "spending", "budget-vs-actual", "budget-vs-actual.zip"}
+    mart = list(csv.DictReader(io.StringIO((site / "budget-vs-actual/data/budget-vs-actual.csv").read_text())))
+    education = [r for r in mart if r["view"] == "cofog" and r["cofog_code"] == "09"]
+    assert [(r["payments"], r["payments_amount"]) for r in education] == [("1", "1000.00")]
+    for r in (budget, payments):
+        rebuilt = replay.rebuild(home, r.release_id, home.parent / "rebuilt" / r.release_id)
+        assert rebuilt.identical and rebuilt.files > 10, rebuild_report(home, rebuilt)
+    assert {p.name for p in (rebuilt.out / "site/montreuil").iterdir()} == {p.name for p in site.iterdir()}
 
 
 def test_rebuild_uses_the_redaction_decisions_of_its_time(home, mini_profile, export):

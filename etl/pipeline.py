@@ -307,7 +307,7 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
                 publish.write_package(con, profile, site, release, seq, state_after, period, zips)
                 fault_point("package")
             result.package_dir = publish.write_package(con, profile, site, release, seq, state_after, None, zips)
-            publish.write_mart_package(con, profile, site, release, "budget_vs_actual", zips)
+            publish.write_mart_package(con, profile, site, release, publish.MART_PACKAGE, zips)
         notes.write_release_notes(con, site, profile, release, seq)
         previous_files = {path: (size, sha) for path, size, sha in con.execute(
             "select path, bytes, sha256 from wh.release_packages where release_id = ?",

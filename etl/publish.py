@@ -317,6 +317,9 @@ def _standard_exports(con: duckdb.DuckDBPyConnection, profile: Profile, base: Pa
     return out
 
 
+MART_PACKAGE = "budget_vs_actual"   # the derived mart published as a package of its own
+
+
 def write_mart_package(con: duckdb.DuckDBPyConnection, profile: Profile, site: Path, release: Release,
                        mart: str, zips: Zipper) -> Path | None:
     """A derived mart (budget_vs_actual) as the publisher's package, when it has rows for them."""

@@ -25,7 +25,7 @@ from .sqltext import quote_ident, quote_literal
 from .validate.domain import RecordedBaseline
 from .validate.report import Report
 from .zips import Zipper
-from .warehouse import AttachedWarehouse, table_exists
+from .warehouse import AttachedWarehouse, derived_marts, table_exists
 
 RELEASE_TABLES = ("releases", "release_sources", "release_references", "release_outlier_baselines",
                   "release_totals", "release_state", "release_period_changes", "release_changes",
@@ -205,7 +205,7 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
                 cols = ", ".join(quote_ident(f) for f in schema.field_names)
                 con.execute(f"insert into wh.{quote_ident(d)} ({cols}) select {cols} from {rows} "
                             f"order by {releases.row_order(schema)}")
-            wh.refresh_aggregates(publisher_id)   # budget_vs_actual joins the datasets
+            wh.build_marts(derived_marts(publish.MART_PACKAGE))   # only the mart it publishes, from every dataset
             site = out / SITE_DIR
             with Zipper() as zips:
                 for d, last, last_seq in latest:
@@ -215,7 +215,7 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
                         publish.write_package(con, profile_of(made_by), site, made, last_seq, state, period, zips)
                     publish.write_package(con, profile_of(last), site, made, last_seq, state, None, zips)
                 publish.write_mart_package(con, profile_of(rid), site, notes.release_info(con, rid),
-                                           "budget_vs_actual", zips)
+                                           publish.MART_PACKAGE, zips)
             for earlier, earlier_seq in con.execute("select release_id, seq from wh.releases where publisher_id = ? "
                                                     "order by seq", [publisher_id]).fetchall():
                 notes.write_release_notes(con, site, profile_of(earlier), notes.release_info(con, earlier),

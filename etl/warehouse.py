@@ -130,11 +130,15 @@ class AttachedWarehouse:
         digest = marts_digest(marts)
         built = self.con.execute(f"select sha256 from wh.{MARTS_DIGEST_TABLE}").fetchall()
         if built != [(digest,)] or not all(table_exists(self.con, name, "wh") for name, _ in marts):
-            self._in_wh(*(sql for _, sql in marts))
+            self.build_marts(marts)
             self.con.execute(f"delete from wh.{MARTS_DIGEST_TABLE}")
             self.con.execute(f"insert into wh.{MARTS_DIGEST_TABLE} values (?)", [digest])
             return
         self._refresh_publisher(marts, publisher_id)
+
+    def build_marts(self, marts: list[tuple[str, str]]) -> None:
+        """Build marts (derived_marts: name and SQL, in order) over every row of the warehouse."""
+        self._in_wh(*(sql for _, sql in marts))
 
     def _refresh_publisher(self, marts: list[tuple[str, str]], publisher_id: str) -> None:
         """Each mart's rows of one publisher built into a temporary table from temporary views of

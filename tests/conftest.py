@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import os
 import textwrap
+import zipfile
 from pathlib import Path
 
+import duckdb
 import pytest
+
+from etl.files import file_digest
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 
@@ -100,12 +104,6 @@ def rebuild_report(home: Path, rebuilt) -> str:
     """Why a rebuild is not identical: its result, and for each zip that differs, the members
     whose CRC, sizes or time differ from the published zip's, when a version the home still keeps
     holds a zip with the digest the release recorded (a zip can differ while every file in it matches)."""
-    import zipfile
-
-    import duckdb
-
-    from etl.files import file_digest
-
     lines = [repr(rebuilt)]
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:

@@ -40,6 +40,15 @@ def write_new(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def fsync_path(path: Path) -> None:
+    """Flush a file, or a folder's entries, to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_private(path: Path, data: bytes, temp_prefix: str | None = None) -> None:
     """Write a file readable by its owner only, durably and atomically (a crash leaves the old one
     whole), under a temporary name that starts with `temp_prefix` (default `.<name>.`) until then."""

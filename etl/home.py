@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import SpendpubError
+from .files import fsync_path
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 SITE_DIR = "site"
@@ -112,7 +113,7 @@ class Home:
         _fsync_tree(staged)
         final = self.versions / name
         os.rename(staged, final)
-        _fsync_dir(self.versions)
+        fsync_path(self.versions)
         for link, target in ((self.warehouse, Path("current") / WAREHOUSE_FILE),
                              (self.site, Path("current") / SITE_DIR)):
             if not link.is_symlink():
@@ -121,7 +122,7 @@ class Home:
         tmp_link.unlink(missing_ok=True)
         tmp_link.symlink_to(Path("versions") / name)
         os.replace(tmp_link, self.root / "current")
-        _fsync_dir(self.root)
+        fsync_path(self.root)
         self._remove_old_versions(keep=final)
         return final
 
@@ -134,21 +135,9 @@ class Home:
                 shutil.rmtree(p, ignore_errors=True)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(root: Path) -> None:
     """Everything of a version on disk before it becomes current (a crash must not expose holes)."""
     for dirpath, _, files in os.walk(root):
         for name in files:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _fsync_dir(Path(dirpath))
+            fsync_path(Path(dirpath, name))
+        fsync_path(Path(dirpath))

@@ -11,6 +11,10 @@ deflate a second time. This writer:
 - hashes each file (sha256) in the same read, so a package's descriptor needs no second pass
   over its data: `digest(path)` starts reading a file as soon as it is written, while the
   caller writes the next one;
+- flushes each file to disk in a background thread as soon as it is given (a release is
+  committed only once every file of it is on disk: started early, the disk writes them while
+  the cores export and deflate the next ones, instead of holding up the commit at the end), and
+  writes each zip durably before renaming it into place;
 - remembers each deflated file by its identity (device, inode, size, mtime) for the life of the
   Zipper, so a hard-linked file is deflated once for all the zips it goes in (the files stay in
   place meanwhile, so an identity cannot be reused by another file);
@@ -35,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from isal import isal_zlib
+
+from .files import fsync_path
 
 LEVEL = 2           # ISA-L's levels are 0-3; 3 is twice as slow for 2% smaller
 CHUNK = 1 << 20
@@ -121,6 +127,8 @@ class Zipper:
     def __enter__(self) -> "Zipper":
         self._workers = ThreadPoolExecutor(max_workers=2)    # deflating members
         self._writer = ThreadPoolExecutor(max_workers=2)     # assembling zips (two at once: the last ones wait for nothing else)
+        self._flusher = ThreadPoolExecutor(max_workers=1)    # writing the given files to disk
+        self._flushes: list[Future] = []
         self._scratch = tempfile.TemporaryDirectory(prefix="spendpub-zip-")
         self._packed: dict[tuple[int, int, int, int], Future] = {}
         self._zips: list[tuple[Path, Future]] = []
@@ -133,6 +141,7 @@ class Zipper:
         if key not in self._packed:
             out = Path(self._scratch.name) / f"{len(self._packed)}.part"
             self._packed[key] = self._workers.submit(_pack, path, out)
+            self._flushes.append(self._flusher.submit(fsync_path, path))
         return self._packed[key]
 
     def digest(self, path: Path) -> Future:
@@ -157,8 +166,11 @@ class Zipper:
             failed = exc[0] is not None
             self._writer.shutdown(wait=True, cancel_futures=failed)
             self._workers.shutdown(wait=True, cancel_futures=failed)
+            self._flusher.shutdown(wait=True, cancel_futures=failed)
             if not failed:
                 self.written = {target: done.result() for target, done in self._zips}
+                for flushed in self._flushes:
+                    flushed.result()
         finally:
             self._scratch.cleanup()
 
@@ -187,6 +199,8 @@ def _assemble(members: list[tuple[bytes, Future]], target: Path, when: tuple[int
             cd_offset = size
             write(b"".join(central))
             write(_end_records(len(central), cd_offset, size - cd_offset))
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -106,3 +106,28 @@ def test_digests_of_members_and_zips_are_the_files(folder, tmp_path):
         data = path.read_bytes()
         assert digest == (len(data), hashlib.sha256(data).hexdigest()), path.name
     assert list(zipper.written) == [target]
+
+
+def test_every_file_is_flushed_to_disk_and_a_zip_before_it_is_renamed_into_place(folder, tmp_path, monkeypatch):
+    """A release is committed once all its files are on disk: the Zipper flushes each file it is
+    given in the background, and each zip before it replaces its target."""
+    flushed = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd):
+        flushed.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    target = tmp_path / "p.zip"
+    zip_now(folder, target)
+    members = {p for p in folder.rglob("*") if p.is_file()}
+    assert members <= set(flushed)
+    assert target.with_name(f".{target.name}.new") in flushed and target not in flushed
+
+
+def test_a_failed_flush_raises(folder, tmp_path, monkeypatch):
+    def broken(path):
+        raise OSError(5, "Input/output error")
+    monkeypatch.setattr(zips, "fsync_path", broken)
+    with pytest.raises(OSError, match="Input/output"):
+        zip_now(folder, tmp_path / "p.zip")

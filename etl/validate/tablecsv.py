@@ -159,6 +159,7 @@ class Plan:
     foreign_keys: list[dict[str, Any]]  # groups whose fields are all expected
     layout: Layout = field(default_factory=lambda: Layout(0, set()))
     keep: set[str] = field(default_factory=set)   # fields kept as text although nothing checks them
+    spilled: list[int] = field(default_factory=list)  # positions whose text only bad rows keep, in `cells`
 
     def position(self, name: str) -> int:
         return next(i for i, f in enumerate(self.fields, start=1) if f.name == name)
@@ -182,7 +183,8 @@ class Plan:
         return [self.position(n) for n in group["fields"]]
 
     def text(self, i: int) -> str:
-        """SQL of position i's text (NULL when it is not kept: beyond the width or a flag)."""
+        """SQL of position i's text in the records table, where every row keeps it for key fields
+        only (NULL beyond the width or for a flag)."""
         return self.layout.text(i) or "cast(null as varchar)"
 
     def missing(self, i: int) -> str:
@@ -200,8 +202,9 @@ class Plan:
 
     def select(self, width: int, source: str, newlines: bool) -> str:
         """SQL reading `source` (c1..c<width>) into the records table, in one pass: `bad` marks the
-        rows with a cell error, a wrong number of cells or no value at all; full text is kept for
-        those rows only, and for key fields on every row; fields nothing checks become flags."""
+        rows with a cell error, a wrong number of cells or no value at all; the text of key fields
+        is kept on every row (c<i>), the others' for those rows only, in the list `cells` (in the
+        order of `spilled`); fields nothing checks become flags (m<i>)."""
         self.layout = lay = Layout(width, {i for i in range(1, len(self.fields) + 1)
                                             if i <= width and not self.checked(i)})
         inner = [lay.column_sql(i, f"c{i}", self.fields[i - 1] if i <= len(self.fields) else None)
@@ -221,9 +224,11 @@ class Plan:
         if newlines:
             count_nl = ", " + " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)"
                                          for i in range(1, width + 1)) + " as nl"
-        outer = [f"m{i}" if i in lay.flags else
-                 (f"c{i}" if i <= n and self.keyed(i) else f"(case when bad then c{i} end) as c{i}")
-                 for i in range(1, width + 1)]
+        self.spilled = [i for i in range(1, width + 1) if i not in lay.flags and not (i <= n and self.keyed(i))]
+        outer = [f"m{i}" if i in lay.flags else f"c{i}" for i in range(1, width + 1) if i not in self.spilled]
+        if self.spilled:
+            # one list, NULL on good rows: a column per field would store an empty slot on every row
+            outer.append(f"(case when bad then [{', '.join(f'c{i}' for i in self.spilled)}] end) as cells")
         # the inner projection computes `bad` once; the outer one only reads it
         return (f"select bad, {', '.join(outer)}{', nl' if newlines else ''} from "
                 f"(select {', '.join(inner)}, ({' or '.join(conds)}) as bad{count_nl} from {source})")
@@ -268,10 +273,12 @@ def _suspect_rows(con: duckdb.DuckDBPyConnection, rec: Records, plan: Plan, firs
                 values += [f"{f.double_value(c)} as d{i}", f"{f.is_nan(c)} as nan{i}"]
             values.append(f"{f.type_error(c)} as te{i}")
     kept = [f"m{i}" if i in lay.flags else f"c{i}" for i in range(1, lay.width + 1)]
+    unpacked = "".join(f", cells[{j}] as c{i}" for j, i in enumerate(plan.spilled, start=1))
+    columns = f"* exclude (cells){unpacked}" if plan.spilled else "*"
     con.execute(f"""
         create or replace temp table {quote_ident(table)} as
-        select rowid as k{''.join(', ' + c for c in kept)}, {_blank_sql(plan)} as blank{''.join(', ' + v for v in values)}
-        from {quote_ident(rec.table)} where bad and rowid >= {first}""")
+        select k{''.join(', ' + c for c in kept)}, {_blank_sql(plan)} as blank{''.join(', ' + v for v in values)}
+        from (select rowid as k, {columns} from {quote_ident(rec.table)} where bad and rowid >= {first})""")
 
 
 def _error_queries(rec: Records, plan: Plan, table: str) -> list[str]:

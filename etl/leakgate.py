@@ -228,18 +228,35 @@ def _insert_relation(con: duckdb.DuckDBPyConnection, src: int, relation: str, co
         ) group by all""")
 
 
-def _sniffed_csv(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """read_csv of a file, every column as text, with the dialect DuckDB's sniffer finds in it:
-    sniffed once, so that the queries that read it do not sniff it again (each sniff costs more
-    than reading a month's file). The sniffer's own statement (Prompt) does not escape the path."""
-    delim, quote, escape, new_line, comment, skip, columns = con.execute(
-        f"select Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns from "
-        f"sniff_csv({quote_literal(str(path))}, all_varchar = true, header = false, null_padding = true)").fetchone()
-    given = {"delim": delim, "quote": quote, "escape": escape, "new_line": new_line, "comment": comment}
-    options = ", ".join(f"{k} = {quote_literal('' if v == '(empty)' else v)}" for k, v in given.items())
-    types = ", ".join(f"{quote_literal(c['name'])}: 'VARCHAR'" for c in columns)
-    return (f"read_csv({quote_literal(str(path))}, auto_detect = false, {options}, skip = {int(skip)}, "
-            f"columns = {{{types}}}, all_varchar = true, header = false, null_padding = true)")
+def _csv_readings(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
+    """read_csv of a file, every column as text, in the dialects it may be in, the likeliest first.
+
+    The dialect is sniffed once, so that the queries that read the file do not sniff it again (each
+    sniff costs more than reading a month's file). DuckDB's sniffer looks at the first 20,480 rows
+    only: when they hold no quoted cell, the file is read with the usual quoting (RFC 4180) first,
+    since a quoted cell further on would otherwise split or refuse the read; then as sniffed; then
+    as sniffed from every row. Each is read in parallel, then serially (the parallel reader cannot
+    pad a short row when a quoted cell spans lines). The sniffer's own statement (Prompt) does not
+    escape the path."""
+    tried = set()
+    for sample in ("", ", sample_size = -1"):
+        delim, quote, escape, new_line, comment, skip, columns = con.execute(
+            f"select Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns from "
+            f"sniff_csv({quote_literal(str(path))}, all_varchar = true, header = false, null_padding = true"
+            f"{sample})").fetchone()
+        sniffed = {"delim": delim, "quote": quote, "escape": escape, "new_line": new_line, "comment": comment}
+        sniffed = {k: "" if v == "(empty)" else v for k, v in sniffed.items()}
+        dialects = ([{**sniffed, "quote": '"', "escape": '"'}] if not sniffed["quote"] else []) + [sniffed]
+        types = ", ".join(f"{quote_literal(c['name'])}: 'VARCHAR'" for c in columns)
+        for dialect in dialects:
+            options = ", ".join(f"{k} = {quote_literal(v)}" for k, v in dialect.items())
+            for parallel in ("true", "false"):
+                relation = (f"read_csv({quote_literal(str(path))}, auto_detect = false, {options}, "
+                            f"skip = {int(skip)}, columns = {{{types}}}, all_varchar = true, header = false, "
+                            f"null_padding = true, parallel = {parallel})")
+                if relation not in tried:
+                    tried.add(relation)
+                    yield relation
 
 
 def _text_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
@@ -462,20 +479,24 @@ class _Reader:
         self.zips[content] = members
 
     def _csv(self, src: _Source, path: Path) -> None:
-        try:   # every column is text (all_varchar): the first row gives the columns and the header
-            relation = _sniffed_csv(self.con, path)
-            first = self.con.execute(f"select * from {relation} limit 1").fetchone() or ()
-            columns = [d[0] for d in self.con.description]
-            # columns go by the header's names (the header row is searched like any other)
-            labels = [h if h and h not in first[:i] else c for i, (c, h) in enumerate(zip(columns, first))]
-            labels += columns[len(labels):]
-            _insert_relation(self.con, src.id, relation, columns, labels)
-        except duckdb.Error:  # not the CSV it claims to be: search its lines instead
-            src.kind = "text"
-            self._text(src, path)
-            return
-        src.relation = relation
-        src.labels = dict(zip(labels, columns))
+        try:
+            for relation in _csv_readings(self.con, path):
+                try:   # every column is text (all_varchar): the first row gives the columns and the header
+                    first = self.con.execute(f"select * from {relation} limit 1").fetchone() or ()
+                    columns = [d[0] for d in self.con.description]
+                    # columns go by the header's names (the header row is searched like any other)
+                    labels = [h if h and h not in first[:i] else c for i, (c, h) in enumerate(zip(columns, first))]
+                    labels += columns[len(labels):]
+                    _insert_relation(self.con, src.id, relation, columns, labels)
+                except duckdb.Error:
+                    continue
+                src.relation = relation
+                src.labels = dict(zip(labels, columns))
+                return
+        except duckdb.Error:   # the sniffer's own refusal
+            pass
+        src.kind = "text"   # not the CSV it claims to be: its lines are searched instead
+        self._text(src, path)
 
     def _parquet(self, src: _Source, path: Path) -> None:
         relation = f"read_parquet({quote_literal(str(path))})"

@@ -165,6 +165,26 @@ def test_a_csv_in_another_dialect_is_searched_cell_by_cell(tmp_path):
         ("Dupont", "row 2, column supplier", 1), ("Mrs Amelia Patel", "row 2, column purpose", 1)]
 
 
+def test_a_quoted_cell_beyond_the_rows_the_dialect_is_sniffed_from_is_read_as_a_cell(tmp_path):
+    """DuckDB's sniffer reads the first 20,480 rows: when they hold no quoted cell, a quoted comma
+    further on must neither split the cell nor send the whole file to the line-by-line search,
+    where a one-word name, found only as a whole cell, would go unseen."""
+    rows = [["supplier_name", "amount"], *([f"Acme Ltd {i}", str(i)] for i in range(30_000)),
+            ["Widgets, Inc", "5"], ["Dupont", "7"]]
+    hits = leakgate.check([csv_file(tmp_path / "long.csv", rows)], ["Dupont"])
+    assert [(h.name, h.where) for h in hits] == [("Dupont", "row 30003, column supplier_name")]
+
+
+def test_a_cell_spanning_lines_is_one_cell(tmp_path):
+    """A quoted cell that spans lines (DuckDB's parallel reader refuses to pad a short row then):
+    a name broken by its line end is still found, and so is a one-word name elsewhere in the file."""
+    rows = [["supplier_name", "purpose"], ["Acme", "Refund to Mr Jonah\nQuist re tax"], ["Dupont", "7"]]
+    out = csv_file(tmp_path / "lines.csv", rows)
+    hits = leakgate.check([out], ["Mr Jonah Quist", "Dupont"])
+    assert sorted((h.name, h.where) for h in hits) == [("Dupont", "row 3, column supplier_name"),
+                                                       ("Mr Jonah Quist", "row 2, column purpose")]
+
+
 def test_a_name_in_a_file_name_is_a_hit_and_copies_are_reported_where_they_are(tmp_path):
     named = csv_file(tmp_path / "Mrs Amelia Patel.csv", [["supplier_name"], ["Acme Ltd"]])
     (hit,) = leakgate.check([named], ["Mrs Amelia Patel"])

@@ -25,7 +25,7 @@ app: install
 	SPENDPUB_HOME=$(HOME_DIR) $(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost --server.headless true
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The validation and publish benchmark: 1M- and 10M-row synthetic exports through frictionless (1M only:
 # about 15 minutes at 10M), the SQL validator, a publish and the floor (bench/README.md).

@@ -11,7 +11,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.files import file_digest
+# The command line sizes its tables once, when etl.terminal is imported: 160 columns when the output
+# is not a terminal, unless COLUMNS says otherwise. pytest-xdist's workers set COLUMNS=80; the
+# in-process command-line tests expect the width of a CI log whoever runs them.
+os.environ.pop("COLUMNS", None)
+
+from etl.files import file_digest  # noqa: E402
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 

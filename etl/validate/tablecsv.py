@@ -159,7 +159,6 @@ class Plan:
     foreign_keys: list[dict[str, Any]]  # groups whose fields are all expected
     layout: Layout = field(default_factory=lambda: Layout(0, set()))
     keep: set[str] = field(default_factory=set)   # fields kept as text although nothing checks them
-    spilled: list[int] = field(default_factory=list)  # positions whose text only bad rows keep, in `cells`
 
     def position(self, name: str) -> int:
         return next(i for i, f in enumerate(self.fields, start=1) if f.name == name)
@@ -181,6 +180,12 @@ class Plan:
 
     def _fk_positions(self, group: dict[str, Any]) -> list[int]:
         return [self.position(n) for n in group["fields"]]
+
+    @property
+    def spilled(self) -> list[int]:
+        """Positions whose text only the bad rows keep, in the records table's list `cells`."""
+        lay, n = self.layout, len(self.fields)
+        return [i for i in range(1, lay.width + 1) if i not in lay.flags and not (i <= n and self.keyed(i))]
 
     def text(self, i: int) -> str:
         """SQL of position i's text in the records table, where every row keeps it for key fields
@@ -224,11 +229,11 @@ class Plan:
         if newlines:
             count_nl = ", " + " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)"
                                          for i in range(1, width + 1)) + " as nl"
-        self.spilled = [i for i in range(1, width + 1) if i not in lay.flags and not (i <= n and self.keyed(i))]
-        outer = [f"m{i}" if i in lay.flags else f"c{i}" for i in range(1, width + 1) if i not in self.spilled]
-        if self.spilled:
+        spilled = self.spilled
+        outer = [f"m{i}" if i in lay.flags else f"c{i}" for i in range(1, width + 1) if i not in spilled]
+        if spilled:
             # one list, NULL on good rows: a column per field would store an empty slot on every row
-            outer.append(f"(case when bad then [{', '.join(f'c{i}' for i in self.spilled)}] end) as cells")
+            outer.append(f"(case when bad then [{', '.join(f'c{i}' for i in spilled)}] end) as cells")
         # the inner projection computes `bad` once; the outer one only reads it
         return (f"select bad, {', '.join(outer)}{', nl' if newlines else ''} from "
                 f"(select {', '.join(inner)}, ({' or '.join(conds)}) as bad{count_nl} from {source})")
@@ -273,8 +278,9 @@ def _suspect_rows(con: duckdb.DuckDBPyConnection, rec: Records, plan: Plan, firs
                 values += [f"{f.double_value(c)} as d{i}", f"{f.is_nan(c)} as nan{i}"]
             values.append(f"{f.type_error(c)} as te{i}")
     kept = [f"m{i}" if i in lay.flags else f"c{i}" for i in range(1, lay.width + 1)]
-    unpacked = "".join(f", cells[{j}] as c{i}" for j, i in enumerate(plan.spilled, start=1))
-    columns = f"* exclude (cells){unpacked}" if plan.spilled else "*"
+    spilled = plan.spilled
+    unpacked = "".join(f", cells[{j}] as c{i}" for j, i in enumerate(spilled, start=1))
+    columns = f"* exclude (cells){unpacked}" if spilled else "*"
     con.execute(f"""
         create or replace temp table {quote_ident(table)} as
         select k{''.join(', ' + c for c in kept)}, {_blank_sql(plan)} as blank{''.join(', ' + v for v in values)}

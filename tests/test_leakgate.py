@@ -41,6 +41,14 @@ def csv_file(path: Path, rows: list[list[str]]) -> Path:
     ("Refund to MR  J. SMITH re invoice 12", "Mr J Smith", True),      # case, spaces, punctuation
     ('"Mr ""J"" Smith"', "Mr J Smith", True),
     ("Mme Éloïse DUPONT", "Mme Eloise Dupont", True),                   # accents
+    ("MR LUKASZ KOWALCZYK", "Mr Łukasz Kowalczyk", True),               # letters with no accent to strip
+    ("Mrs Ayse Yildiz", "Mrs Ayşe Yıldız", True),
+    ("MR SOREN KIERKEGAARD", "Mr Søren Kierkegaard", True),
+    ("HERR JURGEN STRAUSS", "Herr Jürgen Strauß", True),
+    ("Mr John Smi\u200bth\u00adfield", "Mr John Smithfield", True),     # invisible characters
+    ("Mr John Smith\u2060field", "Mr John Smithfield", True),
+    ("Mr John Ｓｍｉｔｈｆｉｅｌｄ", "Mr John Smithfield", True),          # full-width letters
+    ("Mr John Smithﬁeld", "Mr John Smithfield", True),                   # a ligature
     ("Mr J Smithson", "Mr J Smith", False),                              # never inside a longer word
     ("Joann Leeds", "Ann Lee", False),
     ("Dupont", "Dupont", True),                                          # one word: whole cell only

@@ -58,7 +58,8 @@ def _private_connection() -> duckdb.DuckDBPyConnection:
 
 
 def name_keys(names: Iterable[str]) -> list[str | None]:
-    """The comparison key of each name (words, lower case, no accents): the same SQL everywhere."""
+    """The comparison key of each name (words, lower case, spelt in ASCII: leakgate.fold_name): the
+    same SQL everywhere."""
     names = list(names)
     if not names:
         return []

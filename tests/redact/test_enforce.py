@@ -122,6 +122,16 @@ def test_names_lists_decisions_and_the_register_are_applied(staged, tmp_path, ho
         "Ann Other", "Mr J Smith", "Mr J. Smith", "Old Name Person", "ann other"]
 
 
+def test_a_registered_name_is_redacted_however_a_later_export_spells_its_letters(staged, home):
+    # letters with no accent to strip (Ł, ı, ø, ß) and invisible characters (a soft hyphen)
+    redact.record_names(home, "testco", ["Mr Łukasz Kowalczyk", "Mrs Ayşe Yıldız", "Herr Jürgen Strauß"])
+    con, profile = staged([row("MR LUKASZ KOWALCZYK"), row("Mrs Ayse Yildiz"), row("Herr Jurgen Strauss"),
+                           row("Acme Ltd", purpose="Refund to Mrs Ay\u00adse Yildiz")])
+    counts = redact.apply(con, profile, redact.load_policy(profile), redact.load_decisions(home, "testco"))
+    assert records(con, "supplier_name", "purpose") == [(LABEL, None)] * 3 + [("Acme Ltd", LABEL)]
+    assert counts == {"named-person": 4}
+
+
 def test_names_withheld_as_a_precaution_are_gated_as_whole_cells(staged, home, tmp_path):
     from etl import leakgate
     con, profile = staged([row("Let Leeds", expense="Section 17"), row("Mr Alan Person", expense="Section 17"),

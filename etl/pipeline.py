@@ -144,12 +144,13 @@ def _summaries(con: duckdb.DuckDBPyConnection, profile: Profile,
 
 
 def _totals(con: duckdb.DuckDBPyConnection, profile: Profile, rows: str | None = None) -> list[Total]:
-    """Payments and total per period and currency, of the records in stg_ (or of a rows table)."""
+    """Payments and total per period and currency, of the records in stg_ (or of a rows table). The
+    total adds the amounts that could be read: zero when none could (a dry run reports why)."""
     if not {"amount", "currency"} <= set(profile.schema.field_names):
         return []
     source = rows or f"{quote_ident(stg_table(profile))} where row_kind = 'record'"
     return [Total(*r) for r in con.execute(
-        f"select period, currency, count(*), sum(amount) from {source} group by all order by all").fetchall()]
+        f"select period, currency, count(*), coalesce(sum(amount), 0) from {source} group by all order by all").fetchall()]
 
 
 def fault_point(step: str) -> None:

@@ -121,6 +121,14 @@ def test_validate_is_a_dry_run(home, mini_profile, export):
     assert "rows read 3 · with errors 1 ·" in refused.stdout and "· loaded" not in refused.stdout
 
 
+def test_validate_reports_a_file_where_no_amount_can_be_read(home, mini_profile, export):
+    unreadable = export("Department,Supplier,Date,Amount\nParks,Acme Ltd,03/05/2024,TBC\n")
+    for json_flag in ([], ["--json"]):
+        done = spendpub(home, "validate", *json_flag, "--profile", str(mini_profile()), str(unreadable))
+        assert done.returncode == 1 and "Traceback" not in done.stderr + done.stdout, done.stderr
+        assert "TBC" in done.stdout
+
+
 def test_second_publish_of_a_period_replaces_its_rows(published_home, mini_profile, export):
     import duckdb
     spendpub(published_home, "publish", "--profile", str(mini_profile()),

@@ -210,6 +210,13 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
     ex = ctx.extracted
     ncols = len(ex.header)
     raw_cols = [_raw(i) for i in range(ncols)]
+    # Cells right of the header's last named column: a delimiter inside an unquoted value ('1,234.56')
+    # shifts the row's cells, and validation reports the row (extra-cell) instead of loading 1.00.
+    named = max((i + 1 for i, h in enumerate(ex.header) if h), default=ncols)
+    beyond = raw_cols[named:]
+    extra_cell = (f"case when not {_all_blank(beyond, profile)} then "
+                  f"concat_ws({quote_literal(profile.delimiter)}, {', '.join(beyond)}) end"
+                  if beyond else "cast(null as varchar)")
     cleaned, texts = {}, []
     for name, header_name in columns.items():
         if header_name is None:
@@ -265,6 +272,7 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
         dataset=profile.dataset,
         raw_table=source or quote_ident(ex.raw_table),
         is_blank_row=_all_blank(raw_cols, profile),
+        extra_cell=extra_cell,
         row_may_need_cleaning=row_may_need_cleaning,
         cleaned_columns=cleaned_columns,
         skip_cases="\n            ".join(skip_cases),

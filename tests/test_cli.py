@@ -67,6 +67,15 @@ def _bad_rows(mini_profile, export):
     return ["--profile", str(mini_profile()), str(export(GOOD + "Parks,Acme,31/02/2024,1\n"))]
 
 
+def _unclosed_quote(mini_profile, export):   # DuckDB would drop the rows from line 3 on
+    return ["--profile", str(mini_profile()),
+            str(export(GOOD.replace("Big Co", '"Big Co') + "Parks,Acme,05/05/2024,1.00\n"))]
+
+
+def _shifted_cells(mini_profile, export):    # an unquoted thousands separator: the amount would be 1.00
+    return ["--profile", str(mini_profile()), str(export(GOOD + "Parks,Acme,05/05/2024,1,234.56\n"))]
+
+
 @pytest.mark.parametrize("case, message", [
     (_unknown_key_profile, "unknown key 'colour'"),
     (_forced_wrong_encoding, "not valid UTF-8 at line 2"),
@@ -74,6 +83,8 @@ def _bad_rows(mini_profile, export):
     (_binary, "binary file"),
     (_empty, "the file is empty"),
     (_bad_rows, "31/02/2024"),
+    (_unclosed_quote, "a quoted cell is never closed: its quote (\") on line 3 or before"),
+    (_shifted_cells, "spend-2024-05.csv:4  '234.56': is beyond the last column"),
 ])
 def test_refused_input_changes_nothing(published_home, mini_profile, export, case, message):
     before = tree_digest(published_home)

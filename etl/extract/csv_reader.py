@@ -83,6 +83,8 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
         numbers = quote_ident(table + "_lines")
         con.execute(f"create or replace temp table {numbers} as "
                     f"{_line_numbers(con, table, cols, blank_lines, spanning)}")
+        if spanning:
+            _check_every_line_read(con, table, records, len(blank_lines), lines, quote, shown_as)
         # Joined on the record: the cells' columns never go through the ASOF joins' sorts.
         con.execute(f"""
             create or replace temp view {quote_ident(table)} as
@@ -209,6 +211,21 @@ def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], b
         line = f"{logical} + coalesce(b.pushed, 0)"
     return (f"select c.k as record_index, {line} as source_line "
             f"from (select rowid as k from {cells}) c {' '.join(joins)}")
+
+
+def _check_every_line_read(con: duckdb.DuckDBPyConnection, table: str, records: int, blank_lines: int,
+                           lines: int, quote: str, shown_as: str) -> None:
+    """Every line of the file is a record's, a blank line or inside a quoted cell. When a quote is
+    never closed, DuckDB drops the records from the broken one on (or runs the cell to the end of
+    the file), and the lines no longer add up: the file is refused, naming where the reading stops."""
+    inside, last_line = con.execute(
+        f"select (select coalesce(max(before), 0) from {quote_ident(table + '_spans')}), "
+        f"(select max(source_line) from {quote_ident(table + '_lines')})").fetchone()
+    if records + blank_lines + inside != lines:
+        raise InputError(f"a quoted cell is never closed: its quote ({quote}) on line {last_line} or before "
+                         f"has no closing quote, so the lines after it cannot be read as rows. A value that "
+                         f"holds the quote character must be quoted, the quote doubled ({quote}{quote})",
+                         where=shown_as)
 
 
 def skip_to(con: duckdb.DuckDBPyConnection, table: str, record_index: int) -> None:

@@ -128,6 +128,8 @@ def issue_queries(profile: Profile, severity: Mapping[str, str] | None = None,
         if r.constraints.get("unique"):
             queries.append(_repeats("unique-error", [field.name], table, sev.get("unique-error", "error"),
                                     field=field.name))
+    queries.append(issue_select("extra-cell", None, "extra_cell", f"{RECORDS} and extra_cell is not null", table,
+                                severity=sev.get("extra-cell", "error")))
     pk = profile.schema.primary_key
     if pk and not _unique_by_construction(pk, contexts):
         queries.append(_repeats("primary-key", pk, table, sev.get("primary-key", "error")))

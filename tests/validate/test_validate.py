@@ -66,3 +66,13 @@ def test_a_value_the_same_on_every_row_is_checked_once_per_file(mini_profile, ex
     assert (summary.code, summary.count) == ("constraint-error", 2)
     assert {(e.line, e.field, e.constraint, e.value) for e in summary.examples} == {
         (2, "currency", "pattern", "gbp"), (3, "currency", "pattern", "gbp")}
+
+
+def test_cells_beyond_the_header_are_errors_unless_empty(mini_profile, export, home):
+    body = ("Parks,Acme,03/05/2024,10.00,R,\n"             # a trailing delimiter: an empty cell
+            "Roads,Big Co,03/05/2024,10.00,R, ,\n"         # blanks only
+            "Parks,Acme,04/05/2024,1,234.56,R\n")          # line 4: an unquoted thousands separator
+    result, by_code = report_of(mini_profile, export, home, body)
+    (e,) = by_code["extra-cell"].examples
+    assert (e.line, e.field, e.value) == (4, None, "R")
+    assert {e.line for s in by_code.values() for e in s.examples} == {4}   # CapRev '234.56' too

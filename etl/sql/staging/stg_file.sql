@@ -27,6 +27,7 @@ final as (
         {file_index} as source_file_index,
         source_line,
         row_kind,
+        {extra_cell} as extra_cell,
         {field_columns}
     from classified
 )

@@ -15,6 +15,7 @@ from .. import leakgate
 from ..profile import Profile
 from ..sqltext import quote_ident, quote_literal
 from ..transform import mirrors_text, stg_table, text_column
+from ..validate.quarantine import QUARANTINED
 from .decisions import Decisions, name_keys, record_names
 from .policy import REASONS, REDACTED_LABEL, Policy, markers_only
 
@@ -53,9 +54,10 @@ with records as not materialized (  -- scanned again by each use: cheaper than a
     select source_file_index as file_index, source_line as line,
            {supplier_name} as name, {supplier_id} as supplier_id, {supplier_type} as supplier_type,
            {purpose} as purpose, {expense_type} as expense_type,
-           coalesce({is_redacted}, false) as was_redacted, {redaction_reason} as was_reason
+           coalesce({is_redacted}, false) as was_redacted, {redaction_reason} as was_reason,
+           row_kind = 'record' as published
     from {stg}
-    where row_kind = 'record'
+    where row_kind in ('record', '{quarantined}')  -- a row set aside still says who is a person
 ),
 -- What a name, a supplier type or an expense type says depends on that text alone: it is worked
 -- out once per distinct text (thousands), not once per row (millions), then joined back.
@@ -100,8 +102,8 @@ base as not materialized (
     select * from records b where {rows}
 ),
 flags as (
-    select b.file_index, b.line, b.name, n.key, n.tokens, b.supplier_id, t.type_key, b.purpose, b.expense_type,
-        b.was_redacted, b.was_reason,
+    select b.file_index, b.line, b.published, b.name, n.key, n.tokens, b.supplier_id, t.type_key, b.purpose,
+        b.expense_type, b.was_redacted, b.was_reason,
         n.is_marker, t.is_person_type, n.is_listed, n.is_named, n.is_confirmed, n.is_rejected, e.is_sensitive,
         b.supplier_id is not null or t.is_org_type or n.has_org_word as is_org,
         n.signs
@@ -171,7 +173,7 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
     sensitive = (f"coalesce(regexp_matches(expense_type, {quote_literal(rx)}), false)" if rx else "false")
     plan = functools.partial(
         PLAN_SQL.format,
-        stg=stg, sensitive=sensitive, keep_organisations="true" if policy.keep_organisations else "false",
+        stg=stg, quarantined=QUARANTINED, sensitive=sensitive, keep_organisations="true" if policy.keep_organisations else "false",
         supplier_name=quote_ident("supplier_name"), supplier_id=_field_sql(profile, "supplier_id"),
         supplier_type=_field_sql(profile, "supplier_type"), purpose=_field_sql(profile, "purpose"),
         expense_type=_field_sql(profile, "expense_type"),
@@ -205,6 +207,9 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
         from redaction_plan p
         join (select key, bool_or(person_like) as person_like from redaction_plan group by key) k using (key)
         where p.hide_name and not p.is_marker and not p.was_redacted and p.name is not null""")
+    # Rows set aside in quarantine have said which names to hide (their own go to a private file
+    # as the source gave them); what follows concerns the rows published.
+    con.execute("delete from redaction_plan where not published")
 
     # A purpose that mentions a redacted name is redacted too, whatever the row.
     names, whole = _gate_lists(con, policy, decisions)

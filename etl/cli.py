@@ -407,7 +407,7 @@ def rollback(ctx: typer.Context, release: Annotated[str, typer.Argument(help="Re
 
 @app.command()
 def rebuild(ctx: typer.Context, release: Annotated[str, typer.Argument(help="Release to rebuild.")],
-            out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write (default: HOME/rebuild/RELEASE).")] = None):
+            out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write (default: HOME/rebuild/RELEASE, which only you can open: the packages as published may hold names redacted since).")] = None):
     """Rebuild a release's packages from the source archive and check them byte for byte."""
     result = guarded(lambda: replay.rebuild(_home(ctx), release, out_dir))
     if result.identical:

@@ -49,6 +49,15 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+def private_dir(folder: Path) -> Path:
+    """A folder, and the one it is in, that only their owner can open (made so if they exist):
+    for what holds names of people outside site/ (decisions, quarantine, rebuilt packages)."""
+    for d in (folder.parent, folder):
+        d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(d, 0o700)
+    return folder
+
+
 def write_private(path: Path, data: bytes, temp_prefix: str | None = None) -> None:
     """Write a file readable by its owner only, durably and atomically (a crash leaves the old one
     whole), under a temporary name that starts with `temp_prefix` (default `.<name>.`) until then."""

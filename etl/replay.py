@@ -17,6 +17,7 @@ import duckdb
 
 from . import archive, notes, publish, redact, releases
 from .errors import SpendpubError, UsageError
+from .files import private_dir
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
 from .pipeline import RunResult, _totals, commit_release, new_release, new_rows_table, prepare, work_connection
 from .profile import Profile, load_profile
@@ -26,6 +27,8 @@ from .validate.domain import RecordedBaseline
 from .validate.report import Report
 from .zips import Zipper
 from .warehouse import AttachedWarehouse, derived_marts, table_exists
+
+REBUILD_DIR = "rebuild"   # in the home: where `rebuild` writes a release's packages again by default
 
 RELEASE_TABLES = ("releases", "release_sources", "release_references", "release_outlier_baselines",
                   "release_totals", "release_state", "release_period_changes", "release_changes",
@@ -169,10 +172,11 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
     try:
         _attach_current(con, home)
         rid, seq, publisher_id, _, _ = _release_row(con, release_id)
-        out = out or (home.root / "rebuild" / rid)
+        private = out is None   # the packages as they were hold names redacted since
+        out = out or home.root / REBUILD_DIR / rid
         if out.exists():
             shutil.rmtree(out)
-        (out / SITE_DIR).mkdir(parents=True)
+        (private_dir(out) if private else out).joinpath(SITE_DIR).mkdir(parents=True)
         with tempfile.TemporaryDirectory(prefix="spendpub-rebuild-") as tmp:
             wh = AttachedWarehouse(con, Path(tmp) / WAREHOUSE_FILE)
             # a table the live warehouse lacks came with a later spendpub: no release recorded anything in it

@@ -335,6 +335,9 @@ def test_rebuild_says_identical_or_lists_what_differs(published_home):
         (release,) = con.execute("select release_id from releases").fetchone()
     same = spendpub(published_home, "rebuild", release)
     assert same.returncode == 0 and f"files of {release} rebuilt byte for byte" in same.stdout, same.stderr
+    # the packages as they were may hold names redacted since: only the home's owner can open them
+    for folder in (published_home / "rebuild", published_home / "rebuild" / release):
+        assert folder.stat().st_mode & 0o777 == 0o700
     unknown = spendpub(published_home, "rebuild", "no-such-release")
     assert unknown.returncode == 2 and "no release 'no-such-release'" in unknown.stderr
     # what the release recorded no longer matches one file: the rebuild names it and exits 1

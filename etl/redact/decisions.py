@@ -9,7 +9,6 @@ import datetime as dt
 import getpass
 import io
 import json
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ import duckdb
 
 from .. import leakgate
 from ..errors import SpendpubError, UsageError
-from ..files import write_private
+from ..files import private_dir, write_private
 
 DECISIONS_FILE = "decisions.csv"
 REGISTER_FILE = "names.txt"
@@ -73,11 +72,7 @@ def redaction_dir(home: Path, publisher_id: str, create: bool = False) -> Path:
     if not publisher_id or "/" in publisher_id or publisher_id.startswith("."):
         raise UsageError(f"not a publisher id: {publisher_id!r}")
     folder = Path(home) / "redaction" / publisher_id
-    if create:
-        for d in (folder.parent, folder):
-            d.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(d, 0o700)
-    return folder
+    return private_dir(folder) if create else folder
 
 
 def _read_decision_rows(path: Path) -> list[dict]:

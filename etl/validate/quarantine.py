@@ -22,6 +22,7 @@ from typing import Iterator
 
 import duckdb
 
+from ..files import private_dir
 from ..home import Home
 from ..profile import Profile
 from ..sqltext import quote_ident, quote_literal
@@ -177,13 +178,6 @@ def release_path(home: Home, publisher_id: str, release_id: str) -> Path:
     return home.root / QUARANTINE_DIR / publisher_id / f"{release_id}.csv"
 
 
-def _private_dir(folder: Path) -> Path:
-    for d in (folder.parent, folder):
-        d.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(d, 0o700)
-    return folder
-
-
 def settle_leftovers(home: Home) -> None:
     """A publish killed after writing its quarantine file (as `.<release>.csv.new`) but before
     renaming it leaves it staged: kept if its release went live (its version exists), removed if
@@ -207,7 +201,7 @@ def kept_for_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profil
     and only then give the file the release's name; if the body fails, the file is removed."""
     settle_leftovers(home)
     final = release_path(home, profile.publisher_id, release_id)
-    staged = _private_dir(final.parent) / f".{final.name}.new"
+    staged = private_dir(final.parent) / f".{final.name}.new"
     write_quarantine(con, profile, contexts, staged, mappings=mappings, lang=lang)
     try:
         yield final

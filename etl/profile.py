@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import jsonschema
 import yaml
 
@@ -30,6 +31,9 @@ PIPELINE_FIELDS = frozenset(
 )
 
 
+CURRENCY_SYMBOLS = {"GBP": ("£", "GBP"), "USD": ("$", "USD"), "EUR": ("€", "EUR")}
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
@@ -42,7 +46,7 @@ class FieldSpec:
     excel_serial: bool = False
     decimal: str = "."
     thousands: str | None = None
-    currency_symbols: tuple[str, ...] = ("£", "$", "€", "GBP", "USD", "EUR")
+    currency_symbols: tuple[str, ...] = ("£", "$", "€", "GBP", "USD", "EUR")   # the currency read per row
     factor: int | float | None = None
     unmapped: str = "error"
 
@@ -146,6 +150,16 @@ def _as_tuple(v: str | list[str] | None) -> tuple[str, ...]:
     return (v,) if isinstance(v, str) else tuple(v)
 
 
+def _date_format_problem(fmt: str) -> str | None:
+    """Why DuckDB's strptime, which reads the dates, refuses a format (None when it takes it)."""
+    try:
+        with duckdb.connect() as con:   # its own: the module's default connection belongs to callers
+            con.execute("select try_strptime('', ?)", [fmt]).fetchall()
+    except duckdb.Error as e:
+        return "is not a date format: " + str(e).splitlines()[0].rsplit(f"{fmt}: ", 1)[-1]
+    return None
+
+
 def load_profile(name_or_path: str | Path) -> Profile:
     path = resolve_profile_path(name_or_path)
     where = str(path)
@@ -169,6 +183,10 @@ def load_profile(name_or_path: str | Path) -> Profile:
         raise ProfileError("invalid profile:\n  " + "\n  ".join(problems), where=where)
     schema = load_schema(dataset)
 
+    # An amount in a file of one currency may carry that currency's symbol only: '€ 40.00' in a file
+    # of pounds is no amount in pounds (a type error), not 40 pounds.
+    currency = (doc["fields"].get("currency") or {}).get("value")
+    symbols = CURRENCY_SYMBOLS.get(currency, FieldSpec.currency_symbols)
     fields: dict[str, FieldSpec] = {}
     for name, spec in doc["fields"].items():
         key = f"fields.{name}"
@@ -190,6 +208,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
         for fmt in spec.get("date_formats", []):
             if "%" not in fmt:
                 problems.append(f"{key}.date_formats: {fmt!r} has no % directive")
+            elif why := _date_format_problem(fmt):
+                problems.append(f"{key}.date_formats: {fmt!r} {why}")
         for rx_key in ("extract",):
             if rx_key in spec:
                 try:
@@ -208,7 +228,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
             excel_serial=spec.get("excel_serial", False),
             decimal=spec.get("decimal", "."),
             thousands=spec.get("thousands", "," if spec.get("decimal", ".") == "." else None),
-            currency_symbols=tuple(spec.get("currency_symbols", FieldSpec.currency_symbols)),
+            currency_symbols=tuple(spec.get("currency_symbols", symbols)),
             factor=spec.get("factor"),
             unmapped=spec.get("unmapped", "error"),
         )
@@ -266,6 +286,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
     if cofog and cofog["from_field"] not in fields:
         problems.append(f"reference.cofog.from_field: {cofog['from_field']!r} is not a mapped field")
 
+    if read.get("delimiter", ",") == read.get("quote", '"'):
+        problems.append(f"read.quote: the same character as read.delimiter ({read.get('delimiter', ',')!r})")
     if problems:
         raise ProfileError("invalid profile:\n  " + "\n  ".join(problems), where=where)
 

@@ -108,6 +108,11 @@ def _mapped(expr: str, spec: FieldSpec, field: Field) -> str:
     return f"case lower({expr}) {whens}{otherwise} end"
 
 
+def _rx(text: str) -> str:
+    """A text as a regular expression matching it (RE2)."""
+    return "".join("\\" + ch if ch in ".^$|?*+()[]{}\\" else ch for ch in text)
+
+
 def _plain_amounts(spec: FieldSpec, expr: str) -> list[tuple[str, str]]:
     """(RE2, SQL) pairs for the shapes most amounts have ('-1234.5', '1,234.56'), on which the
     rewriting of _amount_rewritten comes down to removing the thousands separator and reading the
@@ -122,18 +127,15 @@ def _plain_amounts(spec: FieldSpec, expr: str) -> list[tuple[str, str]]:
     if any(symbol and not set(symbol) - kept for symbol in spec.currency_symbols):
         return []
 
-    def rx(ch: str) -> str:
-        return "\\" + ch if ch in ".^$|?*+()[]{}\\" else ch
-
     def cast(text: str) -> str:
         if point != ".":
             text = f"replace({text}, {quote_literal(point)}, '.')"
         return f"cast({text} as decimal(18, 2))"
 
-    decimals = f"({rx(point)}[0-9]{{1,2}})?"
+    decimals = f"({_rx(point)}[0-9]{{1,2}})?"
     shapes = [(f"-?[0-9]{{1,16}}{decimals}", cast(expr))]
     if thousands:
-        shapes.append((f"-?[0-9]{{1,3}}({rx(thousands)}[0-9]{{3}}){{1,4}}{decimals}",
+        shapes.append((f"-?[0-9]{{1,3}}({_rx(thousands)}[0-9]{{3}}){{1,4}}{decimals}",
                        cast(f"replace({expr}, {quote_literal(thousands)}, '')")))
     return shapes
 
@@ -151,7 +153,13 @@ def _amount_rewritten(expr: str, spec: FieldSpec) -> str:
     for symbol in (*spec.currency_symbols, " "):
         expr = f"replace({expr}, {quote_literal(symbol)}, '')"
     if spec.thousands:
-        expr = f"replace({expr}, {quote_literal(spec.thousands)}, '')"
+        # a separator only between groups of three digits: '12,34' or '5,' is no amount (a type
+        # error), not 1234 or 5
+        sep = quote_literal(spec.thousands)
+        grouped = (f"[+-]?\\(?[0-9]{{1,3}}({_rx(spec.thousands)}[0-9]{{3}})+"
+                   f"({_rx(spec.decimal)}[0-9]*)?\\)?-?")
+        expr = (f"case when not contains({expr}, {sep}) or regexp_full_match({expr}, {quote_literal(grouped)}) "
+                f"then replace({expr}, {sep}, '') end")
     if spec.decimal == ",":
         expr = f"replace({expr}, ',', '.')"
     expr = f"regexp_replace({expr}, '^\\((.*)\\)$', '-\\1')"   # (12.50) is negative

@@ -49,6 +49,10 @@ def test_unknown_key_is_named_with_the_file(mini_profile, extra, expected):
      "read.skip_rows.0.required: only a total row can be required"),
     (("(?P<year>", "(?P<yr>"), "period.from_filename.0: needs named groups"),
     (("excel_serial: true}", "excel_serial: true, thousands: ','}"), None),
+    (("'%d-%b-%y']", "'%d-%b-%y', '%d/%m/%Q']"),
+     "fields.payment_date.date_formats: '%d/%m/%Q' is not a date format: Unrecognized format for strftime/strptime: %Q"),
+    (("'%d-%b-%y']", "'%d-%b-%y', '%d/%m/%Y %']"), "'%d/%m/%Y %' is not a date format: Trailing format character %"),
+    (("  encoding: auto", "  encoding: auto\n  quote: ','"), "read.quote: the same character as read.delimiter (',')"),
 ])
 def test_wrong_values_are_named(mini_profile, replace, expected):
     old, new = replace
@@ -75,3 +79,9 @@ def test_not_yaml_and_missing_profile(tmp_path):
         load_profile(bad)
     with pytest.raises(UsageError, match=r"no such profile: .* \(hyndburn, lambeth, leeds,"):
         load_profile(tmp_path / "nowhere.yaml")
+
+
+def test_amounts_carry_only_the_symbols_of_the_profiles_currency(mini_profile):
+    assert load_profile(mini_profile()).fields["amount"].currency_symbols == ("£", "GBP")
+    read_per_row = mini_profile(base=MINI_PROFILE.replace("currency: {value: GBP}", "currency: {column: Currency}"))
+    assert load_profile(read_per_row).fields["amount"].currency_symbols == ("£", "$", "€", "GBP", "USD", "EUR")

@@ -188,6 +188,21 @@ def test_plain_amount_fast_path_equals_the_full_rewrite(read):
     assert [(x, a) for x, a, b in rows if a != b] == []
 
 
+@pytest.mark.parametrize("text", ["12,34", "1,2,3", "5,", "1 000 000,00", ",123", "1,2345", "£ 12,34"])
+def test_a_thousands_separator_outside_groups_of_three_is_no_amount(text):
+    spec = FieldSpec(name="amount", columns=("Amount",), thousands=",")
+    con = duckdb.connect()
+    transform.install_macros(con)
+    assert con.execute(f"select {transform._amount('x', spec)} from (select ?::varchar as x)", [text]).fetchone() == (None,)
+
+
+def test_an_amount_in_another_currency_is_a_type_error(mini_profile, export, home):
+    result = pipeline.run(mini_profile(), [export("Department,Supplier,Date,Amount\nParks,Acme,03/05/2024,€ 40.00\n"
+                                                  "Parks,Acme,04/05/2024,£ 40.00\n")], home, dry_run=True)
+    (summary,) = result.report.summaries
+    assert [(e.line, e.value) for e in summary.examples] == [(2, "€ 40.00")] and "1,234.56" in summary.examples[0].reason
+
+
 @pytest.mark.parametrize("factor, text, expected", [
     (1000, "12.5", Decimal("12500.00")),
     (1000, "1234567890123456789012345678", None),    # beyond DECIMAL(38) once scaled: a type error

@@ -48,8 +48,8 @@ def expected_params(spec: FieldSpec, field: Field) -> dict[str, str]:
     if field.type == "date":
         formats = list(spec.date_formats) + (["Excel serial day number"] if spec.excel_serial else [])
         return {"expected_key": "expected.date", "formats": " | ".join(formats)}
-    if field.type == "number":
-        return {"expected_key": "expected.number"}
+    if field.type == "number":   # shown as the profile reads amounts: 1,234.56 or 1234,56
+        return {"expected_key": "expected.number", "example": f"1{spec.thousands or ''}234{spec.decimal}56"}
     return {"expected_key": "expected.type", "type": field.type}
 
 

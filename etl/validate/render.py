@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -105,7 +106,10 @@ def _titled(s: CodeSummary, lang: str) -> str:
 
 
 def _md(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    """A text as it reads, inside a Markdown table cell: no markup or HTML of its own (a cell of the
+    source file is anyone's text), no line break."""
+    text = html.escape(str(text if text is not None else ""), quote=False)
+    return re.sub(r"([\\`*|])", r"\\\1", text).replace("](", "]\\(").replace("\n", " ")
 
 
 def to_markdown(report: Report, lang: str = messages.DEFAULT_LANG, title: str | None = None,

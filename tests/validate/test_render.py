@@ -84,12 +84,22 @@ def test_markdown_in_both_languages(tmp_path):
     report = sample_report()
     en = render.to_markdown(report, "en")
     assert en.startswith("# Validation report") and "13 errors and 1 warning. The publish is refused" in en
-    assert "| spend.csv:7 | supplier_name [Supplier] | <b>A\\|B</b> | is required but empty |" in en
+    assert "| spend.csv:7 | supplier_name [Supplier] | &lt;b&gt;A\\|B&lt;/b&gt; | is required but empty |" in en
     assert "… and 11 more" in en
     fr = render.to_markdown(report, "fr")
     assert "# Rapport de validation" in fr and "est obligatoire mais vide" in fr and "13 erreurs et 1 avertissement." in fr
     assert "n'est pas une date au format %d/%m/%Y" in fr and "est à 121 jours hors de 2024-05" in fr
     assert "is required" not in fr
+
+
+def test_a_cells_markup_is_shown_in_markdown_not_rendered():
+    value = "<img src=x onerror=alert(1)> `rm` **7** [here](http://example.org) a\\b"
+    issue = Issue(code="type-error", severity="error", file="spend.csv", line=2, field="amount",
+                  column="Amount", value=value, reason="is not an amount")
+    md = render.to_markdown(Report(summaries=[CodeSummary("type-error", "error", 1, [issue])], records=1,
+                                   rejected_rows=1), "en")
+    assert ("| &lt;img src=x onerror=alert(1)&gt; \\`rm\\` \\*\\*7\\*\\* [here]\\(http://example.org) a\\\\b |"
+            in md), md
 
 
 def test_html_is_escaped_and_self_contained():
@@ -158,7 +168,7 @@ def test_sections_of_facts_render_in_every_format():
     files = render.Section(key="files", title="Files", columns=("file", "rows"), right=(False, True),
                            rows=(("a|<b>[b].csv", "1,234"),), records=({"file": "a|<b>.csv", "rows": 1234},))
     md = render.to_markdown(sample_report(), "en", sections=[files])
-    assert "## Files\n\n| file | rows |\n|---|---:|\n| a\\|<b>[b].csv | 1,234 |" in md
+    assert "## Files\n\n| file | rows |\n|---|---:|\n| a\\|&lt;b&gt;[b].csv | 1,234 |" in md
     assert md.index("## Files") < md.index("## Issues found")
     page = render.to_html(sample_report(), "en", sections=[files])
     assert '<td>a|&lt;b&gt;[b].csv</td><td class="n">1,234</td>' in page

@@ -19,7 +19,7 @@ import duckdb
 import jsonschema
 import yaml
 
-from . import yamltext
+from . import engine, yamltext
 from .errors import ProfileError, UsageError
 from .paths import DATASETS_DIR, SCHEMAS_DIR
 from .schema import TableSchema, dataset_names, load_schema
@@ -153,7 +153,7 @@ def _as_tuple(v: str | list[str] | None) -> tuple[str, ...]:
 def _date_format_problem(fmt: str) -> str | None:
     """Why DuckDB's strptime, which reads the dates, refuses a format (None when it takes it)."""
     try:
-        with duckdb.connect() as con:   # its own: the module's default connection belongs to callers
+        with engine.connect() as con:   # its own: the module's default connection belongs to callers
             con.execute("select try_strptime('', ?)", [fmt]).fetchall()
     except duckdb.Error as e:
         return "is not a date format: " + str(e).splitlines()[0].rsplit(f"{fmt}: ", 1)[-1]

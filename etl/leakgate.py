@@ -22,7 +22,9 @@ as 'ss', full-width and ligature letters as plain ones, invisible characters dro
 case, spacing, punctuation and accents do not matter: 'Mr J. Smith' is found in 'MR J SMITH' and in
 '"Mr  J Smith"', 'Herr Jürgen Strauß' in 'HERR JURGEN STRAUSS'. A name of two tokens or more
 is found when its tokens appear consecutively anywhere in a cell ('Mr J Smith' in 'Refund to Mr J
-Smith'), never inside a longer word ('Ann Lee' is not found in 'Joann Leeds'). A one-token name
+Smith'), never inside a longer word ('Ann Lee' is not found in 'Joann Leeds'). It is searched
+without its leading titles too, when two words or more are left: 'Mrs Jane Wroxley' is found in
+'Taxi for Jane Wroxley' and in 'MS JANE WROXLEY' (name_core). A one-token name
 ('Dupont') is found only when it is the whole cell, so it cannot hit 'Dupont Services Ltd'. So is
 a name given in whole_names: a name withheld only as a precaution (it was paid under a sensitive
 expense type) that shows no sign of a person, often a provider such as 'Let Leeds'; searching it
@@ -35,7 +37,8 @@ of two letters or more outside COMMON_WORDS (titles, function words, generic wor
 'Mr and Mrs', 'Sundry Payee'. The policy can add common words (surnames must never be among them).
 `searchable_names` says which names are kept and why the others are not.
 
-Organisations named like a person: in a column of supplier names (NAME_COLUMNS), a cell that holds
+Organisations named like a person: in a column of supplier names (NAME_COLUMNS, and the UK
+transparency-code CSV's, which the redaction adds), a cell that holds
 a redacted name *and*, outside it, an organisation word (Ltd, Nursery, Trust, ... from the policy)
 is that organisation, not the person: 'Little Learners Private Day Nursery' is no leak of a
 redacted 'Little Learners'. A whole-cell match is always a hit, and so is any match in another
@@ -113,6 +116,7 @@ def _name_macros() -> str:
     for c, r in lower.items():
         if len(r) > 1:
             rewrite = f"replace({rewrite}, {quote_literal(c)}, {quote_literal(r)})"
+    titles = _array(sorted(TITLES))
     return f"""
 create or replace macro fold_name(x) as
     case when strlen(x) = length(x) then lower(x)
@@ -122,11 +126,14 @@ create or replace macro redaction_tokens(x) as
     list_filter(regexp_split_to_array(fold_name(x), '[^\\pL\\pN]+'), lambda t: t <> '');
 create or replace macro redaction_key(x) as
     nullif(array_to_string(redaction_tokens(x), ' '), '');
+-- A name's tokens without its leading titles ('mrs jane wroxley' -> 'jane wroxley'), when two or
+-- more are left (one word alone would match too much); NULL otherwise, and for a name with none.
+create or replace macro name_core(tokens) as
+    case when len(tokens[list_position(list_transform(tokens, lambda t: list_contains({titles}, t)), false):])
+              between 2 and len(tokens) - 1
+         then tokens[list_position(list_transform(tokens, lambda t: list_contains({titles}, t)), false):] end;
 """
 
-
-# Shared with etl/redact/: one tokenisation everywhere, so redaction, decisions and the gate agree.
-NAME_MACROS = _name_macros()
 
 # Titles and words that are not names on their own. A name made only of these (and initials) is
 # never searched: it would match ordinary text. The policy can add more (common_words).
@@ -177,13 +184,17 @@ def mask(name: str) -> str:
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Create the name macros, unless they exist (so that it is safe inside a transaction)."""
     present = con.execute("select count(distinct function_name) from duckdb_functions() where function_name in "
-                          "('fold_name', 'redaction_tokens', 'redaction_key')").fetchone()[0]
-    if present < 3:
+                          "('fold_name', 'redaction_tokens', 'redaction_key', 'name_core')").fetchone()[0]
+    if present < 4:
         con.execute(NAME_MACROS)
 
 
 def _array(values: list[str]) -> str:
     return "[" + ", ".join(quote_literal(v) for v in values) + "]::varchar[]"
+
+
+# Shared with etl/redact/: one tokenisation everywhere, so redaction, decisions and the gate agree.
+NAME_MACROS = _name_macros()
 
 
 def names_sql(names: Iterable[str], common_words: Iterable[str] = (), whole_names: Iterable[str] = ()) -> str:
@@ -202,8 +213,16 @@ def names_sql(names: Iterable[str], common_words: Iterable[str] = (), whole_name
             union all
             select unnest({_array(whole)}), true
         ),
-        tokens as (
+        named as (
             select name, redaction_tokens(name) as tokens, whole from given
+        ),
+        -- A name is searched as it is and without its leading titles ('Mrs Jane Wroxley' as 'Jane
+        -- Wroxley', found in 'Taxi for Jane Wroxley' and in 'Ms Jane Wroxley'), when two words or more
+        -- are left: a single word stays a whole-cell name.
+        tokens as (
+            select name, tokens, whole from named
+            union all
+            select name, name_core(tokens), whole from named where name_core(tokens) is not null
         ),
         judged as (
             select name, tokens, len(tokens) as n, whole or len(tokens) = 1 as whole,
@@ -233,7 +252,8 @@ def searchable_names(names: Iterable[str], common_words: Iterable[str] = ()) -> 
     try:
         install_macros(con)
         names_table(con, "gate_names", names, common_words)
-        rows = con.execute("select name, skipped from gate_names order by name").fetchall()
+        rows = con.execute("select name, case when not bool_or(skipped is null) then arg_max(skipped, n) end "
+                           "from gate_names group by name order by name").fetchall()   # as it is, or without titles
     finally:
         con.close()
     return [n for n, s in rows if s is None], {n: s for n, s in rows if s is not None}

@@ -49,6 +49,9 @@ def csv_file(path: Path, rows: list[list[str]]) -> Path:
     ("Mr John Smith\u2060field", "Mr John Smithfield", True),
     ("Mr John Ｓｍｉｔｈｆｉｅｌｄ", "Mr John Smithfield", True),          # full-width letters
     ("Mr John Smithﬁeld", "Mr John Smithfield", True),                   # a ligature
+    ("Taxi for Jane Wroxley to day centre", "Mrs Jane Wroxley", True),  # without the title
+    ("MS JANE WROXLEY", "Mrs Jane Wroxley", True),                      # another title
+    ("Wroxley", "Mrs Wroxley", False),                                  # one word left: whole cells only
     ("Mr J Smithson", "Mr J Smith", False),                              # never inside a longer word
     ("Joann Leeds", "Ann Lee", False),
     ("Dupont", "Dupont", True),                                          # one word: whole cell only

@@ -43,6 +43,7 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
      "case s.capital_or_revenue when 'capital' then 'Capital' when 'revenue' then 'Revenue' end", "string"),
 )
 REQUIRED = {"Body Name", "Date", "Net Amount", "Department", "Supplier Name"}
+NAME_COLUMNS = tuple(header for header, field, *_ in COLUMNS if field == "supplier_name")   # for the leak gate
 BODY = "Body"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from .. import leakgate
+from ..exports import uk_spend
 from ..profile import Profile
 from ..sqltext import quote_ident, quote_literal
 from ..transform import mirrors_text, stg_table, text_column
@@ -39,6 +40,21 @@ def _keys_table(con: duckdb.DuckDBPyConnection, policy: Policy, decisions: Decis
         select distinct kind, redaction_key(value) as key
         from (select unnest(?::varchar[]) as kind, unnest(?::varchar[]) as value)
         where redaction_key(value) is not null""", [[k for k, _ in pairs], [v for _, v in pairs]])
+    # The names of people, as they are and without their titles: a supplier 'Ms Jane Wroxley' or
+    # 'Jane Wroxley' is the 'Mrs Jane Wroxley' a release redacted (the leak gate searches both too).
+    con.execute("create or replace temp table rd_name_cores as " +
+                NAME_CORES.format(keys="(select key from rd_keys where kind in ('named', 'confirmed'))"))
+
+
+# The keys of people's names (a relation `keys` of `key`), as they are and without their leading
+# titles: a supplier whose key or key without titles is among them is one of those people.
+NAME_CORES = """
+    select key as core from {keys} k
+    union
+    select array_to_string(name_core(string_split(key, ' ')), ' ') from {keys} k
+    where name_core(string_split(key, ' ')) is not null"""
+SAME_PERSON = ("(key in (select core from {cores}) "
+               "or array_to_string(name_core(tokens), ' ') in (select core from {cores}))")
 
 
 def _field_sql(profile: Profile, name: str, cast: str = "varchar") -> str:
@@ -65,7 +81,8 @@ names as (
     select *,
         coalesce(key in (select key from rd_keys where kind = 'marker'), false) as is_marker,
         coalesce(key in (select key from rd_keys where kind = 'named'), false) as is_listed,
-        coalesce(key in (select key from rd_keys where kind in ('named', 'registered_whole')), false) as is_named,
+        coalesce(key in (select key from rd_keys where kind in ('named', 'registered_whole'))
+                 or {same_person}, false) as is_named,
         coalesce(key in (select key from rd_keys where kind = 'confirmed'), false) as is_confirmed,
         coalesce(key in (select key from rd_keys where kind = 'rejected'), false) as is_rejected,
         coalesce(list_has_any(tokens, (select coalesce(list(key), []) from rd_keys where kind = 'org_word')),
@@ -173,7 +190,7 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
     sensitive = (f"coalesce(regexp_matches(expense_type, {quote_literal(rx)}), false)" if rx else "false")
     plan = functools.partial(
         PLAN_SQL.format,
-        stg=stg, quarantined=QUARANTINED, sensitive=sensitive, keep_organisations="true" if policy.keep_organisations else "false",
+        stg=stg, quarantined=QUARANTINED, sensitive=sensitive, same_person=SAME_PERSON.format(cores="rd_name_cores"), keep_organisations="true" if policy.keep_organisations else "false",
         supplier_name=quote_ident("supplier_name"), supplier_id=_field_sql(profile, "supplier_id"),
         supplier_type=_field_sql(profile, "supplier_type"), purpose=_field_sql(profile, "purpose"),
         expense_type=_field_sql(profile, "expense_type"),
@@ -294,7 +311,8 @@ def gate_arguments(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Pol
     """Keyword arguments of leakgate.check()/assert_clean() for this publish, outputs aside."""
     everywhere, whole = _gate_lists(con, policy, decisions)
     return {"names": everywhere, "whole_names": whole, "publisher_id": profile.publisher_id,
-            "common_words": policy.common_words, "organisation_words": policy.organisation_words}
+            "common_words": policy.common_words, "organisation_words": policy.organisation_words,
+            "name_columns": (*leakgate.NAME_COLUMNS, *uk_spend.NAME_COLUMNS)}
 
 
 def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Profile, policy: Policy,
@@ -332,13 +350,15 @@ def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Pro
     # Each name's key is worked out once, not once per row, and looked up by a join: on Leeds' first
     # ten months (87,267 rows, 5,893 names), list_contains(keys, redaction_key(...)) took 0.33 s
     # even with no key to look for, against 0.04 s so.
+    keys_of_people = "(select unnest(list_concat($confirmed::varchar[], $named::varchar[])) as key)"
     changed = con.execute(f"""
         update {relation} set {', '.join(sets)}
         where publisher_id = $publisher and not coalesce(is_redacted, false)
           and supplier_name in (
-              select name from (select distinct supplier_name as name from {relation}
-                                where publisher_id = $publisher and not coalesce(is_redacted, false))
-              where redaction_key(name) in (select unnest(list_concat($confirmed::varchar[], $named::varchar[]))))
+              select name from (select name, redaction_key(name) as key, redaction_tokens(name) as tokens
+                                from (select distinct supplier_name as name from {relation}
+                                      where publisher_id = $publisher and not coalesce(is_redacted, false)))
+              where {SAME_PERSON.format(cores=f"({NAME_CORES.format(keys=keys_of_people)})")})
         returning {row}""", params).fetchall()
     if purpose:
         # no temp table here: this runs inside the load's transaction on the attached warehouse

@@ -41,7 +41,8 @@ Organisations named like a person: in a column of supplier names (NAME_COLUMNS, 
 transparency-code CSV's, which the redaction adds), a cell that holds
 a redacted name *and*, outside it, an organisation word (Ltd, Nursery, Trust, ... from the policy)
 is that organisation, not the person: 'Little Learners Private Day Nursery' is no leak of a
-redacted 'Little Learners'. A whole-cell match is always a hit, and so is any match in another
+redacted 'Little Learners'. Not when a title starts the name or stands before it: 'Mrs Jane Wroxley
+(Home Care)' is Mrs Wroxley. A whole-cell match is always a hit, and so is any match in another
 column or in free text ('Refund to Mr J Smith re Council Tax').
 """
 
@@ -632,6 +633,7 @@ def token_matches_sql(values: str, names: str = "gate_names", allow: str | None 
     """
     allowed = f"and coalesce(redaction_key(p.value), '') not in (select key from {allow})" if allow else ""
     orgs = _array(sorted({w.lower() for w in organisation_words}))
+    titles = _array(sorted(TITLES))
     return f"""
         with cells as (
             select distinct value from {values} where value is not null
@@ -645,7 +647,10 @@ def token_matches_sql(values: str, names: str = "gate_names", allow: str | None 
         token_hits as (
             select p.value, n.name, len(p.tok) = n.n as whole,
                    list_has_any(list_concat(list_slice(p.tok, 1, p.i - 1), list_slice(p.tok, p.i + n.n, len(p.tok))),
-                                {orgs}) as organisation
+                                {orgs})
+                   -- 'Mrs Jane Wroxley (Home Care)' is that person, whatever the words after her name
+                   and not list_contains({titles}, n.tokens[1])
+                   and not list_contains({titles}, coalesce(p.tok[p.i - 1], '')) as organisation
             from positions p
             join {names} n on p.tok[p.i] = n.tokens[1]
             where n.skipped is null

@@ -155,6 +155,14 @@ def test_a_name_inside_an_organisations_name_is_that_organisation(tmp_path):
         == {"Little Learners"}
     whole = csv_file(tmp_path / "whole.csv", [["supplier_name"], ["Little Learners"]])
     assert names_found(leakgate.check([whole], ["Little Learners"], organisation_words=orgs)) == {"Little Learners"}
+    # a title before the name makes it a person's, whatever follows it
+    care = ["care", "payment"]
+    for cell in ("Mrs Jane Wroxley (Home Care)", "Ms Jane Wroxley - Direct Payment"):
+        titled = csv_file(tmp_path / "titled.csv", [["supplier_name"], [cell]])
+        assert names_found(leakgate.check([titled], ["Mrs Jane Wroxley"], organisation_words=care)) \
+            == {"Mrs Jane Wroxley"}, cell
+    sole = csv_file(tmp_path / "sole.csv", [["supplier_name"], ["Jane Wroxley Home Care"]])
+    assert leakgate.check([sole], ["Mrs Jane Wroxley"], organisation_words=care) == []
 
 
 def test_a_missing_output_is_an_error_not_a_pass(tmp_path):

@@ -34,6 +34,10 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+def _one_line(text: str) -> str:
+    return text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+
+
 def _sheet_rows(sheet: CalamineSheet) -> Iterator[list]:
     """The sheet's rows from A1, one at a time: Python never holds the whole sheet (a list of
     every row beside calamine's own copy: 1,957 MB against 1,405 MB for a million rows).
@@ -65,8 +69,11 @@ def to_csv(path: Path, sheet: str | int | None, target: Path, shown_as: str) -> 
     with open(target, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         for row in rows:
-            # most cells are text: taken as they are, without a function call per cell
-            cells = [v if type(v) is str else _cell_text(v) for v in row]
+            # most cells are text: taken as they are, without a function call per cell. A line break
+            # in a cell (Alt+Enter) becomes a space, as staging would make it: kept, it would put the
+            # row on two lines of the copy, and every later row a line below its sheet row.
+            cells = [(v if "\n" not in v and "\r" not in v else _one_line(v)) if type(v) is str else _cell_text(v)
+                     for v in row]
             writer.writerow(cells if any(cells) else [""] * max(len(cells), 2))
     size, sha256 = file_digest(path)
     return sha256, size

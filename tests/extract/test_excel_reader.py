@@ -48,6 +48,17 @@ def test_workbook_with_preamble_dates_and_total(tmp_path, home, mini_profile):
         (4, dt.date(2024, 5, 3), Decimal("1534.24")), (5, dt.date(2024, 5, 4), Decimal("-12.50"))]
 
 
+def test_a_cell_with_line_breaks_keeps_every_row_on_its_sheet_row(tmp_path, home, mini_profile):
+    path = workbook(tmp_path / "spend-2024-05.xlsx", [
+        ["Department", "Supplier", "Date", "Amount"],
+        ["Parks", "Acme Ltd\nUnit 4\r\nLeeds", "2024-05-03", 10],     # Alt+Enter in the cell
+        ["Roads", "Big Co", "31/02/2024", 5],                          # a bad date on sheet row 3
+    ])
+    result = pipeline.run(mini_profile(base=EXCEL_PROFILE), [path], home, dry_run=True)
+    (summary,) = result.report.summaries
+    assert [(e.line, e.value) for e in summary.examples] == [(3, "31/02/2024")]
+
+
 def test_missing_sheet_and_corrupt_workbook(tmp_path, home, mini_profile):
     path = workbook(tmp_path / "spend-2024-05.xlsx", [["Department"]], sheet="Other")
     with pytest.raises(InputError, match="no sheet 'Payments'"):

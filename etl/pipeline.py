@@ -31,7 +31,7 @@ from .releases import PeriodChange, PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
 from .transform import FileContext, build_staging, stg_table
 from .validate import messages, quarantine, validate
-from .validate.domain import RecordedBaseline
+from .validate.domain import STATED_TOTAL, RecordedBaseline
 from .validate.issuelist import write_issue_list
 from .validate.policy import ValidationPolicy, policy_of
 from .validate.report import Report
@@ -128,7 +128,7 @@ def _summaries(con: duckdb.DuckDBPyConnection, profile: Profile,
                count(*) filter (where row_kind = 'total'),
                count(*) filter (where row_kind = 'note'),
                count(*) filter (where row_kind = 'record'),
-               {'sum(amount) filter (where row_kind = ' + "'total')" if has_amount else 'null'},
+               {STATED_TOTAL if has_amount else 'null'},
                count(*) filter (where row_kind = '{quarantine.QUARANTINED}')
         from {table} group by 1""").fetchall()}
     out = []

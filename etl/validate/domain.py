@@ -254,6 +254,11 @@ def _control_total_rows(con: duckdb.DuckDBPyConnection, contexts: list[FileConte
     return rows
 
 
+# A file's total: its last total row (a grand total follows any subtotal, and a total repeated is
+# the same figure). Totals are never added up.
+STATED_TOTAL = "arg_max(amount, source_line) filter (where row_kind = 'total')"
+
+
 def total_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy, table: str,
                   contexts: list[FileContext], control_totals: Mapping[str, Decimal] | None) -> list[str]:
     sev = policy.severity_of("total-mismatch")
@@ -262,7 +267,7 @@ def total_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Vali
     queries = []
     if any(r.kind == "total" for r in profile.skip_rows):
         totals = (f"(select source_file_index, sum(amount) filter (where {RECORDS}) as loaded, "
-                  f"sum(amount) filter (where row_kind = 'total') as stated, "
+                  f"{STATED_TOTAL} as stated, "
                   f"max(source_line) filter (where row_kind = 'total') as total_line "
                   f"from {table} group by source_file_index) t")
         queries.append(issue_select(
@@ -271,6 +276,11 @@ def total_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Vali
             params={"loaded": "cast(coalesce(loaded, 0) as varchar)", "stated": "cast(stated as varchar)",
                     "source": quote_literal(messages.phrase("total-source.row")),
                     "source_key": quote_literal("total-source.row")}))
+        # ...and a total row whose amount is empty or cannot be read states nothing to reconcile with
+        spec = profile.fields.get("amount")
+        text = quote_ident(text_column("amount")) if spec and not spec.is_constant else "cast(null as varchar)"
+        queries.append(issue_select("total-mismatch", "amount", text, "row_kind = 'total' and amount is null",
+                                    table, severity=sev, constraint="unreadable"))
     given = _control_total_rows(con, contexts, control_totals)
     if given:
         values = ", ".join(f"({i}, {quote_literal(k)}, CAST({quote_literal(str(v))} AS DECIMAL(38, 2)))"

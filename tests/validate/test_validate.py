@@ -76,3 +76,18 @@ def test_cells_beyond_the_header_are_errors_unless_empty(mini_profile, export, h
     (e,) = by_code["extra-cell"].examples
     assert (e.line, e.field, e.value) == (4, None, "R")
     assert {e.line for s in by_code.values() for e in s.examples} == {4}   # CapRev '234.56' too
+
+
+def test_a_total_row_must_state_an_amount_and_the_last_total_is_the_files(mini_profile, export, home):
+    rows = "Parks,Acme,03/05/2024,10.00,R\nRoads,Big,03/05/2024,5.00,R\n"
+    for total, line, value in ((",Total,,TBC,\n", 4, "TBC"), (",Total,,,\n", 4, None)):
+        result, by_code = report_of(mini_profile, export, home, rows + total)
+        (e,) = by_code["total-mismatch"].examples
+        assert (e.line, e.value, e.constraint) == (line, value, "unreadable") and "no amount" in e.reason
+        assert not result.report.ok
+    # a total repeated, or a subtotal before the grand total: the file's total is the last one
+    result, by_code = report_of(mini_profile, export, home, rows + ",Total,,15.00,\n,Total,,15.00,\n")
+    assert result.report.ok and result.files[0].control_total == 15
+    result, by_code = report_of(mini_profile, export, home, rows + ",Total,,10.00,\n,Total,,16.00,\n")
+    (e,) = by_code["total-mismatch"].examples
+    assert (e.line, e.value) == (5, "16.00") and "15.00" in e.reason

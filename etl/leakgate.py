@@ -75,6 +75,7 @@ NAME_COLUMNS = ("supplier_name",)  # columns that hold names of suppliers (see t
 # them, though an export that knows only ASCII spells them so: 'Łukasz' is 'LUKASZ' there.
 UNDECOMPOSED = {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "ŀ": "l", "ĸ": "k",
                 "ð": "d", "ƒ": "f", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"}
+EXPANDED = frozenset("ßæœþﬁﬂ")   # of the letters read as two, those names are spelt with (see _name_macros)
 # The blocks whose characters read as Latin letters or digits other than their code points: Latin
 # letters, superscripts and subscripts, the ligatures ('ﬁ') and the full-width forms ('Ｓ').
 FOLDED_BLOCKS = ((0x00A0, 0x024F), (0x1E00, 0x1EFF), (0x2070, 0x209F), (0xFB00, 0xFB06), (0xFF01, 0xFF5E))
@@ -99,30 +100,24 @@ def _foldings() -> dict[str, str]:
 def _name_macros() -> str:
     """The SQL of the name macros. fold_name(x) is x as a reader sees it: lower case, no accents, no
     invisible characters (\\p{Cf}: soft hyphens, zero-width spaces and joiners), every letter of
-    FOLDED_BLOCKS as the letters it reads as. Cells in ASCII (most) are only lower-cased, and only
-    the cells holding one of those characters pay for the rewrite: translate() costs about ten
-    times strip_accents()."""
-    folds = _foldings()
-    ranges = []
-    for cp in sorted(map(ord, folds)):
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    pattern = "[\\p{Cf}" + "".join(f"\\x{{{a:X}}}" + (f"-\\x{{{b:X}}}" if b > a else "") for a, b in ranges) + "]"
-    lower = {c: r for c, r in folds.items() if c == c.lower()}   # lower() runs first
-    rewrite = (f"translate(regexp_replace(lower(x), '\\p{{Cf}}', '', 'g'), "
+    FOLDED_BLOCKS as the letters it reads as. Texts in ASCII (most) are only lower-cased; of the
+    others, strip_accents() leaves most in ASCII, and only the rest pay for the rewrite (a
+    translate() costs about ten times a strip_accents())."""
+    lower = {c: r for c, r in _foldings().items() if c == c.lower()}   # lower() runs first
+    rewrite = (f"translate(regexp_replace(y, '\\p{{Cf}}', '', 'g'), "
                f"{quote_literal(''.join(c for c, r in lower.items() if len(r) == 1))}, "
                f"{quote_literal(''.join(r for r in lower.values() if len(r) == 1))})")
+    # A letter that reads as two is a replace() of its own, and every one of them costs each
+    # statement that tokenises names: only the common ones (ß, æ, œ, þ and the ligatures fi, fl).
     for c, r in lower.items():
-        if len(r) > 1:
+        if len(r) > 1 and c in EXPANDED:
             rewrite = f"replace({rewrite}, {quote_literal(c)}, {quote_literal(r)})"
     titles = _array(sorted(TITLES))
     return f"""
+create or replace macro fold_rest(y) as   -- y: lower case, accents stripped
+    case when strlen(y) = length(y) then y else {rewrite} end;
 create or replace macro fold_name(x) as
-    case when strlen(x) = length(x) then lower(x)
-         when regexp_matches(x, {quote_literal(pattern)}) then strip_accents({rewrite})
-         else strip_accents(lower(x)) end;
+    case when strlen(x) = length(x) then lower(x) else fold_rest(strip_accents(lower(x))) end;
 create or replace macro redaction_tokens(x) as
     list_filter(regexp_split_to_array(fold_name(x), '[^\\pL\\pN]+'), lambda t: t <> '');
 create or replace macro redaction_key(x) as
@@ -130,8 +125,9 @@ create or replace macro redaction_key(x) as
 -- A name's tokens without its leading titles ('mrs jane wroxley' -> 'jane wroxley'), when two or
 -- more are left (one word alone would match too much); NULL otherwise, and for a name with none.
 create or replace macro name_core(tokens) as
-    case when len(tokens[list_position(list_transform(tokens, lambda t: list_contains({titles}, t)), false):])
-              between 2 and len(tokens) - 1
+    case when list_contains({titles}, tokens[1])   -- most names have no title: they stop here
+              and len(tokens[list_position(list_transform(tokens, lambda t: list_contains({titles}, t)), false):])
+                  between 2 and len(tokens) - 1
          then tokens[list_position(list_transform(tokens, lambda t: list_contains({titles}, t)), false):] end;
 """
 
@@ -185,8 +181,8 @@ def mask(name: str) -> str:
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Create the name macros, unless they exist (so that it is safe inside a transaction)."""
     present = con.execute("select count(distinct function_name) from duckdb_functions() where function_name in "
-                          "('fold_name', 'redaction_tokens', 'redaction_key', 'name_core')").fetchone()[0]
-    if present < 4:
+                          "('fold_rest', 'fold_name', 'redaction_tokens', 'redaction_key', 'name_core')").fetchone()[0]
+    if present < 5:
         con.execute(NAME_MACROS)
 
 

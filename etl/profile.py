@@ -150,10 +150,18 @@ def _as_tuple(v: str | list[str] | None) -> tuple[str, ...]:
     return (v,) if isinstance(v, str) else tuple(v)
 
 
+@lru_cache(maxsize=1)
+def _probe() -> "duckdb.DuckDBPyConnection":
+    """One in-memory DuckDB for the profile checks of a process: a new connection per profile would
+    cost more than the rest of its check."""
+    return engine.connect()
+
+
+@lru_cache(maxsize=None)
 def _date_format_problem(fmt: str) -> str | None:
     """Why DuckDB's strptime, which reads the dates, refuses a format (None when it takes it)."""
     try:
-        with engine.connect() as con:   # its own: the module's default connection belongs to callers
+        with _probe().cursor() as con:   # a cursor of its own: safe from any thread
             con.execute("select try_strptime('', ?)", [fmt]).fetchall()
     except duckdb.Error as e:
         return "is not a date format: " + str(e).splitlines()[0].rsplit(f"{fmt}: ", 1)[-1]

@@ -18,9 +18,9 @@ another, is searched again from the files themselves, to say where it is.
 
 How a name matches: names and cells are compared as *token sequences*. A token is a run of letters
 or digits, lower-cased and spelt as an export in ASCII would spell it (no accents, 'ł' as 'l', 'ß'
-as 'ss', full-width and ligature letters as plain ones, invisible characters dropped: fold_name), so
-case, spacing, punctuation and accents do not matter: 'Mr J. Smith' is found in 'MR J SMITH' and in
-'"Mr  J Smith"', 'Herr Jürgen Strauß' in 'HERR JURGEN STRAUSS'. A name of two tokens or more
+as 'ss', full-width letters and the ligatures 'ﬁ' 'ﬂ' as plain ones, invisible characters dropped:
+fold_name), so case, spacing, punctuation and accents do not matter: 'Mr J. Smith' is found in 'MR
+J SMITH' and in '"Mr  J Smith"', 'Herr Jürgen Strauß' in 'HERR JURGEN STRAUSS'. A name of two tokens or more
 is found when its tokens appear consecutively anywhere in a cell ('Mr J Smith' in 'Refund to Mr J
 Smith'), never inside a longer word ('Ann Lee' is not found in 'Joann Leeds'). It is searched
 without its leading titles too, when two words or more are left: 'Mrs Jane Wroxley' is found in

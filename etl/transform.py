@@ -71,6 +71,13 @@ def resolve_columns(profile: Profile, extracted: ExtractedFile) -> dict[str, str
         i = column_index(extracted, spec.columns)
         if i is None and not spec.optional:
             missing.append(f"{name} (column {' or '.join(repr(c) for c in spec.columns)})")
+        elif i is not None:
+            twice = [j + 1 for j, h in enumerate(extracted.header)
+                     if h and normalise_name(h) == normalise_name(extracted.header[i])]
+            if len(twice) > 1:   # frictionless' duplicate-label: which of them holds the field is a guess
+                raise InputError(f"the header on line {extracted.header_line} names {extracted.header[i]!r} "
+                                 f"in columns {' and '.join(map(str, twice))}: which one holds {name} is not known",
+                                 where=extracted.name)
         found[name] = None if i is None else extracted.header[i]
     if missing:
         raise InputError(f"required column missing from the header on line {extracted.header_line}: "

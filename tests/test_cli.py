@@ -72,6 +72,11 @@ def _unclosed_quote(mini_profile, export):   # DuckDB would drop the rows from l
             str(export(GOOD.replace("Big Co", '"Big Co') + "Parks,Acme,05/05/2024,1.00\n"))]
 
 
+def _amount_twice(mini_profile, export):     # which Amount is the amount?
+    return ["--profile", str(mini_profile()),
+            str(export("Department,Supplier,Date,Amount,amount\nParks,Acme,03/05/2024,10.00,12.00\n"))]
+
+
 def _shifted_cells(mini_profile, export):    # an unquoted thousands separator: the amount would be 1.00
     return ["--profile", str(mini_profile()), str(export(GOOD + "Parks,Acme,05/05/2024,1,234.56\n"))]
 
@@ -85,6 +90,7 @@ def _shifted_cells(mini_profile, export):    # an unquoted thousands separator: 
     (_bad_rows, "31/02/2024"),
     (_unclosed_quote, "a quoted cell is never closed: its quote (\") on line 3 or before"),
     (_shifted_cells, "spend-2024-05.csv:4  '234.56': is beyond the last column"),
+    (_amount_twice, "names 'Amount' in columns 4 and 5: which one holds amount is not known"),
 ])
 def test_refused_input_changes_nothing(published_home, mini_profile, export, case, message):
     before = tree_digest(published_home)

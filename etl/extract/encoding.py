@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,12 +129,39 @@ def choose_encoding(path: Path, scan: TextFileScan, forced: str) -> str:
     # single-byte encodings public bodies' finance systems actually write.
     if scan.utf8_error is None:
         return "utf-8-sig" if scan.has_bom else "utf-8"
+    _refuse_mixed_encodings(path, scan)
     best = charset_normalizer.from_bytes(scan.sample, cp_isolation=["cp1252", "latin_1"]).best()
     if best is None:
         offset, line = scan.utf8_error
         raise InputError(f"cannot tell the text encoding (invalid UTF-8 at line {line}, byte {offset}); "
                          "set read.encoding in the profile", where=str(path))
     return "iso-8859-1" if best.encoding == "latin_1" else "windows-1252"
+
+
+# A character of two to four bytes in UTF-8 (no overlong forms, no surrogates): a single-byte text
+# holds one only by chance, such as 'Ã©' in Windows-1252, itself the sign of a UTF-8 text misread.
+UTF8_SEQUENCE = re.compile(rb"[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}"
+                           rb"|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}"
+                           rb"|[\xF1-\xF3][\x80-\xBF]{3}|\xF4[\x80-\x8F][\x80-\xBF]{2}")
+
+
+def _refuse_mixed_encodings(path: Path, scan: TextFileScan) -> None:
+    """A file that is UTF-8 (its byte-order mark, or UTF-8 characters) except for some bytes: read
+    in one single-byte encoding, every UTF-8 character would be published garbled ('CafÃ©')."""
+    offset, line = scan.utf8_error
+    if scan.has_bom:
+        evidence = "starts with UTF-8's byte-order mark"
+    else:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                if UTF8_SEQUENCE.search(chunk):
+                    break
+            else:
+                return   # a single-byte text (charset-normalizer tells which)
+        evidence = "holds UTF-8 characters"
+    raise InputError(f"the file mixes text encodings: it {evidence}, but line {line} (byte {offset}) is not "
+                     "UTF-8. Save it again as UTF-8, or set read.encoding to its one encoding",
+                     where=str(path))
 
 
 def needs_working_copy(scan: TextFileScan, encoding: str) -> bool:

@@ -33,6 +33,16 @@ def test_forcing_utf8_on_a_windows_1252_file_names_the_line(tmp_path):
         encoding.choose_encoding(path, s, "utf-8")
 
 
+@pytest.mark.parametrize("data, evidence", [
+    ("Café Nero Ltd,1\n".encode("utf-8") + "Crème Ltd,2\n".encode("cp1252"), "holds UTF-8 characters"),
+    (b"\xef\xbb\xbf" + "Supplier,Amount\nCrème Ltd,2\n".encode("cp1252"), "starts with UTF-8's byte-order mark"),
+])
+def test_a_file_mixing_utf8_and_a_single_byte_encoding_is_refused(tmp_path, data, evidence):
+    path, s = scan(tmp_path, data)
+    with pytest.raises(InputError, match=f"mixes text encodings: it {evidence}, but line 2 .* is not UTF-8"):
+        encoding.choose_encoding(path, s, "auto")
+
+
 def test_forcing_a_single_byte_encoding_on_utf8_is_refused(tmp_path):
     path, s = scan(tmp_path, "a,b\nCafé,1\n".encode("utf-8"))
     with pytest.raises(InputError, match="this file is UTF-8"):

@@ -20,11 +20,11 @@ How a name matches: names and cells are compared as *token sequences*. A token i
 or digits, lower-cased and spelt as an export in ASCII would spell it (no accents, 'ł' as 'l', 'ß'
 as 'ss', full-width letters and the ligatures 'ﬁ' 'ﬂ' as plain ones, invisible characters dropped:
 fold_name), so case, spacing, punctuation and accents do not matter: 'Mr J. Smith' is found in 'MR
-J SMITH' and in '"Mr  J Smith"', 'Herr Jürgen Strauß' in 'HERR JURGEN STRAUSS'. A name of two tokens or more
-is found when its tokens appear consecutively anywhere in a cell ('Mr J Smith' in 'Refund to Mr J
-Smith'), never inside a longer word ('Ann Lee' is not found in 'Joann Leeds'). It is searched
-without its leading titles too, when two words or more are left: 'Mrs Jane Wroxley' is found in
-'Taxi for Jane Wroxley' and in 'MS JANE WROXLEY' (name_core). A one-token name
+J SMITH' and in '"Mr  J Smith"', 'Herr Jürgen Strauß' in 'HERR JURGEN STRAUSS'. A name of two
+tokens or more is found when its tokens appear consecutively anywhere in a cell ('Mr J Smith' in
+'Refund to Mr J Smith'), never inside a longer word ('Ann Lee' is not found in 'Joann Leeds'). It is
+searched without its leading titles too, when two words or more are left: 'Mrs Jane Wroxley' is
+found in 'Taxi for Jane Wroxley' and in 'MS JANE WROXLEY' (name_core). A one-token name
 ('Dupont') is found only when it is the whole cell, so it cannot hit 'Dupont Services Ltd'. So is
 a name given in whole_names: a name withheld only as a precaution (it was paid under a sensitive
 expense type) that shows no sign of a person, often a provider such as 'Let Leeds'; searching it
@@ -38,8 +38,8 @@ of two letters or more outside COMMON_WORDS (titles, function words, generic wor
 `searchable_names` says which names are kept and why the others are not.
 
 Organisations named like a person: in a column of supplier names (NAME_COLUMNS, and the UK
-transparency-code CSV's, which the redaction adds), a cell that holds
-a redacted name *and*, outside it, an organisation word (Ltd, Nursery, Trust, ... from the policy)
+transparency-code CSV's, which the redaction adds), a cell that holds a redacted name *and*,
+outside it, an organisation word (Ltd, Nursery, Trust, ... from the policy)
 is that organisation, not the person: 'Little Learners Private Day Nursery' is no leak of a
 redacted 'Little Learners'. Not when a title starts the name or stands before it: 'Mrs Jane Wroxley
 (Home Care)' is Mrs Wroxley. A whole-cell match is always a hit, and so is any match in another

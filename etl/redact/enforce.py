@@ -21,6 +21,17 @@ from .decisions import Decisions, name_keys, record_names
 from .policy import REASONS, REDACTED_LABEL, Policy, markers_only
 
 
+# The keys of people's names (a relation `keys` of `key`), as they are and without their leading
+# titles: a supplier whose key or key without titles is among them is one of those people.
+NAME_CORES = """
+    select key as core from {keys} k
+    union
+    select array_to_string(name_core(string_split(key, ' ')), ' ') from {keys} k
+    where name_core(string_split(key, ' ')) is not null"""
+SAME_PERSON = ("(key in (select core from {cores}) "
+               "or array_to_string(name_core(tokens), ' ') in (select core from {cores}))")
+
+
 def _keys_table(con: duckdb.DuckDBPyConnection, policy: Policy, decisions: Decisions) -> None:
     kinds = {
         "marker": [*policy.markers, REDACTED_LABEL],
@@ -44,17 +55,6 @@ def _keys_table(con: duckdb.DuckDBPyConnection, policy: Policy, decisions: Decis
     # 'Jane Wroxley' is the 'Mrs Jane Wroxley' a release redacted (the leak gate searches both too).
     con.execute("create or replace temp table rd_name_cores as " +
                 NAME_CORES.format(keys="(select key from rd_keys where kind in ('named', 'confirmed'))"))
-
-
-# The keys of people's names (a relation `keys` of `key`), as they are and without their leading
-# titles: a supplier whose key or key without titles is among them is one of those people.
-NAME_CORES = """
-    select key as core from {keys} k
-    union
-    select array_to_string(name_core(string_split(key, ' ')), ' ') from {keys} k
-    where name_core(string_split(key, ' ')) is not null"""
-SAME_PERSON = ("(key in (select core from {cores}) "
-               "or array_to_string(name_core(tokens), ' ') in (select core from {cores}))")
 
 
 def _field_sql(profile: Profile, name: str, cast: str = "varchar") -> str:
@@ -190,7 +190,8 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
     sensitive = (f"coalesce(regexp_matches(expense_type, {quote_literal(rx)}), false)" if rx else "false")
     plan = functools.partial(
         PLAN_SQL.format,
-        stg=stg, quarantined=QUARANTINED, sensitive=sensitive, same_person=SAME_PERSON.format(cores="rd_name_cores"), keep_organisations="true" if policy.keep_organisations else "false",
+        stg=stg, quarantined=QUARANTINED, sensitive=sensitive, same_person=SAME_PERSON.format(cores="rd_name_cores"),
+        keep_organisations="true" if policy.keep_organisations else "false",
         supplier_name=quote_ident("supplier_name"), supplier_id=_field_sql(profile, "supplier_id"),
         supplier_type=_field_sql(profile, "supplier_type"), purpose=_field_sql(profile, "purpose"),
         expense_type=_field_sql(profile, "expense_type"),

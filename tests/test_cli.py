@@ -117,6 +117,8 @@ def test_usage_errors_exit_2(home, mini_profile, export):
     assert misspelt.returncode == 2 and "lambth: no such profile" in misspelt.stderr and "lambeth" in misspelt.stderr
     folder = spendpub(home, "publish", "--profile", str(mini_profile()), str(no_period.parent))
     assert folder.returncode == 2 and "is a folder: give the files in it" in folder.stderr
+    missing = spendpub(home, "publish", "--profile", str(mini_profile()), str(no_period.parent / "nowhere.csv"))
+    assert missing.returncode == 2 and "nowhere.csv: no such file" in missing.stderr
     assert not (home / "warehouse.duckdb").exists()
 
 

@@ -93,7 +93,7 @@ def test_review_as_json(spendpub, files):
 
 @pytest.mark.parametrize("args, code, says", [
     (["redactions", "review", "--profile", "no-such-publisher", "x.csv"], 2, "error: no-such-publisher: no such profile"),
-    (["redactions", "review", "--profile", "{profile}", "{missing}"], 1, "refused:"),
+    (["redactions", "review", "--profile", "{profile}", "{missing}"], 2, "no such file"),
     (["redactions", "confirm", "--profile", "{profile}", "..."], 2, "error: '...' has no letters"),
     (["redactions", "confirm", "--profile", "{profile}"], 2, "Missing argument"),
     (["redactions", "review", "--profile", "{profile}"], 2, "Missing argument"),

@@ -91,8 +91,8 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
     shown_as = path.name
     if path.is_dir():
         raise UsageError("is a folder: give the files in it (for example FOLDER/*.csv)", where=str(path))
-    if not path.is_file():
-        raise InputError("no such file", where=str(path))
+    if not path.is_file():   # a mistyped argument, as a folder is: a usage error
+        raise UsageError("no such file", where=str(path))
     if path.stat().st_size == 0:
         raise InputError("the file is empty (0 bytes)", where=shown_as)
     raw_table = f"raw_{profile.dataset}_{index}"

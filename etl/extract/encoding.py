@@ -102,13 +102,30 @@ def _hold_back(data: bytes, byte: bytes) -> tuple[bytes, bytes]:
     return (data[:-1], byte) if data.endswith(byte) else (data, b"")
 
 
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' for a sample that is UTF-16 text without a byte-order mark: a NUL
+    byte beside at least half of its characters (the ASCII and Latin-1 ones), always on the same
+    side, never on the other, and the whole sample decodes. None for anything else."""
+    low, high = sample[0::2], sample[1::2]
+    pairs = min(len(low), len(high))
+    for codec, nul_side, other_side in (("utf-16-le", high, low), ("utf-16-be", low, high)):
+        if pairs >= 2 and nul_side.count(0) * 2 >= pairs and other_side.count(0) == 0:
+            try:
+                codecs.getincrementaldecoder(codec)().decode(sample[:pairs * 2])
+            except UnicodeDecodeError:
+                return None
+            return codec
+    return None
+
+
 def choose_encoding(path: Path, scan: TextFileScan, forced: str) -> str:
     """The encoding to read with: the profile's, checked against the bytes, or detected."""
-    if scan.sample.startswith(UTF16_BOMS):   # Excel's "Unicode text": UTF-16 with its byte-order mark
+    utf16 = "utf-16" if scan.sample.startswith(UTF16_BOMS) else _utf16_without_bom(scan.sample) if scan.has_nul else None
+    if utf16:   # Excel's "Unicode text": UTF-16, with its byte-order mark or (some tools) without
         if forced not in ("auto", "utf-16"):
             raise InputError(f"this file is UTF-16 (as Excel saves \"Unicode text\"), but the profile forces "
                              f"encoding {forced}; set read.encoding to auto or utf-16", where=str(path))
-        return "utf-16"
+        return utf16
     if scan.has_nul:
         raise InputError("this is a binary file, not a text export (it contains NUL bytes)", where=str(path))
     if forced in ("utf-8", "utf-8-sig"):

@@ -64,6 +64,18 @@ def test_utf16_with_its_byte_order_mark_is_read(tmp_path, codec, monkeypatch):
         encoding.choose_encoding(path, s, "utf-8")
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_byte_order_mark_is_read(tmp_path, codec):
+    text = "Supplier\tAmount\r\nCafé Ltd\t1\r\nŁódź\t2\r\n"
+    path, s = scan(tmp_path, text.encode(codec))
+    assert encoding.choose_encoding(path, s, "auto") == encoding.choose_encoding(path, s, "utf-16") == codec
+    target = tmp_path / "out.csv"
+    encoding.write_working_copy(path, codec, target)
+    assert target.read_text(encoding="utf-8") == text.replace("\r\n", "\n")
+    with pytest.raises(InputError, match="this file is UTF-16"):
+        encoding.choose_encoding(path, s, "windows-1252")
+
+
 def test_binary_file_is_refused(tmp_path):
     path, s = scan(tmp_path, b"PK\x03\x04\x00\x00binary")
     with pytest.raises(InputError, match="binary file"):

@@ -102,7 +102,8 @@ def _name_macros() -> str:
     invisible characters (\\p{Cf}: soft hyphens, zero-width spaces and joiners), every letter of
     FOLDED_BLOCKS as the letters it reads as. Texts in ASCII (most) are only lower-cased; of the
     others, strip_accents() leaves most in ASCII, and only the rest pay for the rewrite (a
-    translate() costs about ten times a strip_accents())."""
+    translate() costs about five times a strip_accents(): 1.2 s against 0.22 s on 100,000 texts
+    holding an 'ł')."""
     lower = {c: r for c, r in _foldings().items() if c == c.lower()}   # lower() runs first
     rewrite = (f"translate(regexp_replace(y, '\\p{{Cf}}', '', 'g'), "
                f"{quote_literal(''.join(c for c, r in lower.items() if len(r) == 1))}, "

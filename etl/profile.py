@@ -46,7 +46,8 @@ class FieldSpec:
     excel_serial: bool = False
     decimal: str = "."
     thousands: str | None = None
-    currency_symbols: tuple[str, ...] = ("£", "$", "€", "GBP", "USD", "EUR")   # the currency read per row
+    # the currency read per row: every currency's symbols, then their codes
+    currency_symbols: tuple[str, ...] = tuple(pair[i] for i in (0, 1) for pair in CURRENCY_SYMBOLS.values())
     factor: int | float | None = None
     unmapped: str = "error"
 

@@ -28,6 +28,10 @@ NAME_CORES = """
     union
     select array_to_string(name_core(string_split(key, ' ')), ' ') from {keys} k
     where name_core(string_split(key, ' ')) is not null"""
+# Each distinct name (a select of `name`) with its tokens and key, tokenised once: the key is
+# redaction_key(name), written from the tokens.
+KEYED_NAMES = ("select name, nullif(array_to_string(tokens, ' '), '') as key, tokens "
+               "from (select name, redaction_tokens(name) as tokens from ({names}))")
 SAME_PERSON = ("(key in (select core from {cores}) "
                "or array_to_string(name_core(tokens), ' ') in (select core from {cores}))")
 
@@ -102,8 +106,7 @@ names as (
                       and regexp_full_match(key, '[^\\pN]+')
                  then 'a common given name (' || tokens[1] || ')' end],
             lambda x: x is not null) as signs
-    from (select name, redaction_key(name) as key, redaction_tokens(name) as tokens
-          from (select distinct name from records))
+    from ({keyed_names})
     where {names}
 ),
 types as (
@@ -191,6 +194,7 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
     plan = functools.partial(
         PLAN_SQL.format,
         stg=stg, quarantined=QUARANTINED, sensitive=sensitive, same_person=SAME_PERSON.format(cores="rd_name_cores"),
+        keyed_names=KEYED_NAMES.format(names="select distinct name from records"),
         keep_organisations="true" if policy.keep_organisations else "false",
         supplier_name=quote_ident("supplier_name"), supplier_id=_field_sql(profile, "supplier_id"),
         supplier_type=_field_sql(profile, "supplier_type"), purpose=_field_sql(profile, "purpose"),
@@ -356,9 +360,8 @@ def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Pro
         update {relation} set {', '.join(sets)}
         where publisher_id = $publisher and not coalesce(is_redacted, false)
           and supplier_name in (
-              select name from (select name, redaction_key(name) as key, redaction_tokens(name) as tokens
-                                from (select distinct supplier_name as name from {relation}
-                                      where publisher_id = $publisher and not coalesce(is_redacted, false)))
+              select name from ({KEYED_NAMES.format(names=f"select distinct supplier_name as name from {relation} "
+                                                          "where publisher_id = $publisher and not coalesce(is_redacted, false)")})
               where {SAME_PERSON.format(cores=f"({NAME_CORES.format(keys=keys_of_people)})")})
         returning {row}""", params).fetchall()
     if purpose:

@@ -110,7 +110,7 @@ def write_changelog(con: duckdb.DuckDBPyConnection, root: Path, profile: Profile
                    c.amount_before, c.amount_after
             from wh.release_changes c join wh.releases r using (release_id)
             where r.publisher_id = ? and r.dataset = ? and r.seq <= ? and (? is null or c.period = ?)
-            order by r.seq, c.period, c.change, c.match_key
+            order by r.seq, c.period, c.change, c.match_key, c.line_before, c.line_after
         ) to '{(root / "changes.csv").as_posix()}' (format csv, header true)""",
                 [profile.publisher_id, profile.dataset, seq, period, period])
 

@@ -273,10 +273,12 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         if remove_periods:
             con.execute(f"delete from wh.{quote_ident(dataset)} where publisher_id = ? "
                         "and period in (select unnest(?::varchar[]))", [profile.publisher_id, list(remove_periods)])
+        # A name redacted now (or confirmed since) is redacted in the rows earlier releases published
+        # too; before the diff, so that a period published again compares redacted rows with redacted
+        # rows, and a redaction alone is not a row removed and another added.
+        redacted_again = redact.redact_published(con, f"wh.{quote_ident(dataset)}", profile, policy, decisions)
         releases.diff_and_replace(con, schema, dataset, profile.publisher_id, new_rows, previous,
                                   release.release_id)
-        # A name redacted now (or confirmed since) is redacted in the rows earlier releases published too.
-        redacted_again = redact.redact_published(con, f"wh.{quote_ident(dataset)}", profile, policy, decisions)
         releases.record(con, release, seq, profile, sorted({*state_after_update, *remove_periods}),
                         result.files, result.totals, state_after,
                         {"read": result.records,

@@ -114,7 +114,8 @@ def diff_and_replace(con: duckdb.DuckDBPyConnection, schema: TableSchema, datase
                 create or replace temp table diff_{side}_k as
                 select d.*, case when m.by_tx then d._tx
                                  else d._fp || '#' || row_number() over (partition by d.period, d._fp order by d.source_line)
-                            end as _key
+                            end as _key,
+                       case when m.by_tx then d._tx end as _published_key
                 from diff_{side} d join diff_mode m using (period)""")
         distinct = [f"case when o.{quote_ident(f)} is distinct from n.{quote_ident(f)} then '{f}' end" for f in fields]
         amount = "amount" in fields
@@ -122,6 +123,7 @@ def diff_and_replace(con: duckdb.DuckDBPyConnection, schema: TableSchema, datase
             insert into wh.release_changes
             with joined as (
                 select coalesce(n.period, o.period) as period, o._key as old_key, n._key as new_key,
+                       coalesce(n._published_key, o._published_key) as published_key,
                        o.source_line as line_before, n.source_line as line_after,
                        list_filter([{', '.join(distinct)}], lambda x: x is not null) as fields_changed,
                        {'o.amount' if amount else 'null'} as amount_before,
@@ -131,13 +133,13 @@ def diff_and_replace(con: duckdb.DuckDBPyConnection, schema: TableSchema, datase
             final as (
                 select ?, period,
                        case when old_key is null then 'added' when new_key is null then 'removed' else 'changed' end,
-                       coalesce(new_key, old_key), line_before, line_after,
+                       published_key, line_before, line_after,
                        case when old_key is not null and new_key is not null then fields_changed end,
                        amount_before, amount_after
                 from joined
                 where old_key is null or new_key is null or len(fields_changed) > 0
             )
-            select * from final order by 2, 3, 4""", [release_id])
+            select * from final order by 2, 3, 4, 5, 6""", [release_id])
         summary = con.execute("""
             select m.period, m.by_tx,
                    (select count(*) from diff_old o where o.period = m.period),
@@ -260,5 +262,5 @@ def row_changes(con: duckdb.DuckDBPyConnection, release_id: str, period: str | N
     return con.execute(f"""
         select period, change, match_key, line_before, line_after, fields_changed, amount_before, amount_after
         from {db}.release_changes where release_id = ? and (? is null or period = ?)
-        order by period, change, match_key limit ?""",
+        order by period, change, match_key, line_before, line_after limit ?""",
                        [release_id, period, period, limit if limit is not None else 2**62]).fetchall()

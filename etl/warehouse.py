@@ -81,25 +81,42 @@ class AttachedWarehouse:
         self._in_wh(RELEASES_SQL, COFOG_SQL.format(path=quote_literal(str(COFOG_CSV))),
                     f"create table if not exists {MARTS_DIGEST_TABLE} (sha256 varchar not null)")
         self._retype_old_columns()
+        self._forget_content_fingerprints()
         for dataset in dataset_names():  # every canonical table exists, so marts can join them
             self.ensure_table(dataset)
 
     def _retype_old_columns(self) -> None:
         """A column an earlier spendpub created with another type than releases.sql now declares
         (release_outlier_baselines.usual was DOUBLE: money is exact) takes the declared type, its
-        values kept. The declared types are read from the script run in an empty database."""
+        values kept; one it created NOT NULL that may now be null (release_changes.match_key) loses
+        the constraint. The declarations are read from the script run in an empty database."""
         self.con.execute("attach ':memory:' as wh_declared")
         try:
             self._in_wh(RELEASES_SQL, database="wh_declared")
             changed = self.con.execute("""
-                select d.table_name, d.column_name, d.data_type
+                select d.table_name, d.column_name, d.data_type,
+                       d.data_type <> w.data_type, d.is_nullable and not w.is_nullable
                 from duckdb_columns() d join duckdb_columns() w using (table_name, column_name)
-                where d.database_name = 'wh_declared' and w.database_name = 'wh' and d.data_type <> w.data_type
+                where d.database_name = 'wh_declared' and w.database_name = 'wh'
+                  and (d.data_type <> w.data_type or d.is_nullable and not w.is_nullable)
                 order by all""").fetchall()
         finally:
             self.con.execute("detach wh_declared")
-        for table, column, type_ in changed:
-            self.con.execute(f"alter table wh.{quote_ident(table)} alter {quote_ident(column)} set data type {type_}")
+        for table, column, type_, retype, nullable in changed:
+            alter = f"alter table wh.{quote_ident(table)} alter {quote_ident(column)}"
+            if retype:
+                self.con.execute(f"{alter} set data type {type_}")
+            if nullable:
+                self.con.execute(f"{alter} drop not null")
+
+    def _forget_content_fingerprints(self) -> None:
+        """Rows matched by content were once keyed by an md5 of the row as it was then: with a name
+        redacted since, anyone could test a guess against it. Such keys are dropped."""
+        self.con.execute("""
+            update wh.release_changes c set match_key = null
+            from wh.release_period_changes p
+            where p.release_id = c.release_id and p.period = c.period and p.matched_by = 'fingerprint'
+              and c.match_key is not null""")
 
     def _in_wh(self, *statements: str, database: str = "wh") -> None:
         self.con.execute(f"use {quote_ident(database)}")

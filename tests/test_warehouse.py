@@ -178,3 +178,31 @@ def test_the_marts_of_a_home_published_body_after_body_equal_a_full_build(demo_h
     con.execute("use memory")
     assert published == _marts(con)
     con.close()
+
+
+def test_content_fingerprints_of_an_older_warehouse_are_forgotten(tmp_path):
+    """release_changes.match_key was NOT NULL and, for rows matched by content, an md5 of the row:
+    a name redacted since could be tested against it. Attaching such a warehouse drops those keys
+    and the constraint, and keeps transaction ids."""
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute("create table release_period_changes (release_id varchar not null, period varchar not null, "
+                    "previous_release_id varchar not null, matched_by varchar not null, rows_before bigint not null, "
+                    "rows_after bigint not null, added bigint not null, removed bigint not null, "
+                    "changed bigint not null)")
+        old.execute("create table release_changes (release_id varchar not null, period varchar not null, "
+                    "change varchar not null, match_key varchar not null, line_before bigint, line_after bigint, "
+                    "fields_changed varchar[], amount_before decimal(18, 2), amount_after decimal(18, 2))")
+        old.execute("insert into release_period_changes values ('r2', '2024-05', 'r1', 'fingerprint', 1, 1, 1, 1, 0), "
+                    "('r2', '2024-06', 'r1', 'transaction_id', 1, 1, 1, 1, 0)")
+        old.execute("insert into release_changes values "
+                    "('r2', '2024-05', 'removed', '4162503347fdf05130c554a9048a517b#1', 3, null, null, 200, null), "
+                    "('r2', '2024-06', 'removed', 'T7', 3, null, null, 200, null)")
+    con = duckdb.connect()
+    wh = warehouse.AttachedWarehouse(con, path)
+    assert con.execute("select period, match_key from wh.release_changes order by period").fetchall() == [
+        ("2024-05", None), ("2024-06", "T7")]
+    assert con.execute("select is_nullable from duckdb_columns() where database_name = 'wh' "
+                       "and table_name = 'release_changes' and column_name = 'match_key'").fetchone() == (True,)
+    wh.detach()
+    con.close()

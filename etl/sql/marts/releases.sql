@@ -109,7 +109,8 @@ create table if not exists release_changes (
     release_id      varchar not null,
     period          varchar not null,
     change          varchar not null,          -- added | removed | changed
-    match_key       varchar not null,
+    match_key       varchar,                   -- the transaction id; null when matched by content (a hash of
+                                               -- content would let anyone test a guessed redacted name)
     line_before     bigint,
     line_after      bigint,
     fields_changed  varchar[],

@@ -7,6 +7,7 @@ on its work connection, loads it in one transaction, and the home switches versi
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -179,10 +180,25 @@ class AttachedWarehouse:
     def next_seq(self) -> int:
         return self.con.execute("select coalesce(max(seq), 0) + 1 from wh.releases").fetchone()[0]
 
-    def detach(self) -> None:
+    def detach(self, rewrite: bool = False) -> None:
+        """Checkpoint and detach. `rewrite`: copy what the file holds into a new file that replaces
+        it. DuckDB does not wipe the blocks an update frees, so after redacting rows already
+        published the old names are still in the file's bytes, for anyone given it to read. (At 1M
+        rows, a 30 MB file, the copy takes about 1.4 s.)"""
         self.con.execute("use memory")
         self.con.execute("checkpoint wh")
         self.con.execute("detach wh")
+        if rewrite:
+            fresh = self.path.with_name(f".{self.path.name}.rewrite")
+            fresh.unlink(missing_ok=True)
+            self.con.execute(f"attach {quote_literal(str(self.path))} as wh_old (read_only)")
+            self.con.execute(f"attach {quote_literal(str(fresh))} as wh_new")
+            try:
+                self.con.execute("copy from database wh_old to wh_new")
+            finally:
+                self.con.execute("detach wh_new")
+                self.con.execute("detach wh_old")
+            os.replace(fresh, self.path)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:

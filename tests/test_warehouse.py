@@ -8,7 +8,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from etl import warehouse
+from etl import pipeline, redact, warehouse
 from tests.app_fixtures import LYON, WESTMINSTER, sample_releases, sample_rows, write_warehouse
 
 
@@ -206,3 +206,17 @@ def test_content_fingerprints_of_an_older_warehouse_are_forgotten(tmp_path):
                        "and table_name = 'release_changes' and column_name = 'match_key'").fetchone() == (True,)
     wh.detach()
     con.close()
+
+
+def test_a_release_that_redacts_published_rows_leaves_no_trace_of_them_in_the_file(home, mini_profile, export):
+    """DuckDB does not wipe the blocks an update frees: the served file is rewritten when a release
+    redacts rows already published, so that the name cannot be read back from its bytes."""
+    body = "Department,Supplier,Date,Amount,Ref\nParks,Jane Wroxley,03/05/2024,10.00,T1\nRoads,Big,04/05/2024,5.00,T2\n"
+    pipeline.run(mini_profile(), [export(body, name="spend-2024-05.csv")], home)
+    assert b"Jane Wroxley" in (home / "warehouse.duckdb").read_bytes()   # no sign of a person yet
+    redact.decide(home, "testco", ["Jane Wroxley"], "confirmed")
+    pipeline.run(mini_profile(), [export(body.replace("05/2024", "06/2024"), name="spend-2024-06.csv")], home)
+    assert b"Wroxley" not in (home / "warehouse.duckdb").read_bytes()
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select period, count(*), count(*) filter (where is_redacted) from spending "
+                           "group by period order by period").fetchall() == [("2024-05", 2, 1), ("2024-06", 2, 1)]

@@ -7,7 +7,7 @@ value that cannot be parsed stays visible next to its source text, for validatio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -339,7 +339,10 @@ def build_staging(con: duckdb.DuckDBPyConnection, profile: Profile,
         stream = ctx.extracted.stream
         if stream is None or not _insert_streamed(con, profile, ctx, mappings[ctx.index], table):
             if stream is not None:   # the copy reports a broken file as it is, where it is
-                csv_reader.copy_instead(con, stream)
+                width = csv_reader.copy_instead(con, stream)
+                header = ctx.extracted.header
+                if width > len(header):   # a record wider than the first lines: read its extra cells
+                    ctx = replace(ctx, extracted=replace(ctx.extracted, header=header + ("",) * (width - len(header))))
             sql = staging_sql(profile, ctx, mappings[ctx.index])
             con.execute(f"insert into {table} by name select * from ({sql})")
         csv_reader.drop(con, ctx.extracted.raw_table)   # every cell is in stg_ now: free the copy

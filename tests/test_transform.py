@@ -288,9 +288,9 @@ def test_a_file_duckdb_reads_otherwise_than_scanned_is_copied_after_all(mini_pro
 
 
 def test_a_streamed_file_duckdb_refuses_is_reported_as_the_copy_words_it(mini_profile, export, home):
-    """A line past the first thousands with more fields than any before: DuckDB's strict reader
+    """A line past the first thousands with text after a closing quote: DuckDB's strict reader
     refuses it while staging reads the file; the copy then reports it, naming the file."""
-    body = "Parks,Acme,03/05/2024,1.00,C,T1\n" * 6000 + "Roads,B,04/05/2024,2.00,R,T2,x,y,z,w,v,u\n"
+    body = "Parks,Acme,03/05/2024,1.00,C,T1\n" * 6000 + 'Roads,"B"x,04/05/2024,2.00,R,T2\n'
     with pytest.raises(InputError, match="cannot be read as delimited text") as e:
         staged(mini_profile, export, home, body)
     assert e.value.where == "spend-2024-05.csv"

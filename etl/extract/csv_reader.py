@@ -21,13 +21,14 @@ SPARE_COLUMNS = 4  # room for stray extra fields (e.g. a trailing comma on some 
 STREAM_BLANK_RUNS = 4096  # runs of blank lines a streamed file may have (Stream.line_sql searches them)
 
 
-def count_columns(path: Path, delimiter: str, lines: int = 5000) -> int:
-    """An upper bound of the fields per record, from the first lines (quoted delimiters overcount)."""
+def count_columns(path: Path, delimiter: str, lines: int | None = 5000) -> int:
+    """An upper bound of the fields per record, from the first lines (quoted delimiters overcount),
+    or from every line (`lines` None)."""
     most = 0
     with open(path, encoding="utf-8", errors="replace", newline="") as fh:
         for i, line in enumerate(fh):
             most = max(most, line.count(delimiter) + 1)
-            if i >= lines:
+            if lines is not None and i >= lines:
                 break
     return most + SPARE_COLUMNS
 
@@ -51,21 +52,30 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
     serially, so that a broken file is reported exactly as before. `longest_line` (bytes) sizes
     DuckDB's buffers: its default line limit (2 MB) would refuse a longer line.
     """
-    n = count_columns(path, delimiter)
-    cols = column_names(n)
     cells = quote_ident(table + "_cells")
 
-    def read(threads: bool) -> None:
-        con.execute(f"create or replace temp table {cells} as "
-                    f"select * from {_reader(path, cols, delimiter, quote, threads, longest_line)}")
+    def read(cols: list[str]) -> None:
+        for threads in ((True, False) if parallel else (False,)):
+            try:
+                con.execute(f"create or replace temp table {cells} as "
+                            f"select * from {_reader(path, cols, delimiter, quote, threads, longest_line)}")
+                return
+            except duckdb.Error:
+                if not threads:
+                    raise
 
+    cols = column_names(count_columns(path, delimiter))
     try:
         try:
-            read(parallel)
+            read(cols)
         except duckdb.Error:
-            if not parallel:
+            # A record wider than the first lines (a stray delimiter far down): every line is
+            # counted, only now, so that its cells are read and reported as extra cells.
+            wider = column_names(count_columns(path, delimiter, lines=None))
+            if len(wider) <= len(cols):
                 raise
-            read(False)
+            cols = wider
+            read(cols)
     except duckdb.Error as e:
         first = str(e).strip().splitlines()
         detail = " ".join(first[:2]) if first else "unreadable"
@@ -92,7 +102,7 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
             from {cells} c join {numbers} n on n.record_index = c.rowid
             where c.rowid >= getvariable({quote_literal(table + '_first')})""")
     con.execute(f"set variable {quote_ident(table + '_first')} = 0")
-    return n
+    return len(cols)
 
 
 def _reader(path: Path, cols: list[str], delimiter: str, quote: str, parallel: bool, longest_line: int) -> str:
@@ -162,13 +172,15 @@ def stream_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, de
     return n, stream
 
 
-def copy_instead(con: duckdb.DuckDBPyConnection, stream: Stream) -> None:
-    """Copy a streamed file's cells after all (read_records), its raw view skipping the same records."""
+def copy_instead(con: duckdb.DuckDBPyConnection, stream: Stream) -> int:
+    """Copy a streamed file's cells after all (read_records), its raw view skipping the same
+    records; returns the column count, which a record wider than the first lines raises."""
     table = stream.read_arguments["table"]
     first = con.execute(f"select getvariable({quote_literal(table + '_first')})").fetchone()[0]
     drop(con, table)
-    read_records(con, **stream.read_arguments)
+    n = read_records(con, **stream.read_arguments)
     skip_to(con, table, first)
+    return n
 
 
 def streamable(blank_lines: list[int], spanning: bool) -> bool:

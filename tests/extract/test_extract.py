@@ -123,7 +123,7 @@ def test_a_parallel_read_of_cells_spanning_lines_is_redone_serially(tmp_path):
 
 def test_a_broken_file_is_reported_as_the_serial_reader_words_it(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("a,b\n" + "x,1\n" * 6000 + "y,2,3,4,5,6,7,8,9\n", encoding="utf-8")  # past count_columns
+    path.write_text("a,b\n" + "x,1\n" * 6000 + 'y,"2"x\n', encoding="utf-8")  # text after a closing quote
     messages = []
     for parallel in (False, True):
         with pytest.raises(InputError) as e:

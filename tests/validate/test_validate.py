@@ -78,6 +78,17 @@ def test_cells_beyond_the_header_are_errors_unless_empty(mini_profile, export, h
     assert {e.line for s in by_code.values() for e in s.examples} == {4}   # CapRev '234.56' too
 
 
+def test_cells_beyond_the_header_are_found_on_any_line(mini_profile, export, home):
+    """However far down the row, and whether the file is streamed or copied (a quoted cell
+    spanning lines): an extra-cell error on its own line, not a refusal of the file."""
+    rows = "Parks,Acme,03/05/2024,10.00,R\n" * 6000
+    wide = "Roads,Big Co,03/05/2024,5.00,R,x,x,x,x,x,x,x,x,x,x,x\n"
+    for first in ("Parks,Acme,03/05/2024,10.00,R\n", 'Parks,"Acme\nLtd",03/05/2024,10.00,R\n'):
+        result, by_code = report_of(mini_profile, export, home, first + rows + wide)
+        (e,) = by_code["extra-cell"].examples
+        assert e.line == 1 + first.count("\n") + 6000 + 1 and e.value == "x,x,x,x,x,x,x,x,x,x,x"
+
+
 def test_a_total_row_must_state_an_amount_and_the_last_total_is_the_files(mini_profile, export, home):
     rows = "Parks,Acme,03/05/2024,10.00,R\nRoads,Big,03/05/2024,5.00,R\n"
     for total, line, value in ((",Total,,TBC,\n", 4, "TBC"), (",Total,,,\n", 4, None)):

@@ -13,8 +13,8 @@ from typing import Any
 from .paths import SCHEMAS_DIR
 
 # Money is exact: every Table Schema `number` is stored as a DECIMAL with this precision.
-MONEY_SQL_TYPE = "DECIMAL(18,2)"
-MONEY_SCALE = 2
+MONEY_PRECISION, MONEY_SCALE = 18, 2
+MONEY_SQL_TYPE = f"DECIMAL({MONEY_PRECISION},{MONEY_SCALE})"
 
 _SQL_TYPES = {
     "string": "VARCHAR",

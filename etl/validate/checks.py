@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from ..profile import FieldSpec, Profile
-from ..schema import Field
+from ..schema import MONEY_PRECISION, MONEY_SCALE, Field
 from ..sqltext import quote_ident, quote_literal
 from ..transform import FileContext, pipeline_values, stg_table, text_column
 from . import messages
@@ -49,7 +49,8 @@ def expected_params(spec: FieldSpec, field: Field) -> dict[str, str]:
         formats = list(spec.date_formats) + (["Excel serial day number"] if spec.excel_serial else [])
         return {"expected_key": "expected.date", "formats": " | ".join(formats)}
     if field.type == "number":   # shown as the profile reads amounts: 1,234.56 or 1234,56
-        return {"expected_key": "expected.number", "example": f"1{spec.thousands or ''}234{spec.decimal}56"}
+        return {"expected_key": "expected.number", "example": f"1{spec.thousands or ''}234{spec.decimal}56",
+                "whole_digits": str(MONEY_PRECISION - MONEY_SCALE), "decimals": str(MONEY_SCALE)}
     return {"expected_key": "expected.type", "type": field.type}
 
 

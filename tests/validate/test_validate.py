@@ -35,6 +35,11 @@ def test_every_error_is_collected_with_its_place(mini_profile, export, home):
     date_error = next(e for e in by_code["type-error"].examples if e.field == "payment_date")
     assert date_error.file == "spend-2024-05.csv" and "%d/%m/%Y" in date_error.reason
     assert "%d/%m/%Y" in date_error.message("fr") and date_error.message("fr").startswith("n'est pas une date")
+    # an amount with too many digits is told how many the type holds, not only the decimals
+    result, by_code = report_of(mini_profile, export, home, "Parks,Acme,03/05/2024,99999999999999999.99,R\n")
+    (too_big,) = by_code["type-error"].examples
+    assert too_big.reason == "is not an amount written like 1,234.56, with at most 16 whole digits and 2 decimals"
+    assert too_big.message("fr").endswith("d'au plus 16 chiffres entiers et 2 décimales")
 
 
 def test_total_row_that_does_not_reconcile_is_an_error(mini_profile, export, home):

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from . import __version__, cli_redaction, pipeline, releases, replay
 from .demo import demo_sources
-from .files import write_new
+from .files import write_private
 from .terminal import EXIT_REFUSED, EXIT_USAGE, FilesArg, PeriodOpt, ProfileOpt, err, guarded, out
 from .home import Home
 from .validate import messages, quarantine, render
@@ -76,7 +76,8 @@ ControlTotalOpt = Annotated[Optional[list[str]], typer.Option(
     help="The amount a file (by name) or a period must add up to, e.g. 2024-05=40292334.84. Repeatable.")]
 ReportOpt = Annotated[Optional[Path], typer.Option(
     "--report", metavar="PATH", help=f"Also write the report to PATH, as {', '.join(render.FILE_FORMATS)} "
-                                     "(by its suffix).")]
+                                     "(by its suffix), readable by its owner only: its examples quote cells "
+                                     "of the source.")]
 ISSUES_FORMATS = (".csv",)
 IssuesOpt = Annotated[Optional[Path], typer.Option(
     "--issues", metavar="PATH", help="Also write every issue, one row each (file, line, code, field, column, "
@@ -124,17 +125,18 @@ def check_output_paths(report: Path | None, issues: Path | None) -> None:
 
 def save_report(path: Path | None, result: pipeline.RunResult, given: dict[str, Decimal] | None = None,
                 notices: Console = out) -> None:
-    """Write the report where --report says, atomically (a reader never sees half of it), with the
-    files read and the totals loaded (`given`: the control totals of the command line). Its notice
-    goes to `notices` (stderr when stdout carries JSON)."""
+    """Write the report where --report says, atomically (a reader never sees half of it) and for
+    its owner only (its examples quote the source, names a redaction withholds included), with
+    the files read and the totals loaded (`given`: the control totals of the command line). Its
+    notice goes to `notices` (stderr when stdout carries JSON)."""
     if path is None:
         return
     names = ", ".join(f.name for f in result.files)
     title = f"{messages.label('report_title', result.lang)} – {result.profile.publisher_name} ({names})"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_new(path, render.for_file(result.report, path.suffix, result.lang, title,
-                                        summary_sections(result, given)).encode("utf-8"))
+        write_private(path, render.for_file(result.report, path.suffix, result.lang, title,
+                                            summary_sections(result, given)).encode("utf-8"))
     except OSError as e:   # checked writable before the run: a full disk, say
         done = f" (release {result.release_id} was published all the same)" if result.published else ""
         err.print(f"[bold red]error:[/] the report could not be written to {path}: {e.strerror or e}{done}")

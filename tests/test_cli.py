@@ -212,6 +212,7 @@ def test_report_files_in_three_formats(home, mini_profile, export, tmp_path, suf
     text = report.read_text(encoding="utf-8")
     assert text.startswith(starts) and inside in text, text
     assert sorted(p.name for p in report.parent.iterdir()) == [report.name]      # written whole, then renamed
+    assert report.stat().st_mode & 0o777 == 0o600   # its examples quote the source's cells
     if suffix == ".json":
         doc = json.loads(text)
         assert doc["valid"] is False and doc["errors"] == 1 and doc["blocks_publish"] is True

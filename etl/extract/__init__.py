@@ -47,8 +47,9 @@ def _clean_header_cell(cell: str | None, profile: Profile) -> str:
     return " ".join(text.split())
 
 
-def _find_header(rows: list[tuple], profile: Profile, shown_as: str) -> tuple[int, tuple[str, ...]]:
-    """The header: the given line, or the first row naming every column the profile needs."""
+def _find_header(rows: list[tuple], profile: Profile, shown_as: str, limit: int) -> tuple[int, tuple[str, ...]]:
+    """The header: the given line, or the first row naming every column the profile needs, among
+    the first `limit` records (`rows`)."""
     made_later = {normalise_name(profile.unpivot[k]) for k in ("name_column", "value_column")} \
         if profile.unpivot else set()  # columns the unpivot creates are not in the file's header
     needed = {name: {normalise_name(c) for c in spec.columns}
@@ -75,15 +76,20 @@ def _find_header(rows: list[tuple], profile: Profile, shown_as: str) -> tuple[in
     line, missing = best
     wanted = "; ".join(f"{f} (column {' or '.join(repr(c) for c in profile.fields[f].columns)})"
                        for f in sorted(missing))
-    raise InputError(f"no header row names every required column; the closest, line {line}, "
-                     f"lacks {wanted}", where=shown_as)
+    closest = (f"the closest, line {line}, lacks {wanted}" if len(missing) < len(needed)
+               else f"none names any of {wanted}")
+    further = (". If the header is further down, give its line as read.header_row in the profile"
+               if len(rows) >= limit else "")
+    raise InputError(f"no header row names every required column among the first {len(rows):,} records; "
+                     f"{closest}{further}", where=shown_as)
 
 
-def _first_records(con: duckdb.DuckDBPyConnection, raw_table: str, ncols: int, which: str) -> list[tuple]:
+def _first_records(con: duckdb.DuckDBPyConnection, raw_table: str, ncols: int, which: str,
+                   limit: int) -> list[tuple]:
     """(source_line, record_index, cells...) of the records the header is searched among."""
     cols = ", ".join(csv_reader.column_names(ncols))
     return con.execute(f"select source_line, record_index, {cols} from {quote_ident(raw_table)} "
-                       + which.format(n=HEADER_SEARCH_ROWS)).fetchall()
+                       + which.format(n=limit)).fetchall()
 
 
 def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index: int,
@@ -131,17 +137,19 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
     arguments = dict(delimiter=profile.delimiter, quote=profile.quote, blank_lines=layout.blank_lines,
                      lines=layout.lines, shown_as=shown_as, longest_line=layout.longest_line)
     stream = None
+    limit = max(HEADER_SEARCH_ROWS, profile.header_row or 0)   # records the header is searched among
     if csv_reader.streamable(layout.blank_lines, layout.spanning) and not profile.unpivot:
         ncols, stream = csv_reader.stream_records(con, readable, raw_table, **arguments)
         try:   # the view numbers records as it streams them: it stops after the first ones
-            first_rows = _first_records(con, raw_table, ncols, "limit {n}")
+            first_rows = _first_records(con, raw_table, ncols, "limit {n}", limit)
         except duckdb.Error:   # read as a copy instead, which says what is wrong where
             csv_reader.drop(con, raw_table)
             stream = None
     if stream is None:
         ncols = csv_reader.read_records(con, readable, raw_table, parallel=not layout.spanning, **arguments)
-        first_rows = _first_records(con, raw_table, ncols, "where record_index < {n} order by record_index")
-    header_index, header = _find_header([(line, *cells) for line, _, *cells in first_rows], profile, shown_as)
+        first_rows = _first_records(con, raw_table, ncols, "where record_index < {n} order by record_index", limit)
+    header_index, header = _find_header([(line, *cells) for line, _, *cells in first_rows], profile, shown_as,
+                                        limit)
     header_line = first_rows[header_index][0]
     first = first_rows[header_index][1] + 1
     csv_reader.skip_to(con, raw_table, first)

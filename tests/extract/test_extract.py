@@ -59,8 +59,20 @@ def test_stray_extra_field_and_spacer_columns(tmp_path, mini_profile, export):
 
 
 def test_missing_required_column_is_named(tmp_path, mini_profile, export):
-    with pytest.raises(InputError, match=r"no header row names every required column.*amount \(column 'Amount' or 'Net Amount'\)"):
+    with pytest.raises(InputError, match=r"no header row names every required column among the first 2 records; "
+                                         r"the closest, line 1, lacks amount \(column 'Amount' or 'Net Amount'\)$"):
         run_extract(tmp_path, mini_profile, export, "Department,Supplier,Date\nParks,A,01/05/2024\n")
+
+
+def test_a_header_below_the_searched_records_is_read_where_the_profile_puts_it(tmp_path, mini_profile, export):
+    content = "Parameter,value\n" * 250 + "Department,Supplier,Date,Amount\nParks,Acme Ltd,03/05/2024,10.00\n"
+    with pytest.raises(InputError, match=r"among the first 200 records; none names any of .* If the header is "
+                                         r"further down, give its line as read.header_row in the profile$"):
+        run_extract(tmp_path, mini_profile, export, content)
+    profile = mini_profile().read_text().replace("  encoding: auto\n", "  encoding: auto\n  header_row: 251\n")
+    con = duckdb.connect()
+    ex = extract(con, export(content), load_profile(mini_profile(base=profile)), 0, tmp_path)
+    assert ex.header_line == 251 and ex.records == 1
 
 
 def test_empty_file_is_refused(tmp_path, mini_profile, export):

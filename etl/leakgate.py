@@ -76,6 +76,10 @@ NAME_COLUMNS = ("supplier_name",)  # columns that hold names of suppliers (see t
 UNDECOMPOSED = {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "ŀ": "l", "ĸ": "k",
                 "ð": "d", "ƒ": "f", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"}
 EXPANDED = frozenset("ßæœþﬁﬂ")   # of the letters read as two, those names are spelt with (see _name_macros)
+# Cyrillic letters, lower-cased, that look like a Latin one, in lower or upper case (Unicode's
+# confusables, TR39): typed with a Cyrillic keyboard layout, 'Smithfiеld' (Cyrillic е) or 'SMITHFIЕLD'
+# would otherwise be another name. Mapped whatever the text: both sides of a match are folded alike.
+HOMOGLYPHS = dict(zip("авеіјкмнорстухѕԁһԛԝүѵ", "abeijkmhopctyxsdhqwyv"))
 # The blocks whose characters read as Latin letters or digits other than their code points: Latin
 # letters, superscripts and subscripts, the ligatures ('ﬁ') and the full-width forms ('Ｓ').
 FOLDED_BLOCKS = ((0x00A0, 0x024F), (0x1E00, 0x1EFF), (0x2070, 0x209F), (0xFB00, 0xFB06), (0xFF01, 0xFF5E))
@@ -94,7 +98,7 @@ def _foldings() -> dict[str, str]:
                            for c in _without_marks(unicodedata.normalize("NFKD", ch)).lower())
             if read.isalnum() and read != _without_marks(unicodedata.normalize("NFD", ch)).lower():
                 out[ch] = read
-    return out
+    return out | HOMOGLYPHS
 
 
 def _name_macros() -> str:

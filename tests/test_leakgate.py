@@ -49,6 +49,10 @@ def csv_file(path: Path, rows: list[list[str]]) -> Path:
     ("Mr John Smith\u2060field", "Mr John Smithfield", True),
     ("Mr John Ｓｍｉｔｈｆｉｅｌｄ", "Mr John Smithfield", True),          # full-width letters
     ("Mr John Smithﬁeld", "Mr John Smithfield", True),                   # a ligature
+    ("Mr John Smithfi\u0435ld", "Mr John Smithfield", True),             # a Cyrillic look-alike: е
+    ("MR JOHN SMITHFI\u0415LD", "Mr John Smithfield", True),             # Е
+    ("MR \u0422\u041e\u041c \u041d\u0410\u0423\u0415\u0405", "Mr Tom Hayes", True),   # Cyrillic ТОМ НАУЕЅ
+    ("\u0421\u0435\u0440\u0433\u0435\u0439 \u0418\u0432\u0430\u043d\u043e\u0432", "Sergei Ivanov", False),  # Сергей Иванов: not a look-alike
     ("Taxi for Jane Wroxley to day centre", "Mrs Jane Wroxley", True),  # without the title
     ("MS JANE WROXLEY", "Mrs Jane Wroxley", True),                      # another title
     ("Wroxley", "Mrs Wroxley", False),                                  # one word left: whole cells only

@@ -117,7 +117,6 @@ def _name_macros() -> str:
     for c, r in lower.items():
         if len(r) > 1 and c in EXPANDED:
             rewrite = f"replace({rewrite}, {quote_literal(c)}, {quote_literal(r)})"
-    titles = _array(sorted(TITLES))
     return f"""
 create or replace macro fold_rest(y) as   -- y: lower case, accents stripped
     case when strlen(y) = length(y) then y else {rewrite} end;
@@ -129,11 +128,12 @@ create or replace macro redaction_key(x) as
     nullif(array_to_string(redaction_tokens(x), ' '), '');
 -- A name's tokens without its leading titles ('mrs jane wroxley' -> 'jane wroxley'), when two or
 -- more are left (one word alone would match too much); NULL otherwise, and for a name with none.
-create or replace macro name_core(tokens) as
-    case when list_contains({titles}, tokens[1])   -- most names have no title: they stop here
-              and len(tokens[list_position(list_transform(tokens, lambda t: list_contains({titles}, t)), false):])
+-- titles: titles_sql(), the built-in ones and the policy's.
+create or replace macro name_core(tokens, titles) as
+    case when list_contains(titles, tokens[1])   -- most names have no title: they stop here
+              and len(tokens[list_position(list_transform(tokens, lambda t: list_contains(titles, t)), false):])
                   between 2 and len(tokens) - 1
-         then tokens[list_position(list_transform(tokens, lambda t: list_contains({titles}, t)), false):] end;
+         then tokens[list_position(list_transform(tokens, lambda t: list_contains(titles, t)), false):] end;
 """
 
 
@@ -195,20 +195,29 @@ def _array(values: list[str]) -> str:
     return "[" + ", ".join(quote_literal(v) for v in values) + "]::varchar[]"
 
 
+def titles_sql(titles: Iterable[str] = ()) -> str:
+    """The titles a name is searched without (name_core): the built-in ones and `titles` (the
+    policy's; a profile can add some), as an SQL list of lower-case tokens."""
+    return _array(sorted(TITLES | {t.lower() for t in titles}))
+
+
 # Shared with etl/redact/: one tokenisation everywhere, so redaction, decisions and the gate agree.
 NAME_MACROS = _name_macros()
 
 
-def names_sql(names: Iterable[str], common_words: Iterable[str] = (), whole_names: Iterable[str] = ()) -> str:
+def names_sql(names: Iterable[str], common_words: Iterable[str] = (), whole_names: Iterable[str] = (),
+              titles: Iterable[str] = ()) -> str:
     """A relation (SQL text) of names with their tokens and whether the gate searches them (and why not).
 
-    whole_names are found only as whole cells (see the module's rules). Names are data, written as
+    whole_names are found only as whole cells (see the module's rules); titles: the policy's, which
+    count as common words and are stripped as the built-in ones are. Names are data, written as
     quoted literals: the relation needs no table, so it can be used inside a transaction that
     writes to another database.
     """
     names = sorted({n for n in names if n and n.strip()})
     whole = sorted({n for n in whole_names if n and n.strip()} - set(names))
-    common = sorted({w.lower() for w in COMMON_WORDS} | {w.lower() for w in common_words})
+    common = sorted({w.lower() for w in (*COMMON_WORDS, *common_words, *titles)})
+    title_list = titles_sql(titles)
     return f"""(
         with given as (
             select unnest({_array(names)}) as name, false as whole
@@ -224,7 +233,8 @@ def names_sql(names: Iterable[str], common_words: Iterable[str] = (), whole_name
         tokens as (
             select name, tokens, whole from named
             union all
-            select name, name_core(tokens), whole from named where name_core(tokens) is not null
+            select name, name_core(tokens, {title_list}), whole from named
+            where name_core(tokens, {title_list}) is not null
         ),
         judged as (
             select name, tokens, len(tokens) as n, whole or len(tokens) = 1 as whole,
@@ -242,10 +252,10 @@ def names_sql(names: Iterable[str], common_words: Iterable[str] = (), whole_name
 
 
 def names_table(con: duckdb.DuckDBPyConnection, table: str, names: Iterable[str],
-                common_words: Iterable[str] = (), whole_names: Iterable[str] = ()) -> None:
+                common_words: Iterable[str] = (), whole_names: Iterable[str] = (), titles: Iterable[str] = ()) -> None:
     """names_sql() as a temp table."""
     con.execute(f"create or replace temp table {quote_ident(table)} as "
-                f"select * from {names_sql(names, common_words, whole_names)}")
+                f"select * from {names_sql(names, common_words, whole_names, titles)}")
 
 
 def searchable_names(names: Iterable[str], common_words: Iterable[str] = ()) -> tuple[list[str], dict[str, str]]:
@@ -622,7 +632,7 @@ class _Reader:
 # --------------------------------------------------------------------------- matching
 
 def token_matches_sql(values: str, names: str = "gate_names", allow: str | None = None,
-                      organisation_words: Iterable[str] = ()) -> str:
+                      organisation_words: Iterable[str] = (), titles: Iterable[str] = ()) -> str:
     """SQL of the distinct (value, name, whole, organisation) where a searchable name occurs in a value.
 
     values: a relation with a VARCHAR column `value`; names: a relation such as names_sql() or a
@@ -634,7 +644,7 @@ def token_matches_sql(values: str, names: str = "gate_names", allow: str | None 
     """
     allowed = f"and coalesce(redaction_key(p.value), '') not in (select key from {allow})" if allow else ""
     orgs = _array(sorted({w.lower() for w in organisation_words}))
-    titles = _array(sorted(TITLES))
+    title_list = titles_sql(titles)
     return f"""
         with cells as (
             select distinct value from {values} where value is not null
@@ -650,8 +660,8 @@ def token_matches_sql(values: str, names: str = "gate_names", allow: str | None 
                    list_has_any(list_concat(list_slice(p.tok, 1, p.i - 1), list_slice(p.tok, p.i + n.n, len(p.tok))),
                                 {orgs})
                    -- 'Mrs Jane Wroxley (Home Care)' is that person, whatever the words after her name
-                   and not list_contains({titles}, n.tokens[1])
-                   and not list_contains({titles}, coalesce(p.tok[p.i - 1], '')) as organisation
+                   and not list_contains({title_list}, n.tokens[1])
+                   and not list_contains({title_list}, coalesce(p.tok[p.i - 1], '')) as organisation
             from positions p
             join {names} n on p.tok[p.i] = n.tokens[1]
             where n.skipped is null
@@ -663,10 +673,10 @@ def token_matches_sql(values: str, names: str = "gate_names", allow: str | None 
         from token_hits group by all"""
 
 
-def _match_sql(organisation_words: Iterable[str], name_columns: Iterable[str]) -> str:
+def _match_sql(organisation_words: Iterable[str], name_columns: Iterable[str], titles: Iterable[str]) -> str:
     columns = _array(sorted(set(name_columns)))
     return f"""
-with matched as ({token_matches_sql("gate_values", "gate_names", "gate_allow", organisation_words)}),
+with matched as ({token_matches_sql("gate_values", "gate_names", "gate_allow", organisation_words, titles)}),
 final as (
     select g.src, g.col, m.name, min(g.value) as value, count(*) as cells
     from gate_values g join matched m using (value)
@@ -700,19 +710,21 @@ def _locate(con: duckdb.DuckDBPyConnection, src: _Source, col: str, value: str) 
 def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | None = None,
           common_words: Iterable[str] = (), allow: Iterable[str] = (),
           organisation_words: Iterable[str] = (), name_columns: Iterable[str] = NAME_COLUMNS,
-          whole_names: Iterable[str] = (), cache: Path | None = None) -> list[Hit]:
+          whole_names: Iterable[str] = (), titles: Iterable[str] = (), cache: Path | None = None) -> list[Hit]:
     """Every place where one of `names` appears in the outputs (files, folders, zips, DuckDB files).
 
     publisher_id: in DuckDB files, tables with a publisher_id column are searched in that
     publisher's rows only. allow: cell texts known to be fine although they contain a name (e.g. a
     company named after its founder), compared as token sequences. organisation_words and
     name_columns: see the module's rule for organisations. whole_names: names found only as whole
-    cells (withheld as a precaution, with no sign of a person). cache: a private folder, one per
-    set of outputs (a publisher's site), where the values of the files read are kept (see above).
+    cells (withheld as a precaution, with no sign of a person). titles: the policy's, added to the
+    built-in ones (see names_sql). cache: a private folder, one per set of outputs (a publisher's
+    site), where the values of the files read are kept (see above).
     """
     outputs = list(outputs)
     arguments = dict(names=list(names), publisher_id=publisher_id, common_words=common_words, allow=allow,
-                     organisation_words=organisation_words, name_columns=name_columns, whole_names=whole_names)
+                     organisation_words=organisation_words, name_columns=name_columns, whole_names=whole_names,
+                     titles=titles)
     hits = _search(outputs, **arguments, cache=_ValueCache(cache) if cache else None)
     if hits is None:   # a hit found through a shortcut (read every file to say where), or a damaged cache
         hits = _search(outputs, **arguments, cache=None)
@@ -721,13 +733,13 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
 
 def _search(outputs: list[Path], names: list[str], *, publisher_id: str | None, common_words: Iterable[str],
             allow: Iterable[str], organisation_words: Iterable[str], name_columns: Iterable[str],
-            whole_names: Iterable[str], cache: _ValueCache | None) -> list[Hit] | None:
+            whole_names: Iterable[str], titles: Iterable[str], cache: _ValueCache | None) -> list[Hit] | None:
     """check(); None when a hit lies in a file whose values came from the cache or stand for a CSV made
     of several, or when the cache is damaged."""
     with tempfile.TemporaryDirectory(prefix="spendpub-gate-") as tmp, \
             duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill")}) as con:
         install_macros(con)
-        names_table(con, "gate_names", names, common_words, whole_names)
+        names_table(con, "gate_names", names, common_words, whole_names, titles)
         if con.execute("select count(*) from gate_names where skipped is null").fetchone()[0] == 0:
             return []
         con.execute("create temp table gate_allow as select distinct redaction_key(unnest(?::varchar[])) as key",
@@ -743,7 +755,7 @@ def _search(outputs: list[Path], names: list[str], *, publisher_id: str | None, 
                 shutil.rmtree(cache.root, ignore_errors=True)
                 return None
             _insert_rows(con, reader.file_names)
-            rows = con.execute(_match_sql(organisation_words, name_columns)).fetchall()
+            rows = con.execute(_match_sql(organisation_words, name_columns, titles)).fetchall()
             if any(reader.sources[src_id].cached or src_id in reader.parts for src_id, *_ in rows):
                 return None
             if cache and not rows:
@@ -763,10 +775,10 @@ def _search(outputs: list[Path], names: list[str], *, publisher_id: str | None, 
 def assert_clean(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | None = None,
                  common_words: Iterable[str] = (), allow: Iterable[str] = (),
                  organisation_words: Iterable[str] = (), name_columns: Iterable[str] = NAME_COLUMNS,
-                 whole_names: Iterable[str] = (), cache: Path | None = None) -> None:
+                 whole_names: Iterable[str] = (), titles: Iterable[str] = (), cache: Path | None = None) -> None:
     """check(), raising LeakError on the first sign of a leak."""
     hits = check(outputs, names, publisher_id=publisher_id, common_words=common_words, allow=allow,
                  organisation_words=organisation_words, name_columns=name_columns, whole_names=whole_names,
-                 cache=cache)
+                 titles=titles, cache=cache)
     if hits:
         raise LeakError(hits)

@@ -22,18 +22,19 @@ from .policy import REASONS, REDACTED_LABEL, Policy, markers_only
 
 
 # The keys of people's names (a relation `keys` of `key`), as they are and without their leading
-# titles: a supplier whose key or key without titles is among them is one of those people.
+# titles (`titles`: leakgate.titles_sql): a supplier whose key or key without titles is among them
+# is one of those people.
 NAME_CORES = """
     select key as core from {keys} k
     union
-    select array_to_string(name_core(string_split(key, ' ')), ' ') from {keys} k
-    where name_core(string_split(key, ' ')) is not null"""
+    select array_to_string(name_core(string_split(key, ' '), {titles}), ' ') from {keys} k
+    where name_core(string_split(key, ' '), {titles}) is not null"""
 # Each distinct name (a select of `name`) with its tokens and key, tokenised once: the key is
 # redaction_key(name), written from the tokens.
 KEYED_NAMES = ("select name, nullif(array_to_string(tokens, ' '), '') as key, tokens "
                "from (select name, redaction_tokens(name) as tokens from ({names}))")
 SAME_PERSON = ("(key in (select core from {cores}) "
-               "or array_to_string(name_core(tokens), ' ') in (select core from {cores}))")
+               "or array_to_string(name_core(tokens, {titles}), ' ') in (select core from {cores}))")
 
 
 def _keys_table(con: duckdb.DuckDBPyConnection, policy: Policy, decisions: Decisions) -> None:
@@ -58,7 +59,8 @@ def _keys_table(con: duckdb.DuckDBPyConnection, policy: Policy, decisions: Decis
     # The names of people, as they are and without their titles: a supplier 'Ms Jane Wroxley' or
     # 'Jane Wroxley' is the 'Mrs Jane Wroxley' a release redacted (the leak gate searches both too).
     con.execute("create or replace temp table rd_name_cores as " +
-                NAME_CORES.format(keys="(select key from rd_keys where kind in ('named', 'confirmed'))"))
+                NAME_CORES.format(keys="(select key from rd_keys where kind in ('named', 'confirmed'))",
+                                  titles=leakgate.titles_sql(policy.titles)))
 
 
 def _field_sql(profile: Profile, name: str, cast: str = "varchar") -> str:
@@ -193,7 +195,8 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
     sensitive = (f"coalesce(regexp_matches(expense_type, {quote_literal(rx)}), false)" if rx else "false")
     plan = functools.partial(
         PLAN_SQL.format,
-        stg=stg, quarantined=QUARANTINED, sensitive=sensitive, same_person=SAME_PERSON.format(cores="rd_name_cores"),
+        stg=stg, quarantined=QUARANTINED, sensitive=sensitive,
+        same_person=SAME_PERSON.format(cores="rd_name_cores", titles=leakgate.titles_sql(policy.titles)),
         keyed_names=KEYED_NAMES.format(names="select distinct name from records"),
         keep_organisations="true" if policy.keep_organisations else "false",
         supplier_name=quote_ident("supplier_name"), supplier_id=_field_sql(profile, "supplier_id"),
@@ -236,7 +239,7 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
     # A purpose that mentions a redacted name is redacted too, whatever the row.
     names, whole = _gate_lists(con, policy, decisions)
     if "purpose" in fields and (names or whole):
-        leakgate.names_table(con, "rd_mention_names", names, policy.common_words, whole)
+        leakgate.names_table(con, "rd_mention_names", names, policy.common_words, whole, policy.titles)
         con.execute(f"""
             update redaction_plan set hide_purpose = true, reason = coalesce(reason, 'named-person')
             where not hide_purpose and purpose in (
@@ -317,6 +320,7 @@ def gate_arguments(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Pol
     everywhere, whole = _gate_lists(con, policy, decisions)
     return {"names": everywhere, "whole_names": whole, "publisher_id": profile.publisher_id,
             "common_words": policy.common_words, "organisation_words": policy.organisation_words,
+            "titles": policy.titles,
             "name_columns": (*leakgate.NAME_COLUMNS, *uk_spend.NAME_COLUMNS)}
 
 
@@ -356,17 +360,19 @@ def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Pro
     # ten months (87,267 rows, 5,893 names), list_contains(keys, redaction_key(...)) took 0.33 s
     # even with no key to look for, against 0.04 s so.
     keys_of_people = "(select unnest(list_concat($confirmed::varchar[], $named::varchar[])) as key)"
+    titles = leakgate.titles_sql(policy.titles)
     changed = con.execute(f"""
         update {relation} set {', '.join(sets)}
         where publisher_id = $publisher and not coalesce(is_redacted, false)
           and supplier_name in (
               select name from ({KEYED_NAMES.format(names=f"select distinct supplier_name as name from {relation} "
                                                           "where publisher_id = $publisher and not coalesce(is_redacted, false)")})
-              where {SAME_PERSON.format(cores=f"({NAME_CORES.format(keys=keys_of_people)})")})
+              where {SAME_PERSON.format(cores=f"({NAME_CORES.format(keys=keys_of_people, titles=titles)})",
+                                        titles=titles)})
         returning {row}""", params).fetchall()
     if purpose:
         # no temp table here: this runs inside the load's transaction on the attached warehouse
-        names = leakgate.names_sql(everywhere, policy.common_words, whole)
+        names = leakgate.names_sql(everywhere, policy.common_words, whole, policy.titles)
         publisher = quote_literal(profile.publisher_id)
         changed += con.execute(f"""
             update {relation} set purpose = {quote_literal(REDACTED_LABEL)}, is_redacted = true,

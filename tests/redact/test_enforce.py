@@ -10,9 +10,9 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from etl import redact
+from etl import leakgate, redact
 from etl.profile import load_profile
-from tests.redact.conftest import EXTRA_FIELDS, LABEL, records, row, stage, with_rules
+from tests.redact.conftest import EXTRA_FIELDS, LABEL, records, row, stage, with_rules, write_rows
 
 
 def test_redaction_keeps_amount_date_department_and_expense_type(staged):
@@ -150,6 +150,22 @@ def test_a_person_is_redacted_with_another_title_or_none(staged, home, tmp_path)
     assert leakgate.check([uk], **args) == []
     uk.write_text("Supplier Name,Purpose\nAcme Ltd,Paid to Jane Wroxley\n")
     assert "Mrs Jane Wroxley" in {h.name for h in leakgate.check([uk], **args)}
+
+
+def test_a_title_the_profile_adds_is_stripped_as_the_built_in_ones(mini_profile, export, home, tmp_path):
+    """'Cllr' is no built-in title: a profile that adds it has 'Cllr Jane Wroxley' found as Jane
+    Wroxley, by the redaction and by the leak gate alike."""
+    profile_path = mini_profile(EXTRA_FIELDS + "  titles: [Cllr]\n")
+    redact.record_names(home, "testco", ["Cllr Jane Wroxley"])
+    con, profile = stage(profile_path, [export(write_rows([row("JANE WROXLEY"),
+                                                            row("Acme Taxis Ltd", purpose="Taxi for Jane Wroxley")]))])
+    policy, decisions = redact.load_policy(profile), redact.load_decisions(home, "testco")
+    assert redact.apply(con, profile, policy, decisions) == {"named-person": 2}
+    assert records(con, "supplier_name", "purpose") == [(LABEL, None), ("Acme Taxis Ltd", LABEL)]
+    out = tmp_path / "out.csv"
+    out.write_text("supplier_name,purpose\nAcme Ltd,Paid to Jane Wroxley\n")
+    assert "Cllr Jane Wroxley" in {h.name for h in leakgate.check([out], **redact.gate_arguments(
+        con, profile, policy, decisions))}
 
 
 def test_a_row_set_aside_in_quarantine_still_says_who_is_a_person(staged):

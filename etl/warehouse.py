@@ -82,7 +82,7 @@ class AttachedWarehouse:
         self._in_wh(RELEASES_SQL, COFOG_SQL.format(path=quote_literal(str(COFOG_CSV))),
                     f"create table if not exists {MARTS_DIGEST_TABLE} (sha256 varchar not null)")
         self._retype_old_columns()
-        self._forget_content_fingerprints()
+        self._rewrite = self._forget_content_fingerprints()   # their bytes must go too (see detach)
         for dataset in dataset_names():  # every canonical table exists, so marts can join them
             self.ensure_table(dataset)
 
@@ -110,14 +110,14 @@ class AttachedWarehouse:
             if nullable:
                 self.con.execute(f"{alter} drop not null")
 
-    def _forget_content_fingerprints(self) -> None:
+    def _forget_content_fingerprints(self) -> bool:
         """Rows matched by content were once keyed by an md5 of the row as it was then: with a name
-        redacted since, anyone could test a guess against it. Such keys are dropped."""
-        self.con.execute("""
+        redacted since, anyone could test a guess against it. Such keys are dropped; True if any was."""
+        return self.con.execute("""
             update wh.release_changes c set match_key = null
             from wh.release_period_changes p
             where p.release_id = c.release_id and p.period = c.period and p.matched_by = 'fingerprint'
-              and c.match_key is not null""")
+              and c.match_key is not null""").fetchone()[0] > 0
 
     def _in_wh(self, *statements: str, database: str = "wh") -> None:
         self.con.execute(f"use {quote_ident(database)}")
@@ -181,14 +181,14 @@ class AttachedWarehouse:
         return self.con.execute("select coalesce(max(seq), 0) + 1 from wh.releases").fetchone()[0]
 
     def detach(self, rewrite: bool = False) -> None:
-        """Checkpoint and detach. `rewrite`: copy what the file holds into a new file that replaces
-        it. DuckDB does not wipe the blocks an update frees, so after redacting rows already
-        published the old names are still in the file's bytes, for anyone given it to read. (At 1M
-        rows, a 30 MB file, the copy takes about 1.4 s.)"""
+        """Checkpoint and detach. `rewrite` (and after keys were forgotten): copy what the file
+        holds into a new file that replaces it. DuckDB does not wipe the blocks an update frees, so
+        after redacting rows already published the old names are still in the file's bytes, for
+        anyone given it to read. (At 1M rows, a 30 MB file, the copy takes about 1.4 s.)"""
         self.con.execute("use memory")
         self.con.execute("checkpoint wh")
         self.con.execute("detach wh")
-        if rewrite:
+        if rewrite or self._rewrite:
             fresh = self.path.with_name(f".{self.path.name}.rewrite")
             fresh.unlink(missing_ok=True)
             self.con.execute(f"attach {quote_literal(str(self.path))} as wh_old (read_only)")

@@ -206,6 +206,7 @@ def test_content_fingerprints_of_an_older_warehouse_are_forgotten(tmp_path):
                        "and table_name = 'release_changes' and column_name = 'match_key'").fetchone() == (True,)
     wh.detach()
     con.close()
+    assert b"4162503347fdf05130c554a9048a517b" not in path.read_bytes()   # nor in the file's free blocks
 
 
 def test_a_release_that_redacts_published_rows_leaves_no_trace_of_them_in_the_file(home, mini_profile, export):

@@ -82,7 +82,7 @@ class AttachedWarehouse:
         self._in_wh(RELEASES_SQL, COFOG_SQL.format(path=quote_literal(str(COFOG_CSV))),
                     f"create table if not exists {MARTS_DIGEST_TABLE} (sha256 varchar not null)")
         self._retype_old_columns()
-        self._rewrite = self._forget_content_fingerprints()   # their bytes must go too (see detach)
+        self._rewrite_on_detach = self._forget_content_fingerprints()   # their bytes must go too
         for dataset in dataset_names():  # every canonical table exists, so marts can join them
             self.ensure_table(dataset)
 
@@ -188,7 +188,7 @@ class AttachedWarehouse:
         self.con.execute("use memory")
         self.con.execute("checkpoint wh")
         self.con.execute("detach wh")
-        if rewrite or self._rewrite:
+        if rewrite or self._rewrite_on_detach:
             fresh = self.path.with_name(f".{self.path.name}.rewrite")
             fresh.unlink(missing_ok=True)
             self.con.execute(f"attach {quote_literal(str(self.path))} as wh_old (read_only)")

@@ -120,7 +120,10 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 
 def choose_encoding(path: Path, scan: TextFileScan, forced: str) -> str:
     """The encoding to read with: the profile's, checked against the bytes, or detected."""
-    utf16 = "utf-16" if scan.sample.startswith(UTF16_BOMS) else _utf16_without_bom(scan.sample) if scan.has_nul else None
+    if scan.sample.startswith(UTF16_BOMS):
+        utf16 = "utf-16"
+    else:
+        utf16 = _utf16_without_bom(scan.sample) if scan.has_nul else None
     if utf16:   # Excel's "Unicode text": UTF-16, with its byte-order mark or (some tools) without
         if forced not in ("auto", "utf-16"):
             raise InputError(f"this file is UTF-16 (as Excel saves \"Unicode text\"), but the profile forces "

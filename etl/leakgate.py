@@ -24,7 +24,9 @@ J SMITH' and in '"Mr  J Smith"', 'Herr Jürgen Strauß' in 'HERR JURGEN STRAUSS'
 tokens or more is found when its tokens appear consecutively anywhere in a cell ('Mr J Smith' in
 'Refund to Mr J Smith'), never inside a longer word ('Ann Lee' is not found in 'Joann Leeds'). It is
 searched without its leading titles too, when two words or more are left: 'Mrs Jane Wroxley' is
-found in 'Taxi for Jane Wroxley' and in 'MS JANE WROXLEY' (name_core). A one-token name
+found in 'Taxi for Jane Wroxley' and in 'MS JANE WROXLEY' (name_core). A person's name is also
+searched as exports write it otherwise: surname first and with initials ('WROXLEY, Jane', 'Mrs J
+Wroxley', 'Wroxley J': name_variants), except a name searched as a whole cell. A one-token name
 ('Dupont') is found only when it is the whole cell, so it cannot hit 'Dupont Services Ltd'. So is
 a name given in whole_names: a name withheld only as a precaution (it was paid under a sensitive
 expense type) that shows no sign of a person, often a provider such as 'Let Leeds'; searching it
@@ -134,6 +136,19 @@ create or replace macro name_core(tokens, titles) as
               and len(tokens[list_position(list_transform(tokens, lambda t: list_contains(titles, t)), false):])
                   between 2 and len(tokens) - 1
          then tokens[list_position(list_transform(tokens, lambda t: list_contains(titles, t)), false):] end;
+-- A name as a person is written without title: name_core() when it has a title, the name itself
+-- when it has none; NULL for a title and one word ('mr smith').
+create or replace macro untitled(tokens, titles) as
+    coalesce(name_core(tokens, titles), case when not list_contains(titles, tokens[1]) then tokens end);
+-- Other ways an export writes the same person (tokens: untitled(), two to four words of letters):
+-- surname first ('wroxley jane', as in 'WROXLEY, Jane'), the given names as initials ('j wroxley';
+-- 'j p smith' and 'j smith' for 'john paul smith'), and both ('wroxley j'). NULL for other names.
+create or replace macro name_variants(tokens) as
+    case when len(tokens) between 2 and 4 and regexp_full_match(array_to_string(tokens, ''), '[^\\pN]+')
+         then list_filter(list_distinct(flatten(list_transform(
+                  list_distinct([tokens[:-2], list_transform(tokens[:-2], lambda t: t[1]), [tokens[1][1]]]),
+                  lambda given: [list_concat(given, [tokens[-1]]), list_concat([tokens[-1]], given)]))),
+              lambda v: v <> tokens) end;
 """
 
 
@@ -186,8 +201,9 @@ def mask(name: str) -> str:
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Create the name macros, unless they exist (so that it is safe inside a transaction)."""
     present = con.execute("select count(distinct function_name) from duckdb_functions() where function_name in "
-                          "('fold_rest', 'fold_name', 'redaction_tokens', 'redaction_key', 'name_core')").fetchone()[0]
-    if present < 5:
+                          "('fold_rest', 'fold_name', 'redaction_tokens', 'redaction_key', 'name_core', 'untitled', "
+                          "'name_variants')").fetchone()[0]
+    if present < 7:
         con.execute(NAME_MACROS)
 
 
@@ -225,16 +241,20 @@ def names_sql(names: Iterable[str], common_words: Iterable[str] = (), whole_name
             select unnest({_array(whole)}), true
         ),
         named as (
-            select name, redaction_tokens(name) as tokens, whole from given
+            select name, tokens, whole, untitled(tokens, {title_list}) as person
+            from (select name, redaction_tokens(name) as tokens, whole from given)
         ),
         -- A name is searched as it is and without its leading titles ('Mrs Jane Wroxley' as 'Jane
         -- Wroxley', found in 'Taxi for Jane Wroxley' and in 'Ms Jane Wroxley'), when two words or more
-        -- are left: a single word stays a whole-cell name.
+        -- are left: a single word stays a whole-cell name. A person's name is also searched as
+        -- exports write it otherwise ('WROXLEY, Jane', 'Mrs J Wroxley': name_variants), unless it
+        -- is searched as a whole cell only.
         tokens as (
             select name, tokens, whole from named
             union all
-            select name, name_core(tokens, {title_list}), whole from named
-            where name_core(tokens, {title_list}) is not null
+            select name, person, whole from named where person <> tokens
+            union all
+            select name, unnest(name_variants(person)), whole from named where not whole
         ),
         judged as (
             select name, tokens, len(tokens) as n, whole or len(tokens) = 1 as whole,
@@ -671,6 +691,15 @@ def token_matches_sql(values: str, names: str = "gate_names", allow: str | None 
         )
         select value, name, bool_or(whole) as whole, bool_and(organisation) as organisation
         from token_hits group by all"""
+
+
+def named_cells_sql(values: str, names: str, organisation_words: Iterable[str] = (),
+                    titles: Iterable[str] = ()) -> str:
+    """SQL of the values of a column of supplier names (a relation with a VARCHAR column `value`) in
+    which the gate finds one of `names` (see token_matches_sql): every one, but an organisation
+    named like a person (the module's rule for organisations)."""
+    return (f"select value from ({token_matches_sql(values, names, None, organisation_words, titles)}) "
+            "where whole or not organisation")
 
 
 def _match_sql(organisation_words: Iterable[str], name_columns: Iterable[str], titles: Iterable[str]) -> str:

@@ -55,6 +55,15 @@ def csv_file(path: Path, rows: list[list[str]]) -> Path:
     ("\u0421\u0435\u0440\u0433\u0435\u0439 \u0418\u0432\u0430\u043d\u043e\u0432", "Sergei Ivanov", False),  # Сергей Иванов: not a look-alike
     ("Taxi for Jane Wroxley to day centre", "Mrs Jane Wroxley", True),  # without the title
     ("MS JANE WROXLEY", "Mrs Jane Wroxley", True),                      # another title
+    ("WROXLEY, Jane", "Mrs Jane Wroxley", True),                        # surname first
+    ("Mrs J. Wroxley", "Mrs Jane Wroxley", True),                       # an initial
+    ("Paid to WROXLEY J re refund", "Mrs Jane Wroxley", True),          # both
+    ("Smith J P", "John Paul Smith", True),
+    ("J Smith", "John Paul Smith", True),
+    ("Wroxley Road Surgery", "Mrs Jane Wroxley", False),
+    ("J Wroxley", "Mr J Wroxley", True),
+    ("Jim Wroxley", "Mr J Wroxley", False),                             # an initial says no more than it says
+    ("Li J", "Jo Li", False),                                           # too short, in every order
     ("Wroxley", "Mrs Wroxley", False),                                  # one word left: whole cells only
     ("Mr J Smithson", "Mr J Smith", False),                              # never inside a longer word
     ("Joann Leeds", "Ann Lee", False),

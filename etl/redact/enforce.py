@@ -21,20 +21,25 @@ from .decisions import Decisions, name_keys, record_names
 from .policy import REASONS, REDACTED_LABEL, Policy, markers_only
 
 
-# The keys of people's names (a relation `keys` of `key`), as they are and without their leading
-# titles (`titles`: leakgate.titles_sql): a supplier whose key or key without titles is among them
-# is one of those people.
+# The keys of people's names (a relation `keys` of `key`), as they are, without their leading
+# titles (`titles`: leakgate.titles_sql) and as exports write them otherwise (name_variants:
+# 'wroxley jane', 'j wroxley').
 NAME_CORES = """
-    select key as core from {keys} k
-    union
-    select array_to_string(name_core(string_split(key, ' '), {titles}), ' ') from {keys} k
-    where name_core(string_split(key, ' '), {titles}) is not null"""
+    select distinct core from (
+        select unnest(list_concat([key, array_to_string(person, ' ')],
+                                  list_transform(name_variants(person), lambda v: array_to_string(v, ' ')))) as core
+        from (select key, untitled(string_split(key, ' '), {titles}) as person from {keys} k))
+    where core is not null"""
 # Each distinct name (a select of `name`) with its tokens and key, tokenised once: the key is
 # redaction_key(name), written from the tokens.
 KEYED_NAMES = ("select name, nullif(array_to_string(tokens, ' '), '') as key, tokens "
                "from (select name, redaction_tokens(name) as tokens from ({names}))")
+# A supplier (a row of KEYED_NAMES) is one of those people when its key, or its key without titles,
+# is among theirs (`cores`: NAME_CORES), or when the leak gate would find one of them in its name
+# (`cells`: leakgate.named_cells_sql): 'Taxi for Jane Wroxley', 'Mrs Jane Wroxley (Home Care)'.
 SAME_PERSON = ("(key in (select core from {cores}) "
-               "or array_to_string(name_core(tokens, {titles}), ' ') in (select core from {cores}))")
+               "or array_to_string(name_core(tokens, {titles}), ' ') in (select core from {cores}) "
+               "or name in (select value from {cells}))")
 
 
 def _keys_table(con: duckdb.DuckDBPyConnection, policy: Policy, decisions: Decisions) -> None:
@@ -61,6 +66,19 @@ def _keys_table(con: duckdb.DuckDBPyConnection, policy: Policy, decisions: Decis
     con.execute("create or replace temp table rd_name_cores as " +
                 NAME_CORES.format(keys="(select key from rd_keys where kind in ('named', 'confirmed'))",
                                   titles=leakgate.titles_sql(policy.titles)))
+
+
+def _named_cells_table(con: duckdb.DuckDBPyConnection, stg: str, policy: Policy, decisions: Decisions) -> None:
+    """rd_named_cells: the supplier names of stg_ in which the leak gate would find a person listed,
+    confirmed or redacted before (SAME_PERSON's `cells`)."""
+    names, whole = _gate_lists(con, policy, decisions, now=[])
+    cells = "select null::varchar as value where false"
+    if names or whole:
+        leakgate.names_table(con, "rd_person_names", names, policy.common_words, whole, policy.titles)
+        cells = leakgate.named_cells_sql(
+            f"(select distinct supplier_name as value from {stg} where row_kind in ('record', '{QUARANTINED}'))",
+            "rd_person_names", policy.organisation_words, policy.titles)
+    con.execute(f"create or replace temp table rd_named_cells as {cells}")
 
 
 def _field_sql(profile: Profile, name: str, cast: str = "varchar") -> str:
@@ -191,12 +209,14 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
     stg = quote_ident(stg_table(profile))
     leakgate.install_macros(con)
     _keys_table(con, policy, decisions)
+    _named_cells_table(con, stg, policy, decisions)
     rx = policy.expense_regex
     sensitive = (f"coalesce(regexp_matches(expense_type, {quote_literal(rx)}), false)" if rx else "false")
     plan = functools.partial(
         PLAN_SQL.format,
         stg=stg, quarantined=QUARANTINED, sensitive=sensitive,
-        same_person=SAME_PERSON.format(cores="rd_name_cores", titles=leakgate.titles_sql(policy.titles)),
+        same_person=SAME_PERSON.format(cores="rd_name_cores", titles=leakgate.titles_sql(policy.titles),
+                                       cells="rd_named_cells"),
         keyed_names=KEYED_NAMES.format(names="select distinct name from records"),
         keep_organisations="true" if policy.keep_organisations else "false",
         supplier_name=quote_ident("supplier_name"), supplier_id=_field_sql(profile, "supplier_id"),
@@ -361,18 +381,21 @@ def redact_published(con: duckdb.DuckDBPyConnection, relation: str, profile: Pro
     # even with no key to look for, against 0.04 s so.
     keys_of_people = "(select unnest(list_concat($confirmed::varchar[], $named::varchar[])) as key)"
     titles = leakgate.titles_sql(policy.titles)
+    # no temp table here: this runs inside the load's transaction on the attached warehouse
+    names = leakgate.names_sql(everywhere, policy.common_words, whole, policy.titles)
+    suppliers = (f"select distinct supplier_name as {{column}} from {relation} "
+                 "where publisher_id = $publisher and not coalesce(is_redacted, false)")
+    cells = leakgate.named_cells_sql(f"({suppliers.format(column='value')})", names,
+                                     policy.organisation_words, policy.titles)
     changed = con.execute(f"""
         update {relation} set {', '.join(sets)}
         where publisher_id = $publisher and not coalesce(is_redacted, false)
           and supplier_name in (
-              select name from ({KEYED_NAMES.format(names=f"select distinct supplier_name as name from {relation} "
-                                                          "where publisher_id = $publisher and not coalesce(is_redacted, false)")})
+              select name from ({KEYED_NAMES.format(names=suppliers.format(column='name'))})
               where {SAME_PERSON.format(cores=f"({NAME_CORES.format(keys=keys_of_people, titles=titles)})",
-                                        titles=titles)})
+                                        titles=titles, cells=f"({cells})")})
         returning {row}""", params).fetchall()
     if purpose:
-        # no temp table here: this runs inside the load's transaction on the attached warehouse
-        names = leakgate.names_sql(everywhere, policy.common_words, whole, policy.titles)
         publisher = quote_literal(profile.publisher_id)
         changed += con.execute(f"""
             update {relation} set purpose = {quote_literal(REDACTED_LABEL)}, is_redacted = true,

@@ -152,6 +152,25 @@ def test_a_person_is_redacted_with_another_title_or_none(staged, home, tmp_path)
     assert "Mrs Jane Wroxley" in {h.name for h in leakgate.check([uk], **args)}
 
 
+def test_a_person_is_redacted_however_a_later_export_writes_the_name(staged, home, tmp_path):
+    """Surname first, initials, inside another text: the rows the leak gate would find Mrs Wroxley
+    in are redacted, so the publish goes on; organisations named after her keep their name."""
+    redact.record_names(home, "testco", ["Mrs Jane Wroxley"])
+    kept = ["Jane Wroxley Ltd", "J Wroxley Plumbing", "Taxi for Jane Wroxley", "Wroxley Road Surgery", "Jim Wroxley"]
+    con, profile = staged([row("WROXLEY, JANE"), row("Wroxley J"), row("J. Wroxley"), row("Mrs J Wroxley"),
+                           row("Jane Wroxley (deceased)"), row("Mrs Jane Wroxley (Home Care)"),
+                           *(row(name) for name in kept),
+                           row("Acme Taxis Ltd", purpose="Taxi for WROXLEY J")])
+    policy, decisions = redact.load_policy(profile), redact.load_decisions(home, "testco")
+    counts = redact.apply(con, profile, policy, decisions)
+    assert records(con, "supplier_name", "purpose") == [
+        *[(LABEL, None)] * 6, *((name, None) for name in kept), ("Acme Taxis Ltd", LABEL)]
+    assert counts == {"named-person": 7}
+    out = tmp_path / "out.csv"
+    con.execute(f"copy (select supplier_name, purpose from stg_spending) to '{out}'")
+    assert leakgate.check([out], **redact.gate_arguments(con, profile, policy, decisions)) == []
+
+
 def test_a_title_the_profile_adds_is_stripped_as_the_built_in_ones(mini_profile, export, home, tmp_path):
     """'Cllr' is no built-in title: a profile that adds it has 'Cllr Jane Wroxley' found as Jane
     Wroxley, by the redaction and by the leak gate alike."""
@@ -231,6 +250,16 @@ def test_names_decided_after_publication_are_redacted_in_the_published_rows(stag
         (LABEL, LABEL, "confirmed-person"), ("Acme Ltd", LABEL, "named-person"),
         (LABEL, None, "named-person"), ("Someone Else", None, None)]
     assert redact.redact_published(con, "wh_spending", profile, policy, decisions) == {}  # idempotent
+
+
+def test_published_rows_that_write_the_name_otherwise_are_redacted_too(staged, home):
+    con, profile = staged([row("WROXLEY, JANE"), row("Mrs Jane Wroxley (Home Care)"), row("Jane Wroxley Ltd")])
+    con.execute("create table wh_spending as select * exclude (row_kind) from stg_spending where row_kind = 'record'")
+    redact.decide(home, "testco", ["Mrs Jane Wroxley"], "confirmed")
+    policy, decisions = redact.load_policy(profile), redact.load_decisions(home, "testco")
+    assert redact.redact_published(con, "wh_spending", profile, policy, decisions) == {"2024-05": 2}
+    assert con.execute("select supplier_name from wh_spending order by source_line").fetchall() == [
+        (LABEL,), (LABEL,), ("Jane Wroxley Ltd",)]
 
 
 def test_a_published_row_is_counted_once_whichever_of_its_cells_are_redacted(staged, home):

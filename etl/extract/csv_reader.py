@@ -7,6 +7,7 @@ line is one record (no quoted cell spans lines): the line a record starts on is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,21 +15,19 @@ import duckdb
 
 from ..errors import InputError
 from ..sqltext import quote_ident, quote_literal
-from ..validate.csvread import DUCKDB_LINE_SIZE
+from ..validate.csvread import DUCKDB_LINE_SIZE, SPARE_COLUMNS, wider
 from ..warehouse import drop_temp
 
-SPARE_COLUMNS = 4  # room for stray extra fields (e.g. a trailing comma on some rows)
 STREAM_BLANK_RUNS = 4096  # runs of blank lines a streamed file may have (Stream.line_sql searches them)
 
 
-def count_columns(path: Path, delimiter: str, lines: int | None = 5000) -> int:
-    """An upper bound of the fields per record, from the first lines (quoted delimiters overcount),
-    or from every line (`lines` None)."""
+def count_columns(path: Path, delimiter: str, lines: int = 5000) -> int:
+    """An upper bound of the fields per record in the first lines (quoted delimiters overcount)."""
     most = 0
     with open(path, encoding="utf-8", errors="replace", newline="") as fh:
         for i, line in enumerate(fh):
             most = max(most, line.count(delimiter) + 1)
-            if lines is not None and i >= lines:
+            if i >= lines:
                 break
     return most + SPARE_COLUMNS
 
@@ -65,21 +64,17 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
                     raise
 
     cols = column_names(count_columns(path, delimiter))
-    try:
+    while True:
         try:
             read(cols)
-        except duckdb.Error:
-            # A record wider than the first lines (a stray delimiter far down): every line is
-            # counted, only now, so that its cells are read and reported as extra cells.
-            wider = column_names(count_columns(path, delimiter, lines=None))
-            if len(wider) <= len(cols):
-                raise
-            cols = wider
-            read(cols)
-    except duckdb.Error as e:
-        first = str(e).strip().splitlines()
-        detail = " ".join(first[:2]) if first else "unreadable"
-        raise InputError(f"cannot be read as delimited text: {detail}", where=shown_as) from None
+            break
+        except duckdb.Error as e:
+            # A record wider than the first lines (a stray delimiter far down) is read again wider,
+            # so that its cells are reported as extra cells.
+            if (width := wider(e, len(cols))) is None:
+                raise InputError(f"cannot be read as delimited text: {_refusal(e, path, quote)}",
+                                 where=shown_as) from None
+            cols = column_names(width)
     records = con.execute(f"select count(*) from {cells}").fetchone()[0]
     columns = ", ".join("c." + c for c in cols)
     spanning = records + len(blank_lines) != lines
@@ -103,6 +98,30 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
             where c.rowid >= getvariable({quote_literal(table + '_first')})""")
     con.execute(f"set variable {quote_ident(table + '_first')} = 0")
     return len(cols)
+
+
+# DuckDB's reasons for refusing a file, as the export's reader would put them ({q}: the quote).
+REASONS = {
+    "Value with unterminated quote found.":
+        "a quoted cell has text after its closing quote ({q}abc{q}def) or is never closed. A value that "
+        "holds the quote character must be quoted, the quote doubled ({q}{q})",
+}
+
+
+def _refusal(error: duckdb.Error, path: Path, quote: str) -> str:
+    """DuckDB's refusal of a file as one sentence: the line, then the reason, explained when it is
+    a known one. DuckDB counts lines without those inside quoted cells, so the line it quotes is
+    looked for in the file, from the line it gives on (this runs on a refused file only)."""
+    text = str(error).strip()
+    number = re.search(r"CSV Error on Line: (\d+)", text)
+    quoted = re.search(r"^Original Line: (.*)$\n(.*)$", text, re.M)
+    if not (number and quoted):
+        return " ".join(text.splitlines()[:2]) or "unreadable"
+    line, original, reason = int(number[1]), quoted[1], quoted[2].strip()
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        line = next((i for i, text_line in enumerate(fh, start=1)
+                     if i >= line and text_line.rstrip("\r\n") == original), line)
+    return f"on line {line}, {REASONS[reason].format(q=quote) if reason in REASONS else reason}"
 
 
 def _reader(path: Path, cols: list[str], delimiter: str, quote: str, parallel: bool, longest_line: int) -> str:

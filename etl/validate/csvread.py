@@ -170,10 +170,16 @@ def _read_duckdb(con: duckdb.DuckDBPyConnection, source: Source, table: str, wid
             con.execute(f"create or replace temp table {quote_ident(table)} as {select(width, reader, newlines)}")
             return width
         except duckdb.Error as e:
-            found = re.search(r"Expected Number of Columns: \d+ Found: (\d+)", str(e))
-            if not found:
+            if (width := wider(e, width)) is None:
                 raise
-            width = max(int(found.group(1)), width * 2) + SPARE_COLUMNS
+
+
+def wider(error: duckdb.Error, width: int) -> int | None:
+    """The width to read a file again with, when DuckDB refused a record wider than `width`
+    columns: what it found (it stops at one more than it expects), at least twice as wide, so
+    that a very wide record takes few reads. None when DuckDB refused the file for another reason."""
+    found = re.search(r"Expected Number of Columns: \d+ Found: (\d+)", str(error))
+    return max(int(found.group(1)), width * 2) + SPARE_COLUMNS if found else None
 
 
 def _try_read_duckdb(*args, **kwargs) -> int | None:

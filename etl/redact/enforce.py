@@ -102,7 +102,7 @@ with records as not materialized (  -- scanned again by each use: cheaper than a
 -- What a name, a supplier type or an expense type says depends on that text alone: it is worked
 -- out once per distinct text (thousands), not once per row (millions), then joined back.
 names as (
-    select *,
+    select * exclude (given),
         coalesce(key in (select key from rd_keys where kind = 'marker'), false) as is_marker,
         coalesce(key in (select key from rd_keys where kind = 'named'), false) as is_listed,
         coalesce(key in (select key from rd_keys where kind in ('named', 'registered_whole'))
@@ -121,12 +121,12 @@ names as (
             case when regexp_full_match(key, '([^ \\pN] )([^ \\pN] ){{0,2}}[^ \\pN]{{2,}}')
                    or regexp_full_match(key, '[^ \\pN]{{2,}}( [^ \\pN]){{1,3}}')
                  then 'initials and a surname' end,
-            case when len(tokens) between 2 and 4
-                      and list_contains((select coalesce(list(key), []) from rd_keys where kind = 'given_name'), tokens[1])
-                      and regexp_full_match(key, '[^\\pN]+')
-                 then 'a common given name (' || tokens[1] || ')' end],
+            -- first, or last: surname first ('WROXLEY, Jane')
+            case when len(tokens) between 2 and 4 and regexp_full_match(key, '[^\\pN]+')
+                 then 'a common given name (' || list_filter([tokens[1], tokens[-1]],
+                                                             lambda t: list_contains(g.given, t))[1] || ')' end],
             lambda x: x is not null) as signs
-    from ({keyed_names})
+    from ({keyed_names}), (select coalesce(list(key), []) as given from rd_keys where kind = 'given_name') g
     where {names}
 ),
 types as (

@@ -16,12 +16,13 @@ def test_detector_reports_probable_people_without_redacting_them(staged, home):
         row("P H Jones"), row("Smith J A"), row("John Smith"), row("Acme Ltd"), row("J Smith Plumbing Ltd"),
         row("Mr Jones", company="01234567"), row("Leeds City Council"), row("Tarmac"),
         row("Linzi Spencer", expense="Direct Payments"), row("Action For Children", expense="Adoptions - Allowances"),
+        row("WROXLEY, Jane"), row("Jane Ltd"),
     ])
     policy = redact.load_policy(profile)
     redact.apply(con, profile, policy)
     found = {c.name: c for c in redact.detect(con, profile, policy, file_names=["spend-2024-05.csv"])}
     assert set(found) == {"Mr J Smith", "Mrs A Patel", "Mme Dupont", "P H Jones", "Smith J A", "John Smith",
-                          "Linzi Spencer", "Action For Children"}
+                          "Linzi Spencer", "Action For Children", "WROXLEY, Jane"}
     smith = found["Mr J Smith"]
     assert smith.payments == 2 and smith.totals == {"GBP": Decimal("150.50")}
     assert smith.examples == ("spend-2024-05.csv:2", "spend-2024-05.csv:3")
@@ -29,6 +30,7 @@ def test_detector_reports_probable_people_without_redacting_them(staged, home):
     assert "a title (mme)" in found["Mme Dupont"].why
     assert "initials and a surname" in found["P H Jones"].why and "initials and a surname" in found["Smith J A"].why
     assert "a common given name (john)" in found["John Smith"].why
+    assert "a common given name (jane)" in found["WROXLEY, Jane"].why   # surname first
     assert found["Linzi Spencer"].withheld and found["Action For Children"].withheld
     # candidates are reported, not redacted
     assert ("Mr J Smith", False) in records(con, "supplier_name", "is_redacted")

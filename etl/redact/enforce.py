@@ -68,17 +68,22 @@ def _keys_table(con: duckdb.DuckDBPyConnection, policy: Policy, decisions: Decis
                                   titles=leakgate.titles_sql(policy.titles)))
 
 
-def _named_cells_table(con: duckdb.DuckDBPyConnection, stg: str, policy: Policy, decisions: Decisions) -> None:
-    """rd_named_cells: the supplier names of stg_ in which the leak gate would find a person listed,
-    confirmed or redacted before (SAME_PERSON's `cells`)."""
-    names, whole = _gate_lists(con, policy, decisions, now=[])
+def _supplier_cells_table(con: duckdb.DuckDBPyConnection, table: str, stg: str, policy: Policy,
+                          names: list[str], whole: list[str] | tuple = ()) -> int:
+    """`table`: the supplier names of stg_ (records and rows set aside) in which the leak gate would
+    find one of `names` (or of `whole`, as whole cells); returns how many."""
     cells = "select null::varchar as value where false"
     if names or whole:
-        leakgate.names_table(con, "rd_person_names", names, policy.common_words, whole, policy.titles)
+        leakgate.names_table(con, f"{table}_names", names, policy.common_words, whole, policy.titles)
         cells = leakgate.named_cells_sql(
             f"(select distinct supplier_name as value from {stg} where row_kind in ('record', '{QUARANTINED}'))",
-            "rd_person_names", policy.organisation_words, policy.titles)
-    con.execute(f"create or replace temp table rd_named_cells as {cells}")
+            f"{table}_names", policy.organisation_words, policy.titles)
+    con.execute(f"create or replace temp table {table} as {cells}")
+    return con.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+# A name (in the plan) of rd_hidden_cells whose key no record of the plan hides yet.
+HIDDEN_CELL = "(name in (select value from rd_hidden_cells) and key not in (select key from rd_hidden_keys))"
 
 
 def _field_sql(profile: Profile, name: str, cast: str = "varchar") -> str:
@@ -209,7 +214,7 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
     stg = quote_ident(stg_table(profile))
     leakgate.install_macros(con)
     _keys_table(con, policy, decisions)
-    _named_cells_table(con, stg, policy, decisions)
+    _supplier_cells_table(con, "rd_named_cells", stg, policy, *_gate_lists(con, policy, decisions, now=[]))
     rx = policy.expense_regex
     sensitive = (f"coalesce(regexp_matches(expense_type, {quote_literal(rx)}), false)" if rx else "false")
     plan = functools.partial(
@@ -234,11 +239,18 @@ def apply(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Policy,
         con.execute(f"insert into redaction_plan "
                     f"{plan(names='key in (select key from rd_hidden_keys)', rows='true', where=f'not ({CONCERNED})')}")
 
-    # A name redacted on one row is redacted on every row of the release (the leak gate would
-    # otherwise find it), unless a person rejected it as not a natural person.
-    con.execute("""
+    # A name redacted on one row is redacted on every row of the release, and so is a supplier
+    # text the leak gate would find a person's hidden name in ('Mrs Jane Wroxley (Home Care)' once
+    # 'Jane Wroxley' is), unless a person rejected it as not a natural person.
+    people = [name for (name,) in con.execute("""
+        select distinct name from redaction_plan   -- names withheld as a precaution: whole cells only
+        where hide_name and not is_marker and not was_redacted and name is not null
+          and key in (select key from redaction_plan group by key having bool_or(person_like))""").fetchall()]
+    if _supplier_cells_table(con, "rd_hidden_cells", stg, policy, people):
+        con.execute(f"insert into redaction_plan {plan(names=HIDDEN_CELL, rows='true', where=f'not ({CONCERNED})')}")
+    con.execute(f"""
         update redaction_plan set hide_name = true, reason = coalesce(reason, 'named-person')
-        where not hide_name and not is_rejected and key in (select key from rd_hidden_keys)""")
+        where not hide_name and not is_rejected and (key in (select key from rd_hidden_keys) or {HIDDEN_CELL})""")
     purpose_reasons = sorted(policy.redact_purpose)
     con.execute("""
         update redaction_plan set hide_purpose = true

@@ -171,6 +171,21 @@ def test_a_person_is_redacted_however_a_later_export_writes_the_name(staged, hom
     assert leakgate.check([out], **redact.gate_arguments(con, profile, policy, decisions)) == []
 
 
+def test_a_name_redacted_in_this_release_is_redacted_inside_other_supplier_texts(staged, home, tmp_path):
+    """No earlier release knew Mrs Wroxley: her supplier type says she is a person, and another
+    row writes her name with a title and a trade. The gate would find her there: redacted too."""
+    con, profile = staged([row("Jane Wroxley", type_="Individual"), row("Mrs Jane Wroxley (Home Care)"),
+                           row("WROXLEY J"), row("Jane Wroxley Homecare Ltd"), row("Acme Ltd")])
+    policy, decisions = redact.load_policy(profile), redact.Decisions.empty()
+    counts = redact.apply(con, profile, policy, decisions)
+    assert records(con, "supplier_name") == [(LABEL,), (LABEL,), (LABEL,), ("Jane Wroxley Homecare Ltd",),
+                                             ("Acme Ltd",)]
+    assert counts == {"natural-person": 1, "named-person": 2}
+    out = tmp_path / "out.csv"
+    con.execute(f"copy (select supplier_name from stg_spending) to '{out}'")
+    assert leakgate.check([out], **redact.gate_arguments(con, profile, policy, decisions)) == []
+
+
 def test_a_title_the_profile_adds_is_stripped_as_the_built_in_ones(mini_profile, export, home, tmp_path):
     """'Cllr' is no built-in title: a profile that adds it has 'Cllr Jane Wroxley' found as Jane
     Wroxley, by the redaction and by the leak gate alike."""

@@ -49,6 +49,8 @@ def csv_file(path: Path, rows: list[list[str]]) -> Path:
     ("Mr John Smith\u2060field", "Mr John Smithfield", True),
     ("Mr John Ｓｍｉｔｈｆｉｅｌｄ", "Mr John Smithfield", True),          # full-width letters
     ("Mr John Smithﬁeld", "Mr John Smithfield", True),                   # a ligature
+    ("Mrs Ann Griﬃths", "Mrs Ann Griffiths", True),                      # ﬃ
+    ("MR PIET VAN Ĳ", "Mr Piet van IJ", True),                          # Ĳ, a Dutch letter
     ("Mr John Smithfi\u0435ld", "Mr John Smithfield", True),             # a Cyrillic look-alike: е
     ("MR JOHN SMITHFI\u0415LD", "Mr John Smithfield", True),             # Е
     ("MR \u0422\u041e\u041c \u041d\u0410\u0423\u0415\u0405", "Mr Tom Hayes", True),   # Cyrillic ТОМ НАУЕЅ

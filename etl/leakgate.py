@@ -139,11 +139,13 @@ create or replace macro name_core(tokens, titles) as
 -- when it has none; NULL for a title and one word ('mr smith').
 create or replace macro untitled(tokens, titles) as
     coalesce(name_core(tokens, titles), case when not list_contains(titles, tokens[1]) then tokens end);
--- Other ways an export writes the same person (tokens: untitled(), two to four words of letters):
+-- Other ways an export writes the same person (tokens: untitled(), two or three words of letters):
 -- surname first ('wroxley jane', as in 'WROXLEY, Jane'), the given names as initials ('j wroxley';
--- 'j p smith' and 'j smith' for 'john paul smith'), and both ('wroxley j'). NULL for other names.
+-- 'j p smith' and 'j smith' for 'john paul smith'), and both ('wroxley j'). NULL for other names:
+-- longer ones are seldom a person's, and their initials would match ordinary text ('Charlie
+-- Chaplin Adventure Playground' as 'Playground C').
 create or replace macro name_variants(tokens) as
-    case when len(tokens) between 2 and 4 and regexp_full_match(array_to_string(tokens, ''), '[^\\pN]+')
+    case when len(tokens) between 2 and 3 and regexp_full_match(array_to_string(tokens, ''), '[^\\pN]+')
          then list_filter(list_distinct(flatten(list_transform(
                   list_distinct([tokens[:-2], list_transform(tokens[:-2], lambda t: t[1]), [tokens[1][1]]]),
                   lambda given: [list_concat(given, [tokens[-1]]), list_concat([tokens[-1]], given)]))),

@@ -101,7 +101,7 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
 
 
 # DuckDB's reasons for refusing a file, as the export's reader would put them ({q}: the quote).
-REASONS = {
+DUCKDB_REASONS = {
     "Value with unterminated quote found.":
         "a quoted cell has text after its closing quote ({q}abc{q}def) or is never closed. A value that "
         "holds the quote character must be quoted, the quote doubled ({q}{q})",
@@ -121,7 +121,7 @@ def _refusal(error: duckdb.Error, path: Path, quote: str) -> str:
     with open(path, encoding="utf-8", errors="replace", newline="") as fh:
         line = next((i for i, text_line in enumerate(fh, start=1)
                      if i >= line and text_line.rstrip("\r\n") == original), line)
-    return f"on line {line}, {REASONS[reason].format(q=quote) if reason in REASONS else reason}"
+    return f"on line {line}, {DUCKDB_REASONS[reason].format(q=quote) if reason in DUCKDB_REASONS else reason}"
 
 
 def _reader(path: Path, cols: list[str], delimiter: str, quote: str, parallel: bool, longest_line: int) -> str:

@@ -28,9 +28,11 @@ found in 'Taxi for Jane Wroxley' and in 'MS JANE WROXLEY' (name_core). A person'
 searched as exports write it otherwise: surname first and with initials ('WROXLEY, Jane', 'Mrs J
 Wroxley', 'Wroxley J': name_variants), except a name searched as a whole cell. A one-token name
 ('Dupont') is found only when it is the whole cell, so it cannot hit 'Dupont Services Ltd'. So is
-a name given in whole_names: a name withheld only as a precaution (it was paid under a sensitive
-expense type) that shows no sign of a person, often a provider such as 'Let Leeds'; searching it
-inside other cells would refuse every publish that names 'Right Let Leeds'.
+a name of two tokens one of which is a word of one letter ('A Grant', 'Grant A' for Anna Grant:
+ONE_LETTER_WORDS), which would hit 'Payment of a grant'. So is a name given in whole_names: a name
+withheld only as a precaution (it was paid under a sensitive expense type) that shows no sign of a
+person, often a provider such as 'Let Leeds'; searching it inside other cells would refuse every
+publish that names 'Right Let Leeds'.
 
 Which names are searched (the rule against false positives): a name is skipped when its tokens
 hold fewer than MIN_LETTERS (5) letters and digits in all ('J Li', 'Mr Ng'), or when it has no token
@@ -166,6 +168,10 @@ redacted redaction personal data private individual individuals person persons p
 confidential unknown various sundry none null name names supplier suppliers payee payment payments
 refund refunds council services service care support trust fund total company
 """.split())
+# Words of one letter in English or French text ('a grant', 'to grant a licence', 'il y a', 'O'Neill'):
+# a name of two words one of which is among them ('A Grant', 'Grant A' for Anna Grant) would match
+# those phrases, so it is found only as a whole cell.
+ONE_LETTER_WORDS = ("a", "i", "o", "y")
 
 
 @dataclass(frozen=True)
@@ -258,7 +264,9 @@ def names_sql(names: Iterable[str], common_words: Iterable[str] = (), whole_name
             select name, unnest(name_variants(person)), whole from named where not whole
         ),
         judged as (
-            select name, tokens, len(tokens) as n, whole or len(tokens) = 1 as whole,
+            select name, tokens, len(tokens) as n,
+                   whole or len(tokens) = 1
+                       or (len(tokens) = 2 and list_has_any(tokens, {_array(list(ONE_LETTER_WORDS))})) as whole,
                    case
                        when len(tokens) = 0 then 'no letters'
                        when length(array_to_string(tokens, '')) < {MIN_LETTERS} then 'shorter than {MIN_LETTERS} letters'

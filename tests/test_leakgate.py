@@ -66,6 +66,11 @@ def csv_file(path: Path, rows: list[list[str]]) -> Path:
     ("J Wroxley", "Mr J Wroxley", True),
     ("Jim Wroxley", "Mr J Wroxley", False),                             # an initial says no more than it says
     ("Li J", "Jo Li", False),                                           # too short, in every order
+    ("Payment of a grant", "Anna Grant", False),                         # 'a grant' reads as words:
+    ("To grant a licence", "Anna Grant", False),                         # whole cells only
+    ("A. GRANT", "Anna Grant", True),
+    ("Hire of a hall", "Mr A Hall", False),
+    ("Refund to Mr A Hall", "Mr A Hall", True),
     ("Adventure Playground C/O Parks", "Charlie Chaplin Adventure Playground", False),  # four words: as written only
     ("Wroxley", "Mrs Wroxley", False),                                  # one word left: whole cells only
     ("Mr J Smithson", "Mr J Smith", False),                              # never inside a longer word

@@ -171,6 +171,21 @@ def test_a_person_is_redacted_however_a_later_export_writes_the_name(staged, hom
     assert leakgate.check([out], **redact.gate_arguments(con, profile, policy, decisions)) == []
 
 
+def test_an_initial_that_is_a_word_hides_whole_cells_only(staged, home, tmp_path):
+    """'A Grant' is how an export writes Anna Grant, but 'a grant' inside a text is the words: a
+    purpose that says 'Payment of a grant' is published, and the leak gate lets it through."""
+    redact.record_names(home, "testco", ["Anna Grant"])
+    con, profile = staged([row("A Grant"), row("Acme Ltd", purpose="Payment of a grant"),
+                           row("Acme Ltd", purpose="Refund to Anna Grant")])
+    policy, decisions = redact.load_policy(profile), redact.load_decisions(home, "testco")
+    assert redact.apply(con, profile, policy, decisions) == {"named-person": 2}
+    assert records(con, "supplier_name", "purpose") == [
+        (LABEL, None), ("Acme Ltd", "Payment of a grant"), ("Acme Ltd", LABEL)]
+    out = tmp_path / "out.csv"
+    con.execute(f"copy (select supplier_name, purpose from stg_spending) to '{out}'")
+    assert leakgate.check([out], **redact.gate_arguments(con, profile, policy, decisions)) == []
+
+
 def test_a_name_redacted_in_this_release_is_redacted_inside_other_supplier_texts(staged, home, tmp_path):
     """No earlier release knew Mrs Wroxley: her supplier type says she is a person, and another
     row writes her name with a title and a trade. The gate would find her there: redacted too."""

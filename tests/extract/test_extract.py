@@ -151,6 +151,18 @@ def test_a_broken_file_is_reported_as_the_serial_reader_words_it(tmp_path):
         'quote doubled ("")')
 
 
+def test_a_quote_never_closed_is_reported_on_its_own_line(tmp_path):
+    """An opening quote with no closing one: DuckDB quotes the record it was reading, which runs on
+    into the lines below. The refusal names the line the quote is on, and why, not the next line."""
+    path = tmp_path / "bad.csv"
+    path.write_text('a,b\n' + "x,1\n" * 3 + 'y,"2,000.00\nz,"3,000.00"\nw,4\n', encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        csv_reader.read_records(duckdb.connect(), path, "raw_t", delimiter=",", quote='"',
+                                blank_lines=[], lines=7, shown_as="bad.csv", parallel=False)
+    assert str(e.value).startswith('bad.csv: cannot be read as delimited text: on line 5, a quoted cell has '
+                                   'text after its closing quote ("abc"def) or is never closed.')
+
+
 def test_stream_numbering_finds_every_records_line_among_thousands_of_blank_runs():
     """Stream.line_sql against the lines themselves: records and blank lines laid out at random,
     up to the most runs of blank lines a streamed file may have."""

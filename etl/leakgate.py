@@ -67,7 +67,7 @@ from typing import Iterable, Iterator
 import duckdb
 
 from .errors import SpendpubError
-from .files import body_chunks, file_digest, first_line
+from .files import body_chunks, file_digest, first_line, private_dir
 from .sqltext import quote_ident, quote_literal
 
 MIN_LETTERS = 5
@@ -445,7 +445,7 @@ class _ValueCache:
     def keep(self, con: duckdb.DuckDBPyConnection, reader: "_Reader") -> None:
         """Write the entries of the files and zips read (after a clean check), then remove every
         entry, and every older cache, that this check did not use: the cache follows what is published."""
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.folder)   # and its parent: the home's working data, for its owner only
         kept = {src_id: content for content, src_id in reader.read.items() if content[0] in self.KINDS}
         used = {self.entry(content).name for content in kept.values()}
         new = [src_id for src_id in kept if not reader.sources[src_id].cached]

@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 import zipfile
@@ -384,6 +385,7 @@ def test_the_cache_holds_only_what_a_clean_check_read(tmp_path):
     assert leakgate.check([clean, named], ["Mrs Amelia Patel"], cache=cache) == []
     version = cache / leakgate._ValueCache.VERSION
     assert len(list(version.iterdir())) == 2
+    assert {stat.S_IMODE(d.stat().st_mode) for d in (cache, version)} == {0o700}   # private, as the README says
     (cache / "0123456789abcdef").mkdir()                   # what an earlier spendpub kept
     (version / ".new-x").mkdir()                            # what an interrupted check left
     (version / ".y.json.new").write_text("[")

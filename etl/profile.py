@@ -176,7 +176,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
     try:
         doc = yamltext.load(raw_bytes.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as e:
-        raise ProfileError(f"not valid YAML: {e}", where=where) from None
+        raise ProfileError(f"not valid YAML: {yamltext.describe(e)}", where=where) from None
     if not isinstance(doc, dict):
         raise ProfileError("a profile is a mapping of keys (publisher, dataset, read, fields, ...)", where=where)
 

@@ -75,8 +75,9 @@ def test_pipeline_fields_cannot_be_set_by_a_profile(mini_profile):
 def test_not_yaml_and_missing_profile(tmp_path):
     bad = tmp_path / "p.yaml"
     bad.write_text("publisher: [unclosed\n")
-    with pytest.raises(ProfileError, match="not valid YAML"):
+    with pytest.raises(ProfileError, match="not valid YAML: line 2, column 1: expected ',' or ']'") as e:
         load_profile(bad)
+    assert "<unicode string>" not in str(e.value) and str(bad) in str(e.value)
     with pytest.raises(UsageError, match=r"no such profile: .* \(hyndburn, lambeth, leeds,"):
         load_profile(tmp_path / "nowhere.yaml")
 

@@ -27,3 +27,12 @@ def test_an_error_is_worded_by_the_python_parser():
     with pytest.raises(yaml.YAMLError) as python:
         yaml.safe_load(text)
     assert str(ours.value) == str(python.value)
+
+
+def test_an_error_is_described_by_its_line_and_column():
+    with pytest.raises(yaml.YAMLError) as e:
+        yamltext.load("publisher:\n  broken: [\n  name: y\n  identifier: z\n")
+    assert yamltext.describe(e.value) == (
+        "line 4, column 13: expected ',' or ']', but got ':' (while parsing a flow sequence, from line 2)")
+    assert yamltext.describe(UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")) == (
+        "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte")

@@ -125,7 +125,7 @@ def _read_yaml(path: Path):
     try:
         return yamltext.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise ProfileError(f"cannot read redaction rules: {e}", where=str(path)) from None
+        raise ProfileError(f"cannot read redaction rules: {yamltext.describe(e)}", where=str(path)) from None
 
 
 def profile_rules(profile: Profile) -> dict:

@@ -73,9 +73,11 @@ def fill_periods_from_data(con: duckdb.DuckDBPyConnection, profile: Profile,
 
 
 def check_one_file_per_period(contexts: list[FileContext]) -> None:
-    seen: dict[str, str] = {}
+    seen: dict[str, ExtractedFile] = {}
     for ctx in contexts:
         if ctx.period in seen:
-            raise UsageError(f"two files cover {ctx.period}: {seen[ctx.period]} and {ctx.extracted.name}; "
-                             "publish one file per period")
-        seen[ctx.period] = ctx.extracted.name
+            first, second = seen[ctx.period], ctx.extracted
+            # two folders' files of one name ('2019/09.csv', 'copy/09.csv') are told apart by their paths
+            names = (first.name, second.name) if first.name != second.name else (first.path, second.path)
+            raise UsageError(f"two files cover {ctx.period}: {names[0]} and {names[1]}; publish one file per period")
+        seen[ctx.period] = ctx.extracted

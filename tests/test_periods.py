@@ -24,5 +24,11 @@ def test_a_period_must_be_a_month_and_two_files_cannot_share_one(home, mini_prof
     with pytest.raises(UsageError, match="not a month written YYYY-MM"):
         pipeline.run(mini_profile(), [may], home, period="May 2024")
     other = export("Department,Supplier,Date,Amount,Ref\nRoads,Big,04/05/2024,5.00,T2\n", name="more-2024-05.csv")
-    with pytest.raises(UsageError, match="two files cover 2024-05"):
+    with pytest.raises(UsageError, match="two files cover 2024-05: spend-2024-05.csv and more-2024-05.csv;"):
         pipeline.run(mini_profile(), [may, other], home)
+    copy = may.parent / "copy" / may.name
+    copy.parent.mkdir()
+    copy.write_bytes(other.read_bytes())
+    with pytest.raises(UsageError) as e:                  # one name in two folders: their paths
+        pipeline.run(mini_profile(), [may, copy], home, period="2024-05")
+    assert f"two files cover 2024-05: {may} and {copy};" in str(e.value)

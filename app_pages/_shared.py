@@ -17,10 +17,11 @@ from urllib.parse import urlencode
 import altair as alt
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 import app_data
 from app_data import Publisher, WarehouseError
-from app_format import OKABE_ITO, vega_locale
+from app_format import OKABE_ITO, format_amount, vega_locale
 from app_i18n import LANG_NAMES, LANGS, Translator, normalise_lang
 
 LANG_KEY = "lang"
@@ -207,6 +208,19 @@ def money_frame(
         else:
             out[title] = [("" if v is None else v) for v in values]
     return pd.DataFrame(out)
+
+
+def amounts_styled(df: pd.DataFrame, T: Translator, amounts: Sequence[str] = ("amount",)
+                   ) -> Styler:
+    """`df` for ``st.dataframe``, its `amounts` written in the page's language (exactly, from
+    the Decimal), not in the browser's as a ``localized`` NumberColumn would be.
+
+    The cells keep their numbers, so sorting by a column header stays numeric; only the text
+    shown changes. The columns' ``column_config`` must set no ``format``: it would win over this
+    text."""
+    text = {name: lambda v: format_amount(v, T.lang) for name in amounts}
+    # na_rep: an empty cell stays empty instead of showing "None" (Styler writes every cell)
+    return df.style.format(text, na_rep="")
 
 
 def _isnan(value: Any) -> bool:

@@ -116,8 +116,8 @@ def render(T: Translator, scope: ui.Scope) -> None:
         for name in shown.columns
     }
     config |= {
-        "amount": st.column_config.NumberColumn(T("fields.amount"), format="localized",
-                                                step=0.01, help=T("payments.amount_help")),
+        "amount": st.column_config.NumberColumn(T("fields.amount"),
+                                                help=T("payments.amount_help")),
         "payment_date": st.column_config.DateColumn(T("fields.payment_date"),
                                                     format=T("payments.date_format")),
         "is_redacted": st.column_config.CheckboxColumn(T("fields.is_redacted")),
@@ -127,7 +127,7 @@ def render(T: Translator, scope: ui.Scope) -> None:
         "source_line": st.column_config.NumberColumn(T("fields.source_line"), format="%d",
                                                      help=T("payments.line_help")),
     }
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config,
+    st.dataframe(ui.amounts_styled(shown, T), hide_index=True, width="stretch", column_config=config,
                  alt=T("payments.table_alt", n=page.shown))
     name = f"spendpub-payments-{scope.publisher_id}-{scope.year}.csv"
     st.download_button(

@@ -149,16 +149,16 @@ def _supplier_detail(T: Translator, scope: ui.Scope, supplier: str) -> None:
     st.subheader(T("suppliers.payments", year=year))
     st.caption(T("payments.showing", shown=T.count(page.shown),
                  total=T.plural("payments.n", page.total)))
-    st.dataframe(page.rows[["payment_date", "department", "expense_type", "purpose", "amount",
-                            "currency", "source_file", "source_line", "release_id"]],
+    st.dataframe(ui.amounts_styled(page.rows[["payment_date", "department", "expense_type",
+                                              "purpose", "amount", "currency", "source_file",
+                                              "source_line", "release_id"]], T),
                  hide_index=True, width="stretch",
                  column_config={
                      name: st.column_config.Column(T(f"fields.{name}")) for name in
                      ("department", "expense_type", "purpose", "currency", "source_file",
                       "release_id")
                  } | {
-                     "amount": st.column_config.NumberColumn(T("fields.amount"),
-                                                             format="localized", step=0.01),
+                     "amount": st.column_config.NumberColumn(T("fields.amount")),
                      "payment_date": st.column_config.DateColumn(
                          T("fields.payment_date"), format=T("payments.date_format")),
                      "source_line": st.column_config.NumberColumn(T("fields.source_line"),

@@ -5,6 +5,7 @@ same filters (taken from the URL, as a shared link would give them)."""
 from __future__ import annotations
 
 import calendar
+import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import app_data
-from app_format import format_count, format_money, format_percent
+from app_format import format_amount, format_count, format_money, format_percent
 from app_pages._shared import PAGES
 from tests.app_fixtures import (
     LYON,
@@ -78,6 +79,13 @@ def table(at: AppTest, first_column: str):
             return df
     raise AssertionError(f"no table starting with {first_column!r}: "
                          f"{[list(t.value.columns) for t in at.table]}")
+
+
+def shown_cells(grid) -> "pd.DataFrame":
+    """The texts an st.dataframe shows (a Styler's display values), not its cell values."""
+    from streamlit import dataframe_util
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(
+        grid.proto.arrow_data.styler.display_values)
 
 
 def text_of(at: AppTest) -> str:
@@ -299,6 +307,31 @@ def test_payments_amounts_text_and_sort(app_home: Path) -> None:
     assert set(redacted["supplier_name"]) == {app_data.REDACTED_LABEL}
     assert all("release=r-E09000033-2024" in url for url in rows["release_id"])
     assert set(rows["source_file"]) <= {f"{WESTMINSTER}-2024-0{m}.csv" for m in (1, 2, 3)}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_payment_amounts_follow_the_language_and_sort_as_numbers(app_home: Path,
+                                                                   lang: str) -> None:
+    """The browser's locale (a ``localized`` column) must not decide: the app's language does."""
+    at = run_app("payments", lang=lang, publisher=WESTMINSTER, year="2024", sort="amount_asc")
+    [grid] = at.dataframe
+    amounts = [a for a, in sql(app_home, "select amount from spending where publisher_id = ? "
+                                         "and period like '2024-%' order by amount",
+                               [WESTMINSTER])]
+    assert list(shown_cells(grid)["amount"]) == [format_amount(a, lang) for a in amounts]
+    assert format_amount(Decimal("98765.43"), lang) in list(shown_cells(grid)["amount"])
+    assert "format" not in json.loads(grid.proto.columns)["amount"]  # it would win
+    assert [Decimal(str(a)).quantize(CENT) for a in grid.value["amount"]] == amounts
+
+
+def test_supplier_payments_amounts_follow_the_language(app_home: Path) -> None:
+    name = "Acme Construction Ltd"
+    at = run_app("suppliers", lang="fr", publisher=WESTMINSTER, year="2024", supplier=name)
+    [grid] = at.dataframe
+    expected = sql(app_home, "select amount from spending where publisher_id = ? and "
+                             "supplier_name = ? and period like '2024-%'", [WESTMINSTER, name])
+    assert sorted(shown_cells(grid)["amount"]) == sorted(format_amount(a, "fr")
+                                                         for a, in expected)
 
 
 def test_nothing_matches(app_home: Path) -> None:

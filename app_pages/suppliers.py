@@ -59,7 +59,7 @@ def render(T: Translator, scope: ui.Scope) -> None:
 
 def _top_chart(T: Translator, top: pd.DataFrame) -> None:
     for i, currency in enumerate(sorted(set(top["currency"]))):
-        part = top[top["currency"] == currency].head(10)
+        part = top[top["currency"] == currency]  # every supplier the heading counts
         df = pd.DataFrame({
             "supplier": part["supplier"], "total": ui.as_float(part["total"]),
             "label": [T.money(t, currency) for t in part["total"]],

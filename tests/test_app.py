@@ -20,8 +20,10 @@ from tests.app_fixtures import (
     SECRET_NAME,
     WESTMINSTER,
     WESTMINSTER_POPULATION,
+    _row,
     sample_budget,
     sample_releases,
+    sample_rows,
     write_warehouse,
 )
 
@@ -86,6 +88,13 @@ def shown_cells(grid) -> "pd.DataFrame":
     from streamlit import dataframe_util
     return dataframe_util.convert_arrow_bytes_to_pandas_df(
         grid.proto.arrow_data.styler.display_values)
+
+
+def charts(at: AppTest) -> list:
+    """Each chart's drawn rows, as a DataFrame."""
+    from streamlit import dataframe_util
+    return [dataframe_util.convert_arrow_bytes_to_pandas_df(c.proto.datasets[0].data.data)
+            for c in at.get("vega_lite_chart")]
 
 
 def text_of(at: AppTest) -> str:
@@ -240,6 +249,25 @@ def test_top_suppliers_equal_sql(app_home: Path) -> None:
                    [app_data.REDACTED_LABEL, WESTMINSTER])
     assert list(zip(df["Supplier"], df["Total"], df["Payments"], strict=True)) == [
         (s, format_money(t, "GBP", "en"), str(n)) for s, t, n in expected]
+
+
+def many_suppliers(n: int) -> list[dict]:
+    """The sample rows and `n` more suppliers of Lyon in 2024."""
+    return sample_rows() + [
+        _row(LYON, 10 + i, "2024-03", 3, "Voirie", f"Fournisseur {i:02d}", f"{100 + i}.00")
+        for i in range(n)]
+
+
+def test_the_top_suppliers_heading_counts_what_the_chart_draws(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    write_warehouse(tmp_path / "warehouse.duckdb", many_suppliers(14), releases=sample_releases())
+    at = run_app("suppliers", publisher=LYON, year="2024")
+    listed = len(table(at, "#"))
+    assert listed > 10
+    [drawn] = charts(at)
+    assert len(drawn) == listed
+    assert at.subheader[0].value == f"The {listed} largest suppliers in 2024"
 
 
 def test_supplier_search_and_page(app_home: Path) -> None:

@@ -99,8 +99,9 @@ def _chart(T: Translator, part: pd.DataFrame, names: list[str], currency: str,
                  alt.Tooltip("phase:N", title=T("budget.phase")),
                  alt.Tooltip("label:N", title=T("common.total"))],
     ).properties(height=max(160, 54 * len(names)))
-    ui.show_chart(chart, T("budget.chart_alt", n=len(names),
-                           axis=T(f"budget.column.{axis}").lower(), currency=currency), T)
+    ui.show_chart(chart, T.plural("budget.chart_alt", len(names),
+                                  axis=T(f"budget.column.{axis}").lower(), currency=currency),
+                  T)
 
 
 ui.page(render)

@@ -246,8 +246,7 @@ def _redaction(T: Translator, scope: ui.Scope) -> None:
             T("common.total"): [T.money(t, c) for t, c in zip(counts["total"],
                                                                counts["currency"], strict=True)],
         }), border="horizontal", hide_index=True)
-        st.caption(T("data.redaction_total",
-                     n=T.plural("payments.n", int(counts["payments"].sum()))))
+        st.caption(T.plural("data.redaction_total", int(counts["payments"].sum())))
     else:
         st.success(T("data.no_redactions", name=scope.publisher.name),
                    icon=":material/check_circle:")

@@ -51,10 +51,11 @@ def _monthly(T: Translator, part: pd.DataFrame, currency: str, year: int) -> Non
                  alt.Tooltip("payments:N", title=T("common.payments"))],
     ).properties(height=320)
     largest = part.loc[part["total"].idxmax()] if len(part) else None
-    ui.show_chart(chart, T("time.monthly_alt", n=len(df), currency=currency,
-                           month=T.period(largest["period"]) if largest is not None else "",
-                           total=T.money(largest["total"], currency)
-                           if largest is not None else ""), T)
+    ui.show_chart(chart, T.plural("time.monthly_alt", len(df), currency=currency,
+                                  month=T.period(largest["period"]) if largest is not None
+                                  else "",
+                                  total=T.money(largest["total"], currency)
+                                  if largest is not None else ""), T)
     with st.expander(T("time.monthly_table"), expanded=len(df) <= 3):
         st.table(pd.DataFrame({
             T("common.month"): [T.period(p) for p in part["period"]],

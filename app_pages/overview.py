@@ -81,9 +81,9 @@ def _change(T: Translator, data: app_data.Overview, year: int, currencies: list[
             continue
         before = data.previous.totals[currency]
         st.metric(T("overview.change", year=year - 1), T.change(ch),
-                  help=T("overview.change_help", year=year - 1,
-                         total=T.money(before, currency),
-                         months=T.plural("overview.months", data.previous.months)))
+                  help=T.plural("overview.change_help", data.previous.months, year=year - 1,
+                                total=T.money(before, currency),
+                                months=T.plural("overview.months", data.previous.months)))
 
 
 def _per_resident(T: Translator, data: app_data.Overview, currencies: list[str]) -> None:

@@ -98,8 +98,7 @@ def render(T: Translator, scope: ui.Scope) -> None:
         st.info(T("payments.none"), icon=":material/info:")
         return
 
-    note = T("payments.showing", shown=T.count(page.shown),
-             total=T.plural("payments.n", page.total))
+    note = T.plural("payments.showing", page.shown, total=T.plural("payments.n", page.total))
     if page.total > page.shown:
         note += " " + T("payments.narrow")
     st.caption(note)
@@ -128,10 +127,10 @@ def render(T: Translator, scope: ui.Scope) -> None:
                                                      help=T("payments.line_help")),
     }
     st.dataframe(ui.amounts_styled(shown, T), hide_index=True, width="stretch", column_config=config,
-                 alt=T("payments.table_alt", n=page.shown))
+                 alt=T.plural("payments.table_alt", page.shown))
     name = f"spendpub-payments-{scope.publisher_id}-{scope.year}.csv"
     st.download_button(
-        T("payments.download", n=T.count(page.shown)),
+        T.plural("payments.download", page.shown),
         data=to_csv_bytes(page.rows),
         file_name=name,
         mime="text/csv",

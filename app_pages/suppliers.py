@@ -42,9 +42,12 @@ def render(T: Translator, scope: ui.Scope) -> None:
     else:
         matching = int(top["matching"].iloc[0])
         if search.strip():
-            st.caption(T("suppliers.found", n=T.count(matching), shown=T.count(len(top))))
+            found = T.plural("suppliers.found", matching)
+            if matching > len(top):
+                found += " " + T.plural("suppliers.found_more", len(top))
+            st.caption(found)
         else:
-            st.subheader(T("suppliers.top", n=len(top), year=year))
+            st.subheader(T.plural("suppliers.top", len(top), year=year))
             _top_chart(T, top)
         table = ui.money_frame(top, T, [
             ("supplier", T("common.supplier")), ("currency", T("common.currency")),
@@ -71,8 +74,9 @@ def _top_chart(T: Translator, top: pd.DataFrame) -> None:
             tooltip=[alt.Tooltip("supplier:N", title=T("common.supplier")),
                      alt.Tooltip("label:N", title=T("common.total"))],
         ).properties(height=28 * len(df) + 40)
-        ui.show_chart(chart, T("suppliers.chart_alt", n=len(df), currency=currency,
-                               name=df["supplier"].iloc[0], total=df["label"].iloc[0]), T)
+        ui.show_chart(chart, T.plural("suppliers.chart_alt", len(df), currency=currency,
+                                      name=df["supplier"].iloc[0],
+                                      total=df["label"].iloc[0]), T)
 
 
 def _supplier_picker(T: Translator, scope: ui.Scope, top: pd.DataFrame) -> str:
@@ -139,7 +143,7 @@ def _supplier_detail(T: Translator, scope: ui.Scope, supplier: str) -> None:
             tooltip=[alt.Tooltip("month:N", title=T("common.month")),
                      alt.Tooltip("label:N", title=T("common.total"))],
         ).properties(height=240)
-        ui.show_chart(chart, T("suppliers.time_alt", name=supplier, n=len(df)), T)
+        ui.show_chart(chart, T.plural("suppliers.time_alt", len(df), name=supplier), T)
         with st.expander(T("suppliers.time_table")):
             st.table(pd.DataFrame({T("common.month"): df["month"], T("common.total"): df["label"],
                                    T("common.payments"): [T.count(n) for n in
@@ -147,8 +151,8 @@ def _supplier_detail(T: Translator, scope: ui.Scope, supplier: str) -> None:
                      border="horizontal", hide_index=True)
 
     st.subheader(T("suppliers.payments", year=year))
-    st.caption(T("payments.showing", shown=T.count(page.shown),
-                 total=T.plural("payments.n", page.total)))
+    st.caption(T.plural("payments.showing", page.shown,
+                        total=T.plural("payments.n", page.total)))
     st.dataframe(ui.amounts_styled(page.rows[["payment_date", "department", "expense_type",
                                               "purpose", "amount", "currency", "source_file",
                                               "source_line", "release_id"]], T),

@@ -122,7 +122,7 @@ def _treemap(T: Translator, part: pd.DataFrame, names: list[str], currency: str,
     shown = positive[:TILES]
     if len(positive) > TILES:
         rest = positive[TILES:]
-        shown.append((T("where.others", n=len(rest)), sum((t for _, t, _ in rest), Decimal(0)),
+        shown.append((T.plural("where.others", len(rest)), sum((t for _, t, _ in rest), Decimal(0)),
                       sum(p for _, _, p in rest)))
     whole = sum((t for _, t, _ in shown), Decimal(0))
     rects = squarify([float(t) for _, t, _ in shown], width=100, height=60)
@@ -170,8 +170,8 @@ def _treemap(T: Translator, part: pd.DataFrame, names: list[str], currency: str,
     largest = df.iloc[0]
     ui.show_chart(
         chart,
-        T("where.chart_alt", n=len(df), level=T(f"where.column.{level}").lower(),
-          name=largest["name"], share=largest["share"]),
+        T.plural("where.chart_alt", len(df), level=T(f"where.column.{level}").lower(),
+                 name=largest["name"], share=largest["share"]),
         T,
     )
 

@@ -272,6 +272,7 @@ def test_the_top_suppliers_heading_counts_what_the_chart_draws(
 
 def test_supplier_search_and_page(app_home: Path) -> None:
     at = run_app("suppliers", publisher=WESTMINSTER, year="2024", q="acme")
+    assert "2 suppliers match." in [c.value for c in at.caption]
     df = table(at, "#")
     assert set(df["Supplier"]) == {"Acme Construction Ltd", "ACME CONSTRUCTION LTD"}
     name = "Acme Construction Ltd"
@@ -315,7 +316,8 @@ def test_payments_follow_the_url_filters(app_home: Path) -> None:
     assert shown["Matching payments"] == str(count) == "1"
     [grid] = at.dataframe
     assert len(grid.value) == count
-    assert at.download_button[0].label == "Download these 1 rows as CSV"
+    assert at.download_button[0].label == "Download this row as CSV"
+    assert "Showing 1 of 1 payment." in [c.value for c in at.caption]
 
 
 def test_payments_amounts_text_and_sort(app_home: Path) -> None:
@@ -360,6 +362,14 @@ def test_supplier_payments_amounts_follow_the_language(app_home: Path) -> None:
                              "supplier_name = ? and period like '2024-%'", [WESTMINSTER, name])
     assert sorted(shown_cells(grid)["amount"]) == sorted(format_amount(a, "fr")
                                                          for a, in expected)
+
+
+def test_one_payment_reads_in_the_singular_in_french(app_home: Path) -> None:
+    at = run_app("payments", lang="fr", publisher=WESTMINSTER, year="2024", supplier="O'Brien")
+    assert "1 affiché sur 1 paiement." in [c.value for c in at.caption]
+    assert at.download_button[0].label == "Télécharger cette ligne en CSV"
+    at = run_app("suppliers", lang="fr", publisher=LYON, year="2024", q="générale")
+    assert "1 fournisseur correspond." in [c.value for c in at.caption]
 
 
 def test_nothing_matches(app_home: Path) -> None:

@@ -47,6 +47,17 @@ def test_every_message_exists_in_every_language_with_the_same_placeholders() -> 
             assert _fields(a) == _fields(b), key
 
 
+COUNTS = {"n", "shown"}  # placeholders that take a count: its noun must agree with it
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_message_with_a_count_is_a_plural(lang: str) -> None:
+    """'1 affichés', 'ces 1 lignes': a count read into a plain message cannot agree with it."""
+    plain = [key for key, text in messages(lang).items()
+             if isinstance(text, str) and _fields(text) & COUNTS]
+    assert plain == []
+
+
 def test_every_key_the_pages_use_exists() -> None:
     used: set[str] = set()
     sources = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py"))]

@@ -139,6 +139,9 @@ def render(T: Translator, scope: ui.Scope) -> None:
         key="download_payments",
     )
     st.caption(T("payments.download_note"))
+    if page.rows["is_redacted"].any():
+        # The label stays as published (the search and the CSV use it); the note says what it means
+        st.caption(T("payments.redacted_note", label=app_data.REDACTED_LABEL))
 
 
 ui.page(render)

@@ -335,6 +335,7 @@ def test_payments_amounts_text_and_sort(app_home: Path) -> None:
     rows = grid.value
     redacted = rows[rows["is_redacted"]]
     assert set(redacted["supplier_name"]) == {app_data.REDACTED_LABEL}
+    assert any(app_data.REDACTED_LABEL in c.value and "redacted" in c.value for c in at.caption)
     assert all("release=r-E09000033-2024" in url for url in rows["release_id"])
     assert set(rows["source_file"]) <= {f"{WESTMINSTER}-2024-0{m}.csv" for m in (1, 2, 3)}
 

@@ -25,6 +25,7 @@ from app_format import (
     squarify,
 )
 from app_i18n import LANGS, Translator, messages, normalise_lang
+from etl.redact.policy import REASONS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,6 +57,14 @@ def test_a_message_with_a_count_is_a_plural(lang: str) -> None:
     plain = [key for key, text in messages(lang).items()
              if isinstance(text, str) and _fields(text) & COUNTS]
     assert plain == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_redaction_reason_has_a_label(lang: str) -> None:
+    """The Data page shows a reason, never its code ('sensitive-expense')."""
+    T = Translator(lang)
+    for code in (*REASONS, "unspecified"):  # unspecified: agg_by_redaction's default
+        assert code not in T(f"data.reasons.{code}")
 
 
 def test_every_key_the_pages_use_exists() -> None:

@@ -67,6 +67,14 @@ def test_every_redaction_reason_has_a_label(lang: str) -> None:
         assert code not in T(f"data.reasons.{code}")
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_amount_placeholders_fit_their_narrow_inputs(lang: str) -> None:
+    """The amount inputs sit in narrow columns beside their +/- buttons: about 8 characters
+    show ('no minimu', 'pas de mi…' were cut)."""
+    T = Translator(lang)
+    assert all(len(T(f"payments.{key}")) <= 8 for key in ("no_min", "no_max"))
+
+
 def test_every_key_the_pages_use_exists() -> None:
     used: set[str] = set()
     sources = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py"))]

@@ -27,8 +27,33 @@ def render(T: Translator, scope: ui.Scope) -> None:
         _year_on_year(T, part, currency)
 
 
+def months_between(first: str, last: str) -> list[str]:
+    """Every 'YYYY-MM' from `first` to `last`, both included."""
+    year, month = (int(x) for x in first.split("-"))
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def _runs(periods: list[str], every: list[str]) -> list[tuple[str, str]]:
+    """`periods` (a subset of `every`, in order) as (first, last) runs of consecutive months."""
+    runs: list[tuple[str, str]] = []
+    for period in periods:
+        if runs and every.index(period) == every.index(runs[-1][1]) + 1:
+            runs[-1] = (runs[-1][0], period)
+        else:
+            runs.append((period, period))
+    return runs
+
+
 def _monthly(T: Translator, part: pd.DataFrame, currency: str, year: int) -> None:
     st.subheader(T("time.monthly", currency=currency))
+    # Every month of the range is on the axis: a month with nothing published shows as a
+    # gap (no bar, not a zero), instead of vanishing from a categorical axis.
+    every = months_between(part["period"].min(), part["period"].max())
+    missing = [p for p in every if p not in set(part["period"])]
     df = pd.DataFrame({
         "month": [T.period(p, short=True) for p in part["period"]],
         "period": part["period"],
@@ -39,8 +64,8 @@ def _monthly(T: Translator, part: pd.DataFrame, currency: str, year: int) -> Non
                    for y in part["year"]],
     })
     chart = alt.Chart(df).mark_bar().encode(
-        x=alt.X("period:O", title=None, sort=None,
-                axis=alt.Axis(labelExpr=_label_expr(df), labelAngle=-45)),
+        x=alt.X("period:O", title=None, scale=alt.Scale(domain=every),
+                axis=alt.Axis(labelExpr=_label_expr(T, every), labelAngle=-45)),
         y=alt.Y("total:Q", title=T("common.total_in", currency=currency),
                 axis=alt.Axis(format=",.0f")),
         color=alt.Color("chosen:N", title=None,
@@ -56,6 +81,12 @@ def _monthly(T: Translator, part: pd.DataFrame, currency: str, year: int) -> Non
                                   else "",
                                   total=T.money(largest["total"], currency)
                                   if largest is not None else ""), T)
+    if missing:
+        spans = [T.period(a) if a == b else T("overview.span", start=T.period(a), end=T.period(b))
+                 for a, b in _runs(missing, every)]
+        listed = ", ".join(spans[:-1]) + T("common.and") + spans[-1] if len(spans) > 1 \
+            else spans[0]
+        st.caption(T.plural("time.missing", len(missing), months=listed))
     with st.expander(T("time.monthly_table"), expanded=len(df) <= 3):
         st.table(pd.DataFrame({
             T("common.month"): [T.period(p) for p in part["period"]],
@@ -64,10 +95,10 @@ def _monthly(T: Translator, part: pd.DataFrame, currency: str, year: int) -> Non
         }), border="horizontal")
 
 
-def _label_expr(df: pd.DataFrame) -> str:
+def _label_expr(T: Translator, periods: list[str]) -> str:
     """Axis labels in the page's language (the axis keeps the sortable 'YYYY-MM' values)."""
-    pairs = ", ".join(f"'{p}': '{m}'" for p, m in zip(df["period"], df["month"], strict=True)
-                      if "'" not in m)
+    pairs = ", ".join(f"'{p}': '{m}'" for p, m in
+                      ((p, T.period(p, short=True)) for p in periods) if "'" not in m)
     return f"({{{pairs}}})[datum.value] || datum.value"
 
 

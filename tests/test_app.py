@@ -237,6 +237,23 @@ def test_over_time_equals_sql(app_home: Path) -> None:
                                      "February 2024", "March 2024"]
 
 
+def test_over_time_shows_the_months_with_nothing_published(app_home: Path) -> None:
+    """A month missing between two published ones keeps its place on the axis, with no bar."""
+    at = run_app("over_time", publisher=WESTMINSTER)
+    monthly = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    axis = monthly["encoding"]["x"]["scale"]["domain"]
+    assert axis == [f"{y}-{m:02d}" for y in (2023, 2024) for m in range(1, 13)][:15]
+    assert set(charts(at)[0]["period"]) == {"2023-01", "2023-02", "2024-01", "2024-02",
+                                            "2024-03"}  # no zero bars
+    assert "Months with nothing published: March 2023 to December 2023." in \
+        " ".join(c.value for c in at.caption)
+    at = run_app("over_time", publisher=WESTMINSTER, lang="fr")
+    assert "Mois sans rien de publié\u00a0: de mars 2023 à décembre 2023." in \
+        " ".join(c.value for c in at.caption)
+    assert not any("nothing published" in c.value
+                   for c in run_app("over_time", publisher=LYON).caption)
+
+
 # --------------------------------------------------------------------------- suppliers
 
 

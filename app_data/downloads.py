@@ -46,6 +46,14 @@ class Package:
     sources: tuple[dict[str, Any], ...]
     descriptor: dict[str, Any] = field(repr=False, default_factory=dict)
 
+    @property
+    def period(self) -> str | None:
+        """The period a per-period package holds ('2012-06', '2022-executed'), as its
+        descriptor records it; None for a cumulative or derived package."""
+        meta = self.descriptor.get("spendpub")
+        period = meta.get("period") if isinstance(meta, dict) else None
+        return str(period) if period else None
+
 
 # --------------------------------------------------------------------------- data and downloads
 

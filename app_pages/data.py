@@ -16,6 +16,7 @@ from app_i18n import Translator
 from app_pages import _shared as ui
 
 RELEASE_PARAM = "release"
+MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 def render(T: Translator, scope: ui.Scope) -> None:
@@ -55,7 +56,8 @@ def _downloads(T: Translator, scope: ui.Scope) -> None:
     packages = app_data.packages(scope.publisher_id)
     if not packages:
         st.info(T("data.no_package", name=scope.publisher.name), icon=":material/info:")
-    main, *periods = packages or [None]
+    main, *rest = packages or [None]
+    periods = [p for p in rest if p.period is not None]
     if main is not None:
         st.subheader(main.title)
         st.caption(T("data.licence", licence=main.licence or "—"))
@@ -74,20 +76,14 @@ def _downloads(T: Translator, scope: ui.Scope) -> None:
             )
         st.caption(T("data.package_note"))
     if periods:
-        st.subheader(T("data.period_packages"))
-        for package in periods:
-            zipped = next((f for f in package.files if f.kind == "zip"), None)
-            left, right = st.columns([3, 2])
-            left.markdown(f"**{package.dataset}** · {package.title}")
-            if zipped is not None:
-                right.download_button(
-                    _file_label(T, zipped),
-                    data=lambda p=package, f=zipped: app_data.package_bytes(
-                        p.publisher_id, p.dataset, f.name),
-                    file_name=f"{package.publisher_id}-{zipped.name}", on_click="ignore",
-                    icon=":material/download:",
-                    key=f"dl-{package.publisher_id}-{package.dataset}-zip",
-                )
+        # a budget's periods are a year and a stage ('2022-executed'), not months
+        monthly = all(MONTH.fullmatch(p.period or "") for p in periods)
+        st.subheader(T("data.period_packages" if monthly else "data.other_period_packages"))
+        _zips(T, periods)
+    others = [p for p in rest if p.period is None]  # derived ones: budget against actual
+    if others:
+        st.subheader(T("data.other_packages"))
+        _zips(T, others)
     st.subheader(T("data.all_packages"))
     rows = []
     for publisher in scope.publishers:
@@ -103,6 +99,23 @@ def _downloads(T: Translator, scope: ui.Scope) -> None:
     if catalog is not None:
         with st.expander(T("data.catalog")):
             st.json(catalog, expanded=False)
+
+
+def _zips(T: Translator, packages: list[app_data.Package]) -> None:
+    """One line per package: its name and title, and its zip."""
+    for package in packages:
+        zipped = next((f for f in package.files if f.kind == "zip"), None)
+        left, right = st.columns([3, 2])
+        left.markdown(f"**{package.dataset}** · {package.title}")
+        if zipped is not None:
+            right.download_button(
+                _file_label(T, zipped),
+                data=lambda p=package, f=zipped: app_data.package_bytes(
+                    p.publisher_id, p.dataset, f.name),
+                file_name=f"{package.publisher_id}-{zipped.name}", on_click="ignore",
+                icon=":material/download:",
+                key=f"dl-{package.publisher_id}-{package.dataset}-zip",
+            )
 
 
 def _releases(T: Translator, scope: ui.Scope, wanted: str) -> None:

@@ -493,6 +493,39 @@ def test_data_page_lists_releases_redactions_and_the_dictionary(app_home: Path) 
     assert len(files)
 
 
+def write_packages(home: Path, publisher: str, packages: dict[str, str | None]) -> None:
+    """Published packages (folder -> the period its descriptor records), each with its zip."""
+    for name, period in packages.items():
+        folder = home / "site" / publisher / name
+        (folder / "data").mkdir(parents=True)
+        (folder / "data" / f"{name}.csv").write_text("a\n1\n", encoding="utf-8")
+        (folder / "datapackage.json").write_text(json.dumps({
+            "title": f"{publisher} {name}", "spendpub": {"period": period},
+            "resources": [{"path": f"data/{name}.csv", "format": "csv"}]}), encoding="utf-8")
+        (folder.parent / f"{name}.zip").write_bytes(b"PK")
+
+
+def test_data_page_groups_packages_as_they_are_published(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    write_warehouse(tmp_path / "warehouse.duckdb", releases=sample_releases(),
+                    budget=sample_budget())
+    write_packages(tmp_path, LYON, {"budget": None, "budget-vs-actual": None,
+                                    "budget-2024-executed": "2024-executed"})
+    write_packages(tmp_path, WESTMINSTER, {"spending": None, "spending-2024-01": "2024-01"})
+    at = run_app("data", publisher=LYON)
+    headings = [s.value for s in at.subheader]
+    assert headings[:3] == [f"{LYON} budget", "One package per published period",
+                            "Other packages"]
+    assert "One package per month" not in headings
+    assert [b.label for b in at.download_button][-2:] == ["Package (zip, 2 B)"] * 2
+    assert not any("all three" in c.value for c in at.caption)
+    at = run_app("data", publisher=WESTMINSTER)
+    assert [s.value for s in at.subheader][:2] == [f"{WESTMINSTER} spending",
+                                                   "One package per month"]
+    assert "Other packages" not in [s.value for s in at.subheader]
+
+
 def test_a_release_link_opens_that_release(app_home: Path) -> None:
     at = run_app("data", publisher=LYON, release=f"r-{LYON}-2024")
     assert any(f"r-{LYON}-2024" in s.value for s in at.success)

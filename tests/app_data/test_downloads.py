@@ -91,6 +91,7 @@ def test_packages_and_downloads(site: Path) -> None:
     assert (main.dataset, main.title, main.licence) == (
         "spending", "Westminster spending", "Open Government Licence v3.0")
     assert monthly.dataset == "spending-2024-01"
+    assert main.period is None and monthly.period is None  # no spendpub metadata: not said
     assert [(f.kind, f.name) for f in main.files] == [
         ("zip", "spending.zip"), ("csv", "data/spending.csv"), ("json", "datapackage.json"),
         ("changelog", "CHANGELOG.md")]
@@ -123,3 +124,12 @@ def test_data_dictionary_comes_from_the_schemas() -> None:
     fields = dictionary[0].fields
     assert list(fields["name"]) == app_data.load_schema("spending").field_names
     assert fields.set_index("name").loc["amount", "required"]
+
+
+def test_a_package_says_which_period_it_holds(site: Path) -> None:
+    descriptor = site / WESTMINSTER / "spending-2024-01" / "datapackage.json"
+    meta = json.loads(descriptor.read_text(encoding="utf-8"))
+    descriptor.write_text(json.dumps(meta | {"spendpub": {"period": "2024-01"}}),
+                          encoding="utf-8")
+    main, monthly = app_data.packages(WESTMINSTER)
+    assert (main.period, monthly.period) == (None, "2024-01")

@@ -27,7 +27,7 @@ def render(T: Translator, scope: ui.Scope) -> None:
         _year_on_year(T, part, currency)
 
 
-def months_between(first: str, last: str) -> list[str]:
+def _months_between(first: str, last: str) -> list[str]:
     """Every 'YYYY-MM' from `first` to `last`, both included."""
     year, month = (int(x) for x in first.split("-"))
     out = []
@@ -52,8 +52,9 @@ def _monthly(T: Translator, part: pd.DataFrame, currency: str, year: int) -> Non
     st.subheader(T("time.monthly", currency=currency))
     # Every month of the range is on the axis: a month with nothing published shows as a
     # gap (no bar, not a zero), instead of vanishing from a categorical axis.
-    every = months_between(part["period"].min(), part["period"].max())
-    missing = [p for p in every if p not in set(part["period"])]
+    every = _months_between(part["period"].min(), part["period"].max())
+    published = set(part["period"])
+    missing = [p for p in every if p not in published]
     df = pd.DataFrame({
         "month": [T.period(p, short=True) for p in part["period"]],
         "period": part["period"],

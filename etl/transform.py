@@ -232,6 +232,11 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
     extra_cell = (f"case when not {_all_blank(beyond, profile)} then "
                   f"concat_ws({quote_literal(profile.delimiter)}, {', '.join(beyond)}) end"
                   if beyond else "cast(null as varchar)")
+    # A record with fewer cells than the header (a file cut off, a line broken in two): the first
+    # field whose column it stops before, which validation reports (missing-cell).
+    read_from = sorted((ex.header.index(h) + 1, name) for name, h in columns.items() if h is not None)
+    missing_cell = (f"case {' '.join(f'when {csv_reader.ROW_CELLS} < {k} then {quote_literal(n)}' for k, n in read_from)} end"
+                    if ex.counts_cells and read_from else "cast(null as varchar)")
     cleaned, texts = {}, []
     for name, header_name in columns.items():
         if header_name is None:
@@ -288,6 +293,7 @@ def staging_sql(profile: Profile, ctx: FileContext, columns: dict[str, str | Non
         raw_table=source or quote_ident(ex.raw_table),
         is_blank_row=_all_blank(raw_cols, profile),
         extra_cell=extra_cell,
+        missing_cell=missing_cell,
         row_may_need_cleaning=row_may_need_cleaning,
         cleaned_columns=cleaned_columns,
         skip_cases="\n            ".join(skip_cases),
@@ -361,7 +367,7 @@ def _insert_streamed(con: duckdb.DuckDBPyConnection, profile: Profile, ctx: File
     records than the byte scan counted lines, which the numbering relies on."""
     ex, stream = ctx.extracted, ctx.extracted.stream
     cells = ", ".join(csv_reader.column_names(len(ex.header)))
-    source = f"(select cast(null as bigint) as source_line, {cells} from {quote_ident(stream.cells)})"
+    source = f"(select cast(null as bigint) as source_line, {cells}, {csv_reader.ROW_CELLS} from {quote_ident(stream.cells)})"
     try:
         con.execute(f"insert into {table} by name select * from ({staging_sql(profile, ctx, columns, source)})")
     except duckdb.Error:

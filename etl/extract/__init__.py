@@ -33,6 +33,9 @@ class ExtractedFile:
     header: tuple[str, ...]   # header cells by raw column (c001 is header[0])
     records: int              # records below the header, blank and total rows included
     stream: csv_reader.Stream | None = None   # left in the file for staging to read (numbered after)
+    # raw_table's row_cells counts each record's cells (delimited text as exported; not an Excel
+    # sheet's rows, which end at their last value, nor an unpivoted table)
+    counts_cells: bool = False
 
 
 def normalise_name(text: str) -> str:
@@ -161,4 +164,5 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
         con.execute(f"select count(*) from {quote_ident(raw_table)}").fetchone()[0]
     return ExtractedFile(path=path, name=path.name, sha256=sha256, bytes=size, encoding=enc,
                          raw_table=raw_table, header_line=header_line, header=header,
-                         records=records, stream=stream)
+                         records=records, stream=stream,
+                         counts_cells=profile.format != "excel" and not profile.unpivot)

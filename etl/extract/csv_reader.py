@@ -15,9 +15,10 @@ import duckdb
 
 from ..errors import InputError
 from ..sqltext import quote_ident, quote_literal
-from ..validate.csvread import DUCKDB_LINE_SIZE, SPARE_COLUMNS, wider
+from ..validate.csvread import DUCKDB_LINE_SIZE, NULL_TEXT, SPARE_COLUMNS, wider
 from ..warehouse import drop_temp
 
+ROW_CELLS = "row_cells"  # the raw tables' column: how many cells a record holds
 STREAM_BLANK_RUNS = 4096  # runs of blank lines a streamed file may have (Stream.line_sql searches them)
 
 
@@ -39,7 +40,8 @@ def column_names(n: int) -> list[str]:
 def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, delimiter: str,
                  quote: str, blank_lines: list[int], lines: int, shown_as: str,
                  parallel: bool = False, longest_line: int = 0) -> int:
-    """Create `table` (record_index, source_line, c001.., cNNN) from the file; returns the column count.
+    """Create `table` (record_index, source_line, c001.., cNNN, row_cells) from the file; returns the
+    column count.
 
     Empty cells are NULL. Records are numbered by the line they start on in the source. DuckDB keeps
     file order (rowid) and skips empty lines, which `blank_lines` gives back. When every record
@@ -76,7 +78,7 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
                                  where=shown_as) from None
             cols = column_names(width)
     records = con.execute(f"select count(*) from {cells}").fetchone()[0]
-    columns = ", ".join("c." + c for c in cols)
+    columns = ", ".join("c." + c for c in (*cols, ROW_CELLS))
     spanning = records + len(blank_lines) != lines
     if not (blank_lines or spanning):
         con.execute(f"""
@@ -127,13 +129,20 @@ def _refusal(error: duckdb.Error, path: Path, quote: str) -> str:
 
 
 def _reader(path: Path, cols: list[str], delimiter: str, quote: str, parallel: bool, longest_line: int) -> str:
-    """DuckDB's strict CSV reader over the file: every cell text, NULL where a record is short."""
+    """DuckDB's strict CSV reader over the file: every cell text, NULL when empty or when the record
+    is short, and how many cells the record holds (ROW_CELLS). DuckDB writes a record's missing
+    cells as its null text: with one no file holds, they alone are NULL, and the count is the last
+    cell that is not (empty cells are then made NULL, as the rest of spendpub reads them)."""
     spec = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in cols) + "}"
-    return (f"read_csv({quote_literal(str(path))}, header = false, auto_detect = false, columns = {spec}, "
+    counted = " ".join(f"when {c} is not null then {i}" for i, c in reversed(list(enumerate(cols, start=1))))
+    cells = ", ".join(f"nullif({c}, '') as {c}" for c in cols)
+    return (f"(select {cells}, "
+            f"case {counted} else 0 end as {ROW_CELLS} "
+            f"from read_csv({quote_literal(str(path))}, header = false, auto_detect = false, columns = {spec}, "
             f"delim = {quote_literal(delimiter)}, quote = {quote_literal(quote)}, "
-            f"escape = {quote_literal(quote)}, "
+            f"escape = {quote_literal(quote)}, nullstr = {quote_literal(NULL_TEXT)}, "
             f"null_padding = true, parallel = {str(parallel).lower()}, strict_mode = true, "
-            f"max_line_size = {max(DUCKDB_LINE_SIZE, longest_line + 1)})")
+            f"max_line_size = {max(DUCKDB_LINE_SIZE, longest_line + 1)}))")
 
 
 @dataclass(frozen=True)
@@ -171,7 +180,7 @@ def blank_runs(blank_lines: list[int]) -> tuple[tuple[int, int], ...]:
 
 def stream_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, delimiter: str, quote: str,
                    blank_lines: list[int], lines: int, shown_as: str, longest_line: int = 0) -> tuple[int, Stream]:
-    """`table` (record_index, source_line, c001..) as a view over the file itself, and the Stream
+    """`table` (record_index, source_line, c001.., row_cells) as a view over the file itself, and the Stream
     staging reads instead; returns the column count too. Only for a file whose records each hold
     one line (the byte scan says no quoted cell spans lines) and with few runs of blank lines
     (`streamable`). The view numbers records with a window, in one pass: fine for the first rows
@@ -186,7 +195,7 @@ def stream_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, de
                          lines=lines, shown_as=shown_as, parallel=True, longest_line=longest_line))
     con.execute(f"""
         create or replace temp view {quote_ident(table)} as
-        select record_index, {stream.line_sql('record_index')} as source_line, {', '.join(cols)}
+        select record_index, {stream.line_sql('record_index')} as source_line, {', '.join(cols)}, {ROW_CELLS}
         from (select row_number() over () - 1 as record_index, * from {quote_ident(cells)})
         where record_index >= getvariable({quote_literal(table + '_first')})""")
     con.execute(f"set variable {quote_ident(table + '_first')} = 0")

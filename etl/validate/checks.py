@@ -110,7 +110,10 @@ def issue_queries(profile: Profile, severity: Mapping[str, str] | None = None,
                 continue
         parsed = spec is not None and not spec.is_constant
         type_error = "false"
-        if parsed:
+        if parsed:   # the record stops before this field's column (staging's missing_cell)
+            queries.append(issue_select(
+                "missing-cell", field.name, "null", f"{RECORDS} and missing_cell = {quote_literal(field.name)}",
+                table, severity=sev.get("missing-cell", "error")))
             text = quote_ident(text_column(field.name))
             type_error = f"({text} is not null and {col} is null)"
             expected = expected_params(spec, field)
@@ -121,9 +124,11 @@ def issue_queries(profile: Profile, severity: Mapping[str, str] | None = None,
                 severity=sev.get("type-error", "error"), params=params))
         r = rules[field.name]
         for name, failure in r.constraint_failures(col, f"({col} is null)"):
+            # a short record's missing cells are reported as such, not as empty ones
+            short = " and missing_cell is null" if name == "required" and parsed else ""
             queries.append(issue_select(
                 "constraint-error", field.name, col if name != "required" else "null",
-                f"{RECORDS} and not {type_error} and coalesce({failure}, false)", table,
+                f"{RECORDS} and not {type_error} and coalesce({failure}, false){short}", table,
                 severity=sev.get("constraint-error", "error"), constraint=name,
                 params={"rule": quote_literal(rule_text(name, r.constraints[name]))}))
         if r.constraints.get("unique"):

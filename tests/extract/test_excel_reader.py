@@ -59,6 +59,19 @@ def test_a_cell_with_line_breaks_keeps_every_row_on_its_sheet_row(tmp_path, home
     assert [(e.line, e.value) for e in summary.examples] == [(3, "31/02/2024")]
 
 
+def test_a_sheet_row_that_ends_early_has_empty_cells_not_missing_ones(tmp_path, home, mini_profile):
+    """A sheet's row ends at its last value: no amount is an empty cell, as it looks in Excel."""
+    path = workbook(tmp_path / "spend-2024-05.xlsx", [
+        ["Department", "Supplier", "Date", "Amount"],
+        ["Parks", "Acme Ltd", "2024-05-03", 10],
+        ["Roads", "Big Co", "2024-05-04"],
+    ])
+    result = pipeline.run(mini_profile(base=EXCEL_PROFILE), [path], home, dry_run=True)
+    (summary,) = result.report.summaries
+    assert [(summary.code, e.line, e.field, e.reason) for e in summary.examples] == [
+        ("constraint-error", 3, "amount", "is required but empty")]
+
+
 def test_missing_sheet_and_corrupt_workbook(tmp_path, home, mini_profile):
     path = workbook(tmp_path / "spend-2024-05.xlsx", [["Department"]], sheet="Other")
     with pytest.raises(InputError, match="no sheet 'Payments'"):

@@ -95,6 +95,25 @@ def test_cells_beyond_the_header_are_found_on_any_line(mini_profile, export, hom
         assert e.line == 1 + first.count("\n") + 6000 + 1 and e.value == ",".join("x" * extra)
 
 
+def test_a_row_with_fewer_cells_than_the_header_is_reported_where_it_stops(mini_profile, export, home):
+    """A line broken in two, or a file cut off in its last line: the row stops before a column,
+    which is not the same as an empty cell. Streamed or copied (a quoted cell spanning lines)."""
+    for first in ("Parks,Acme,03/05/2024,10.00,R\n", 'Parks,"Acme\nLtd",03/05/2024,10.00,R\n'):
+        body = (first + "Parks,Acme,03/05/2024,,R\n"      # an empty amount: required, as before
+                "Roads,Big Co,03/05\n"                    # a line broken in two
+                "/2024,5.00,R\n"
+                "Parks,Acme,03/05/2024,10.00,R\n"
+                "Parks,Acme,03/05/2024,1")                # the file cut off: no CapRev
+        result, by_code = report_of(mini_profile, export, home, body)
+        lines = 1 + first.count("\n")
+        assert {(e.line, e.field, e.column) for e in by_code["missing-cell"].examples} == {
+            (lines + 2, "amount", "Amount"), (lines + 3, "amount", "Amount"),   # both halves of the line
+            (lines + 5, "capital_or_revenue", "CapRev")}
+        (empty,) = by_code["constraint-error"].examples
+        assert (empty.line, empty.field, empty.reason) == (lines + 1, "amount", "is required but empty")
+        assert by_code["missing-cell"].examples[0].reason == "the row stops before this column"
+
+
 def test_a_total_row_must_state_an_amount_and_the_last_total_is_the_files(mini_profile, export, home):
     rows = "Parks,Acme,03/05/2024,10.00,R\nRoads,Big,03/05/2024,5.00,R\n"
     for total, line, value in ((",Total,,TBC,\n", 4, "TBC"), (",Total,,,\n", 4, None)):

@@ -28,6 +28,7 @@ final as (
         source_line,
         row_kind,
         {extra_cell} as extra_cell,
+        {missing_cell} as missing_cell,
         {field_columns}
     from classified
 )

@@ -173,10 +173,17 @@ def _control_total(f: pipeline.FileSummary, stated: Decimal | None, lang: str) -
 
 
 def _section(key: str, columns: tuple[str, ...], figures: tuple[str, ...], rows: list[tuple[str, ...]],
-             records: list[dict], lang: str) -> render.Section:
-    """A summary table, its title and headers in `lang` (the `_cli` messages named by key and columns)."""
-    return render.Section(key=key, title=messages.cli(key, lang), columns=tuple(messages.cli(c, lang) for c in columns),
+             records: list[dict], lang: str, title: str | None = None) -> render.Section:
+    """A summary table, its title and headers in `lang` (the `_cli` messages named by title or key,
+    and by columns); `key` names it in JSON."""
+    return render.Section(key=key, title=messages.cli(title or key, lang),
+                          columns=tuple(messages.cli(c, lang) for c in columns),
                           right=tuple(c in figures for c in columns), rows=tuple(rows), records=tuple(records))
+
+
+def _nothing_loaded(result: pipeline.RunResult) -> bool:
+    """A dry run or a refused publish: the rows are to load, not loaded (JSON keeps its keys)."""
+    return not (result.published or result.unchanged_since)
 
 
 def summary_sections(result: pipeline.RunResult, given: dict[str, Decimal] | None = None) -> list[render.Section]:
@@ -196,9 +203,10 @@ def summary_sections(result: pipeline.RunResult, given: dict[str, Decimal] | Non
                         "header_line": f.header_line, "rows_read": f.rows_read, "loaded": f.loaded,
                         "quarantined": f.quarantined, "skipped": {"blank": f.blank, **f.skipped},
                         "control_total": f.control_total, "control_total_given": stated})
-    files = _section("files", ("file", "period", "encoding", "header_line", "rows_read", "loaded",
+    loaded = "to_load" if _nothing_loaded(result) else "loaded"
+    files = _section("files", ("file", "period", "encoding", "header_line", "rows_read", loaded,
                                *(["quarantined"] if quarantined else []), "skipped", "control_total"),
-                     ("rows_read", "loaded", "quarantined", "header_line"), rows, records, lang)
+                     ("rows_read", loaded, "quarantined", "header_line"), rows, records, lang)
     by_currency: dict[str, list] = {}
     for t in result.totals:
         acc = by_currency.setdefault(t.currency, [0, Decimal(0)])
@@ -207,7 +215,8 @@ def summary_sections(result: pipeline.RunResult, given: dict[str, Decimal] | Non
     currencies = sorted(by_currency.items())
     totals = _section("totals_loaded", ("currency", "rows", "total"), ("rows", "total"),
                       [(currency, messages.number(n, lang), money(total, lang)) for currency, (n, total) in currencies],
-                      [{"currency": currency, "rows": n, "total": total} for currency, (n, total) in currencies], lang)
+                      [{"currency": currency, "rows": n, "total": total} for currency, (n, total) in currencies], lang,
+                      title="totals_to_load" if _nothing_loaded(result) else None)
     return [files, totals]
 
 
@@ -219,7 +228,9 @@ def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None =
         ("read", result.records), ("loaded", result.loaded), ("rejected", result.rejected_rows),
         ("redacted", result.redacted_rows))}
     # (validate) when a publish would be refused, nothing would be loaded: say how many rows have errors
-    out.print(messages.cli("summary_refused" if result.report.blocks_publish else "summary", lang, **counts))
+    summary = ("summary_refused" if result.report.blocks_publish
+               else "summary_to_load" if _nothing_loaded(result) else "summary")
+    out.print(messages.cli(summary, lang, **counts))
 
 
 def print_quarantine(result: pipeline.RunResult, dry_run: bool = False) -> None:

@@ -228,7 +228,8 @@ def test_a_report_shows_the_files_and_totals_it_checked(home, mini_profile, expo
         assert spendpub(home, *args, "--report", str(report)).returncode == 0
     text = md.read_text(encoding="utf-8")
     assert "| spend-2024-05.csv | 2024-05 | utf-8 | 1 | 2 | 2 | 1 total | 15.50 · 15.50 given |" in text, text
-    assert "## Totals loaded" in text and "| GBP | 2 | 15.50 |" in text
+    assert "## Totals to load" in text and "| GBP | 2 | 15.50 |" in text     # a dry run loads nothing
+    assert "| file | period | encoding | header line | rows read | to load |" in text
     assert '<td class="n">2</td><td>1 total</td><td>15.50 · 15.50 given</td>' in page.read_text(encoding="utf-8")
     files = json.loads(doc.read_text(encoding="utf-8"))["files"]
     assert [(f["file"], f["rows_read"], f["skipped"]["total"], f["control_total"], f["control_total_given"])
@@ -302,6 +303,7 @@ def test_a_publish_in_french_speaks_french_throughout(home, mini_profile, export
     refused = spendpub(home, "validate", "--lang", "fr", "--profile", str(mini_profile()),
                        str(export(GOOD + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")))
     assert "une publication serait refusée : 1 erreur. Rien n'a été écrit" in " ".join(refused.stdout.split())
+    assert "Totaux à charger" in refused.stdout and "Totaux chargés" not in refused.stdout
 
 
 def test_output_to_a_file_follows_columns(home, mini_profile, export):

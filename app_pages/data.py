@@ -77,7 +77,7 @@ def _downloads(T: Translator, scope: ui.Scope) -> None:
         st.caption(T("data.package_note"))
     if periods:
         # a budget's periods are a year and a stage ('2022-executed'), not months
-        monthly = all(MONTH.fullmatch(p.period or "") for p in periods)
+        monthly = all(MONTH.fullmatch(p.period) for p in periods)
         st.subheader(T("data.period_packages" if monthly else "data.other_period_packages"))
         _zips(T, periods)
     others = [p for p in rest if p.period is None]  # derived ones: budget against actual

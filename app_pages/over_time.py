@@ -27,21 +27,13 @@ def render(T: Translator, scope: ui.Scope) -> None:
         _year_on_year(T, part, currency)
 
 
-def _months_between(first: str, last: str) -> list[str]:
-    """Every 'YYYY-MM' from `first` to `last`, both included."""
-    year, month = (int(x) for x in first.split("-"))
-    out = []
-    while f"{year:04d}-{month:02d}" <= last:
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
-
-
-def _runs(periods: list[str], every: list[str]) -> list[tuple[str, str]]:
-    """`periods` (a subset of `every`, in order) as (first, last) runs of consecutive months."""
+def _gaps(every: list[str], published: set[str]) -> list[tuple[str, str]]:
+    """The months of `every` (consecutive, in order) not in `published`, as (first, last) runs."""
     runs: list[tuple[str, str]] = []
-    for period in periods:
-        if runs and every.index(period) == every.index(runs[-1][1]) + 1:
+    for i, period in enumerate(every):
+        if period in published:
+            continue
+        if runs and runs[-1][1] == every[i - 1]:
             runs[-1] = (runs[-1][0], period)
         else:
             runs.append((period, period))
@@ -52,9 +44,9 @@ def _monthly(T: Translator, part: pd.DataFrame, currency: str, year: int) -> Non
     st.subheader(T("time.monthly", currency=currency))
     # Every month of the range is on the axis: a month with nothing published shows as a
     # gap (no bar, not a zero), instead of vanishing from a categorical axis.
-    every = _months_between(part["period"].min(), part["period"].max())
+    every = list(pd.period_range(part["period"].min(), part["period"].max(), freq="M").strftime("%Y-%m"))
     published = set(part["period"])
-    missing = [p for p in every if p not in published]
+    gaps = _gaps(every, published)
     df = pd.DataFrame({
         "month": [T.period(p, short=True) for p in part["period"]],
         "period": part["period"],
@@ -82,12 +74,12 @@ def _monthly(T: Translator, part: pd.DataFrame, currency: str, year: int) -> Non
                                   else "",
                                   total=T.money(largest["total"], currency)
                                   if largest is not None else ""), T)
-    if missing:
+    if gaps:
         spans = [T.period(a) if a == b else T("overview.span", start=T.period(a), end=T.period(b))
-                 for a, b in _runs(missing, every)]
+                 for a, b in gaps]
         listed = ", ".join(spans[:-1]) + T("common.and") + spans[-1] if len(spans) > 1 \
             else spans[0]
-        st.caption(T.plural("time.missing", len(missing), months=listed))
+        st.caption(T.plural("time.missing", len(every) - len(published), months=listed))
     with st.expander(T("time.monthly_table"), expanded=len(df) <= 3):
         st.table(pd.DataFrame({
             T("common.month"): [T.period(p) for p in part["period"]],

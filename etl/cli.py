@@ -203,7 +203,8 @@ def summary_sections(result: pipeline.RunResult, given: dict[str, Decimal] | Non
                         "header_line": f.header_line, "rows_read": f.rows_read, "loaded": f.loaded,
                         "quarantined": f.quarantined, "skipped": {"blank": f.blank, **f.skipped},
                         "control_total": f.control_total, "control_total_given": stated})
-    loaded = "to_load" if _nothing_loaded(result) else "loaded"
+    to_load = _nothing_loaded(result)
+    loaded = "to_load" if to_load else "loaded"
     files = _section("files", ("file", "period", "encoding", "header_line", "rows_read", loaded,
                                *(["quarantined"] if quarantined else []), "skipped", "control_total"),
                      ("rows_read", loaded, "quarantined", "header_line"), rows, records, lang)
@@ -216,7 +217,7 @@ def summary_sections(result: pipeline.RunResult, given: dict[str, Decimal] | Non
     totals = _section("totals_loaded", ("currency", "rows", "total"), ("rows", "total"),
                       [(currency, messages.number(n, lang), money(total, lang)) for currency, (n, total) in currencies],
                       [{"currency": currency, "rows": n, "total": total} for currency, (n, total) in currencies], lang,
-                      title="totals_to_load" if _nothing_loaded(result) else None)
+                      title="totals_to_load" if to_load else None)
     return [files, totals]
 
 

@@ -78,6 +78,6 @@ def check_one_file_per_period(contexts: list[FileContext]) -> None:
         if ctx.period in seen:
             first, second = seen[ctx.period], ctx.extracted
             # two folders' files of one name ('2019/09.csv', 'copy/09.csv') are told apart by their paths
-            names = (first.name, second.name) if first.name != second.name else (first.path, second.path)
-            raise UsageError(f"two files cover {ctx.period}: {names[0]} and {names[1]}; publish one file per period")
+            a, b = (first.name, second.name) if first.name != second.name else (first.path, second.path)
+            raise UsageError(f"two files cover {ctx.period}: {a} and {b}; publish one file per period")
         seen[ctx.period] = ctx.extracted

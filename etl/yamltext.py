@@ -20,8 +20,8 @@ def describe(error: Exception) -> str:
     """A YAML error in a line an editor can act on: 'line 8, column 13: expected ',' or ']', but got
     ':' (while parsing a flow sequence, from line 6)'. PyYAML's own words name the text
     '<unicode string>' and quote it over several lines; the caller names the file."""
-    mark = getattr(error, "problem_mark", None)
-    if not isinstance(error, yaml.MarkedYAMLError) or mark is None:
+    mark = error.problem_mark if isinstance(error, yaml.MarkedYAMLError) else None
+    if mark is None:
         return str(error)
     text = f"line {mark.line + 1}, column {mark.column + 1}: {error.problem}"
     context, at = error.context, error.context_mark

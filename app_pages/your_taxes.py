@@ -15,7 +15,7 @@ import app_data
 from app_i18n import Translator
 from app_pages import _shared as ui
 
-DEFAULT_TAX = 1000.0
+DEFAULT_TAX = 1000
 CENT = Decimal("0.01")
 
 
@@ -24,19 +24,21 @@ def contribution(T: Translator) -> Decimal | None:
                          format_func=lambda m: T(f"taxes.modes.{m}"), horizontal=True)
     if mode == "income":
         cols = st.columns(2)
-        income = cols[0].number_input(T("taxes.income"), min_value=0.0, value=None, step=1000.0,
-                                      format="%.2f", key="income", bind="query-params")
+        # whole units: a number box writes its value with a printf format, which has no
+        # decimal comma; a whole amount reads the same in every language
+        income = cols[0].number_input(T("taxes.income"), min_value=0, value=None, step=1000,
+                                      format="%d", key="income", bind="query-params")
         rate = cols[1].number_input(T("taxes.rate"), min_value=0.0, max_value=100.0, value=None,
                                     step=0.1, format="%.2f", key="rate", bind="query-params",
                                     help=T("taxes.rate_help"))
         if income is None or rate is None:
             st.info(T("taxes.need_income"), icon=":material/info:")
             return None
-        return (Decimal(f"{income:.2f}") * Decimal(f"{rate:.2f}") / 100).quantize(
+        return (Decimal(income) * Decimal(f"{rate:.2f}") / 100).quantize(
             CENT, rounding=ROUND_HALF_UP)
-    paid = st.number_input(T("taxes.paid"), min_value=0.0, value=DEFAULT_TAX, step=50.0,
-                           format="%.2f", key="amount", bind="query-params")
-    return Decimal(f"{paid:.2f}") if paid is not None else None
+    paid = st.number_input(T("taxes.paid"), min_value=0, value=DEFAULT_TAX, step=50,
+                           format="%d", key="amount", bind="query-params")
+    return Decimal(paid) if paid is not None else None
 
 
 def render(T: Translator, scope: ui.Scope) -> None:

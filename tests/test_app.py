@@ -468,6 +468,16 @@ def test_your_taxes_from_an_income(app_home: Path) -> None:
     assert metrics(at)["Per year"] == "€750.00"
 
 
+def test_your_taxes_boxes_take_whole_amounts(app_home: Path) -> None:
+    """A number box writes its value with a printf format ("1000.00" on a French page): the
+    amounts are whole, so the box reads the same in every language."""
+    at = run_app("your_taxes", publisher=LYON, lang="fr")
+    [box] = at.number_input
+    assert (box.value, box.proto.format) == (1000, "%d")
+    at = run_app("your_taxes", publisher=LYON, mode="income", income="30000", rate="2.5")
+    assert [(b.value, b.proto.format) for b in at.number_input][0] == (30000, "%d")
+
+
 # --------------------------------------------------------------------------- data
 
 

@@ -1,6 +1,6 @@
-"""Where the money goes: a drill-down treemap by function (COFOG division), then department,
-then expense type, with the same figures in a table. The path chosen is kept in the URL
-(``?function=09&department=Education``)."""
+"""Where the money goes: a drill-down by function (COFOG division), then department, then
+expense type, drawn as a treemap (or, past `TILES` parts, as bars of the largest), with the same
+figures in a table. The path chosen is kept in the URL (``?function=09&department=Education``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from app_i18n import Translator
 from app_pages import _shared as ui
 
 ALL = ""  # selectbox option meaning "no choice at this level"
-TILES = 20  # tiles drawn; the table lists every row
+TILES = 20  # parts a treemap shows; past it, tiles too small to read: bars of the largest
+LONG_TABLE = 25  # rows past which the table folds into an expander, not a page of its own
+OTHERS_COLOUR = "#BBBBBB"
 DARK = {"#0072B2", "#000000"}  # white text on these, black elsewhere (contrast >= 4.5:1)
 
 
@@ -101,7 +103,12 @@ def render(T: Translator, scope: ui.Scope) -> None:
         total = sum(part["total"], Decimal(0))
         st.subheader(T(f"where.by.{level}", currency=currency,
                        total=T.money(total, currency)))
-        _treemap(T, part, names, currency, level)
+        positive = [(n, t, p) for n, t, p in zip(names, part["total"], part["payments"],
+                                                  strict=True) if t > 0]
+        if len(positive) > TILES:
+            _bars(T, positive, currency, level)
+        elif positive:
+            _treemap(T, positive, currency, level)
         shares = [(t / total if total else None) for t in part["total"]]
         table = pd.DataFrame({
             T(f"where.column.{level}"): names,
@@ -109,21 +116,57 @@ def render(T: Translator, scope: ui.Scope) -> None:
             T("common.share"): [T.percent(s) for s in shares],
             T("common.payments"): [T.count(n) for n in part["payments"]],
         })
-        st.caption(T("where.table_caption"))
-        st.table(table, border="horizontal")
+        long = len(table) > LONG_TABLE
+        with (st.expander(T.plural("where.every", len(table),
+                                   level=T(f"where.column.{level}").lower()))
+              if long else st.container()):
+            st.caption(T("where.table_caption"))
+            st.table(table, border="horizontal")
 
 
-def _treemap(T: Translator, part: pd.DataFrame, names: list[str], currency: str,
-             level: str) -> None:
-    positive = [(n, t, p) for n, t, p in zip(names, part["total"], part["payments"],
-                                              strict=True) if t > 0]
-    if not positive:
-        return
-    shown = positive[:TILES]
-    if len(positive) > TILES:
-        rest = positive[TILES:]
-        shown.append((T.plural("where.others", len(rest)), sum((t for _, t, _ in rest), Decimal(0)),
-                      sum(p for _, _, p in rest)))
+Part = tuple[str, Decimal, int]  # name, total, payments
+
+
+def _tooltip(T: Translator, level: str) -> list[alt.Tooltip]:
+    return [
+        alt.Tooltip("name:N", title=T(f"where.column.{level}")),
+        alt.Tooltip("total:N", title=T("common.total")),
+        alt.Tooltip("share:N", title=T("common.share")),
+        alt.Tooltip("payments:N", title=T("common.payments")),
+    ]
+
+
+def _bars(T: Translator, positive: list[Part], currency: str, level: str) -> None:
+    """The `TILES` largest parts as bars, the rest together as one grey bar after them."""
+    rest = positive[TILES:]
+    others = (T.plural("where.others", len(rest)), sum((t for _, t, _ in rest), Decimal(0)),
+              sum(p for _, _, p in rest))
+    shown = [*positive[:TILES], others]
+    whole = sum((t for _, t, _ in positive), Decimal(0))
+    df = pd.DataFrame({
+        "name": [n for n, _, _ in shown],
+        "value": ui.as_float([t for _, t, _ in shown]),
+        "total": [T.money(t, currency) for _, t, _ in shown],
+        "share": [T.percent(t / whole) for _, t, _ in shown],
+        "payments": [T.count(p) for _, _, p in shown],
+        "colour": [ui.colour(4)] * TILES + [OTHERS_COLOUR],
+    })
+    chart = alt.Chart(df).mark_bar().encode(
+        y=alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
+        x=alt.X("value:Q", title=T("common.total_in", currency=currency),
+                axis=alt.Axis(format=",.0f")),
+        color=alt.Color("colour:N", scale=None, legend=None),
+        tooltip=_tooltip(T, level),
+    ).properties(height=24 * len(df) + 40)
+    ui.show_chart(chart, T.plural("where.bars_alt", TILES,
+                                  level=T(f"where.column.{level}").lower(),
+                                  name=df["name"].iloc[0], share=df["share"].iloc[0],
+                                  others=others[0], others_share=df["share"].iloc[-1]), T)
+    st.caption(T.plural("where.bars_caption", TILES, others=others[0],
+                        total=df["total"].iloc[-1], share=df["share"].iloc[-1]))
+
+
+def _treemap(T: Translator, shown: list[Part], currency: str, level: str) -> None:
     whole = sum((t for _, t, _ in shown), Decimal(0))
     rects = squarify([float(t) for _, t, _ in shown], width=100, height=60)
     colours = ui.palette(len(shown))
@@ -145,12 +188,7 @@ def _treemap(T: Translator, part: pd.DataFrame, names: list[str], currency: str,
                                                                          strict=True)]
     scale_x = alt.Scale(domain=[0, 100], nice=False, padding=0)
     scale_y = alt.Scale(domain=[0, 60], nice=False, padding=0, reverse=True)
-    tooltip = [
-        alt.Tooltip("name:N", title=T(f"where.column.{level}")),
-        alt.Tooltip("total:N", title=T("common.total")),
-        alt.Tooltip("share:N", title=T("common.share")),
-        alt.Tooltip("payments:N", title=T("common.payments")),
-    ]
+    tooltip = _tooltip(T, level)
     base = alt.Chart(df)
     tiles = base.mark_rect(stroke="white", strokeWidth=2).encode(
         x=alt.X("x:Q", scale=scale_x, axis=None), x2="x2:Q",

@@ -217,6 +217,35 @@ def test_where_without_functions_starts_with_departments(app_home: Path) -> None
         (d, format_money(t, "EUR", "fr")) for d, t in expected]
 
 
+def test_where_draws_bars_of_the_largest_when_a_treemap_would_be_unreadable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past TILES departments the chart is bars of the largest and one bar for the rest; the
+    long table folds into an expander but still lists every department."""
+    tiles, long_table = 20, 25  # app_pages/where.py's TILES and LONG_TABLE (importing runs it)
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    extra = [_row(LYON, 10 + i, "2024-03", 3, f"Service {i:02d}", "Fournisseur", f"{100 + i}.00")
+             for i in range(long_table)]
+    write_warehouse(tmp_path / "warehouse.duckdb", sample_rows() + extra,
+                    releases=sample_releases())
+    expected = sql(tmp_path, "select department, sum(amount) from spending "
+                             "where publisher_id = ? group by 1 order by 2 desc", [LYON])
+    assert len(expected) > long_table > tiles
+    at = run_app("where", publisher=LYON)
+    [drawn] = charts(at)
+    rest = expected[tiles:]
+    assert list(drawn["name"]) == [d for d, _ in expected[:tiles]] + [f"{len(rest)} others"]
+    assert list(drawn["total"])[-1] == format_money(sum(t for _, t in rest), "EUR", "en")
+    assert json.loads(at.get("vega_lite_chart")[0].proto.spec)["mark"]["type"] == "bar"
+    [fold] = at.expander
+    assert fold.label == f"The table: {len(expected)} rows, one per department"
+    assert list(table(at, "Department")["Department"]) == [d for d, _ in expected]
+
+    at = run_app("where", publisher=WESTMINSTER, year="2024")  # a few functions: a treemap
+    assert json.loads(at.get("vega_lite_chart")[0].proto.spec)["layer"][0]["mark"]["type"] \
+        == "rect"
+    assert not at.expander
+
+
 # --------------------------------------------------------------------------- over time
 
 

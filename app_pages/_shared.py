@@ -28,6 +28,7 @@ LANG_KEY = "lang"
 PUBLISHER_KEY = "publisher"
 YEAR_KEY = "year"
 SCOPE_STATE = "_scope"
+LONG_TABLE = 25  # rows past which `table` folds into an expander
 NOT_STATED_KEY = "~"  # a drill-down key meaning "not stated" (NULL) in widgets and URLs
 
 # The pages, in menu order: URL path (= file name in app_pages/) -> icon. The first is the
@@ -188,6 +189,19 @@ def show_chart(chart: alt.TopLevelMixin, alt_text: str, T: Translator) -> None:
     """An Altair chart in the page's language, with its text alternative for screen readers
     (the same figures are always also given as a table next to it)."""
     st.altair_chart(chart.configure(locale=vega_locale(T.lang)), width="stretch", alt=alt_text)
+
+
+def table(df: pd.DataFrame, T: Translator, rows_are: str, caption: str | None = None,
+          **options: Any) -> None:
+    """``st.table`` with its caption, folded past `LONG_TABLE` rows into an expander that says
+    how many rows it holds, one per `rows_are`: a long table one click away, not a page of
+    rows. Not for a table already inside an expander (Streamlit does not nest them)."""
+    fold = len(df) > LONG_TABLE
+    with (st.expander(T.plural("common.table_fold", len(df), level=rows_are)) if fold
+          else st.container()):
+        if caption:
+            st.caption(caption)
+        st.table(df, border="horizontal", **options)
 
 
 def money_frame(

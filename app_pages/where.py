@@ -17,7 +17,6 @@ from app_pages import _shared as ui
 
 ALL = ""  # selectbox option meaning "no choice at this level"
 TILES = 20  # parts a treemap shows; past it, tiles too small to read: bars of the largest
-LONG_TABLE = 25  # rows past which the table folds into an expander, not a page of its own
 OTHERS_COLOUR = "#BBBBBB"
 DARK = {"#0072B2", "#000000"}  # white text on these, black elsewhere (contrast >= 4.5:1)
 
@@ -116,12 +115,7 @@ def render(T: Translator, scope: ui.Scope) -> None:
             T("common.share"): [T.percent(s) for s in shares],
             T("common.payments"): [T.count(n) for n in part["payments"]],
         })
-        long = len(table) > LONG_TABLE
-        with (st.expander(T.plural("where.every", len(table),
-                                   level=T(f"where.column.{level}").lower()))
-              if long else st.container()):
-            st.caption(T("where.table_caption"))
-            st.table(table, border="horizontal")
+        ui.table(table, T, T(f"where.column.{level}").lower(), T("where.table_caption"))
 
 
 Part = tuple[str, Decimal, int]  # name, total, payments

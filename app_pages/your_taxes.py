@@ -101,12 +101,16 @@ def _shares(T: Translator, df: pd.DataFrame, currency: str, amount: Decimal, day
         ).properties(height=28 * len(shown) + 40)
         ui.show_chart(bars, T("taxes.chart_alt", name=names[0],
                               value=chart_df["label"].iloc[0]), T)
-    st.table(pd.DataFrame({
+    table = pd.DataFrame({
         column: names,
         T("common.share"): chart_df["share"],
         T("taxes.per_year"): chart_df["label"],
         T("taxes.per_day"): [T.money(v, currency) for v in per_day],
-    }), border="horizontal", hide_index=True)
+    })
+    if chart:
+        ui.table(table, T, column.lower(), hide_index=True)
+    else:  # already inside the detail's expander
+        st.table(table, border="horizontal", hide_index=True)
 
 
 ui.page(render)

@@ -14,12 +14,13 @@ from streamlit.testing.v1 import AppTest
 
 import app_data
 from app_format import format_amount, format_count, format_money, format_percent
-from app_pages._shared import PAGES
+from app_pages._shared import LONG_TABLE, PAGES
 from tests.app_fixtures import (
     LYON,
     SECRET_NAME,
     WESTMINSTER,
     WESTMINSTER_POPULATION,
+    _budget_row,
     _row,
     sample_budget,
     sample_releases,
@@ -221,15 +222,15 @@ def test_where_draws_bars_of_the_largest_when_a_treemap_would_be_unreadable(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past TILES departments the chart is bars of the largest and one bar for the rest; the
     long table folds into an expander but still lists every department."""
-    tiles, long_table = 20, 25  # app_pages/where.py's TILES and LONG_TABLE (importing runs it)
+    tiles = 20  # app_pages/where.py's TILES (importing a page runs it)
     monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
     extra = [_row(LYON, 10 + i, "2024-03", 3, f"Service {i:02d}", "Fournisseur", f"{100 + i}.00")
-             for i in range(long_table)]
+             for i in range(LONG_TABLE)]
     write_warehouse(tmp_path / "warehouse.duckdb", sample_rows() + extra,
                     releases=sample_releases())
     expected = sql(tmp_path, "select department, sum(amount) from spending "
                              "where publisher_id = ? group by 1 order by 2 desc", [LYON])
-    assert len(expected) > long_table > tiles
+    assert len(expected) > LONG_TABLE > tiles
     at = run_app("where", publisher=LYON)
     [drawn] = charts(at)
     rest = expected[tiles:]
@@ -495,6 +496,20 @@ def test_your_taxes_from_an_income(app_home: Path) -> None:
     assert any("Enter your income" in i.value for i in at.info)
     at = run_app("your_taxes", publisher=LYON, mode="income", income="30000", rate="2.5")
     assert metrics(at)["Per year"] == "€750.00"
+
+
+def test_your_taxes_folds_a_long_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                       ) -> None:
+    """A budget with more functions than LONG_TABLE: the table folds, and still lists each."""
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    functions = [_budget_row(2024, "executed", "expenditure", (f"{i:03d}", f"Fonction {i}"),
+                             ("011", "Charges"), f"{1000 + i}.00")
+                 for i in range(LONG_TABLE + 1)]
+    write_warehouse(tmp_path / "warehouse.duckdb", releases=sample_releases(), budget=functions)
+    at = run_app("your_taxes", publisher=LYON)
+    [fold] = at.expander
+    assert fold.label == f"The table: {LONG_TABLE + 1} rows, one per function"
+    assert len(table(at, "Function")) == LONG_TABLE + 1
 
 
 def test_your_taxes_boxes_take_whole_amounts(app_home: Path) -> None:

@@ -107,3 +107,24 @@ def test_hyndburn_year_of_monthly_files(realdata, home):
     first = con.execute("select period, payment_date from spending where source_line = 2 "
                         "and period in ('2019-08', '2020-02') order by period").fetchall()
     assert first == [("2019-08", dt.date(2019, 7, 12)), ("2020-02", dt.date(2020, 2, 26))]
+
+
+MADRID_YEARS = {  # rows and euros per AÑO, summed from the file with Python's csv and Decimal
+    2012: (5304, "4942020428"), 2013: (4955, "4564125024"),
+    2014: (4781, "4699310629"), 2015: (5177, "4650554218"),
+}
+
+
+def test_madrid_budgets_of_four_years_in_one_file(realdata, home):
+    """A Spanish budget: accented header (AÑO), zero-padded codes that stay text, four years."""
+    files = [realdata / "budget/madrid-gastos-2012-2015/gastos_v40_2012-2015.csv"]
+    result = pipeline.run("madrid", files, home)
+    assert result.published and result.loaded == 20217
+    assert result.files[0].period == "2012-2015-approved"
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    by_year = con.execute("select fiscal_year, count(*), sum(amount) from budget "
+                          "group by 1 order by 1").fetchall()
+    assert by_year == [(y, n, Decimal(t)) for y, (n, t) in MADRID_YEARS.items()]
+    first = con.execute("select entity_id, administrative_code, functional_code, chapter_code, "
+                        "economic_code from budget where source_line = 2").fetchone()
+    assert first == ("001", "002", "91100", "1", "12000")

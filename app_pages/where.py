@@ -4,6 +4,7 @@ figures in a table. The path chosen is kept in the URL (``?function=09&departmen
 
 from __future__ import annotations
 
+import textwrap
 from decimal import Decimal
 
 import altair as alt
@@ -18,6 +19,9 @@ from app_pages import _shared as ui
 ALL = ""  # selectbox option meaning "no choice at this level"
 TILES = 20  # parts a treemap shows; past it, tiles too small to read: bars of the largest
 OTHERS_COLOUR = "#BBBBBB"
+TREEMAP_PX = 420
+WIDE, HIGH = 100, 60  # the treemap's units (TREEMAP_PX / HIGH pixels each, upright)
+LINE_PX = 15  # a line of 12 px text
 DARK = {"#0072B2", "#000000"}  # white text on these, black elsewhere (contrast >= 4.5:1)
 
 
@@ -160,9 +164,19 @@ def _bars(T: Translator, positive: list[Part], currency: str, level: str) -> Non
                         total=df["total"].iloc[-1], share=df["share"].iloc[-1]))
 
 
+def _tile_label(name: str, share: str, rect: tuple[float, float, float, float]) -> str:
+    """The name wrapped to the tile's width, on as many lines as its height leaves above the
+    share (the last line); cut with an ellipsis past them."""
+    _, _, width, height = rect
+    chars = max(4, int(width * 1.2))  # ~9 px per unit of width, ~7 px per character at 12 px
+    lines = max(1, int((height * TREEMAP_PX / HIGH - 8) / LINE_PX) - 1)
+    wrapped = textwrap.wrap(name, chars, max_lines=lines, placeholder="…") or [name[:chars]]
+    return "\n".join([*wrapped, share])
+
+
 def _treemap(T: Translator, shown: list[Part], currency: str, level: str) -> None:
     whole = sum((t for _, t, _ in shown), Decimal(0))
-    rects = squarify([float(t) for _, t, _ in shown], width=100, height=60)
+    rects = squarify([float(t) for _, t, _ in shown], width=WIDE, height=HIGH)
     colours = ui.palette(len(shown))
     df = pd.DataFrame({
         "name": [n for n, _, _ in shown],
@@ -176,12 +190,13 @@ def _treemap(T: Translator, shown: list[Part], currency: str, level: str) -> Non
         "colour": colours,
         "ink": ["#FFFFFF" if c in DARK else "#000000" for c in colours],
     })
-    # ~9 px per percent of width, ~7 px per character at 12 px
-    limits = [max(4, int(r[2] * 1.2)) for r in rects]
-    df["short"] = [n if len(n) <= k else n[:k - 1] + "…" for n, k in zip(df["name"], limits,
-                                                                         strict=True)]
-    scale_x = alt.Scale(domain=[0, 100], nice=False, padding=0)
-    scale_y = alt.Scale(domain=[0, 60], nice=False, padding=0, reverse=True)
+    df["label"] = [_tile_label(n, share, r) for n, share, r in zip(df["name"], df["share"],
+                                                                    rects, strict=True)]
+    # Vega draws the first line at y and the others below it: centre the block by hand
+    line_units = LINE_PX * HIGH / TREEMAP_PX
+    df["ty"] = df["cy"] - (df["label"].str.count("\n")) * line_units / 2
+    scale_x = alt.Scale(domain=[0, WIDE], nice=False, padding=0)
+    scale_y = alt.Scale(domain=[0, HIGH], nice=False, padding=0, reverse=True)
     tooltip = _tooltip(T, level)
     base = alt.Chart(df)
     tiles = base.mark_rect(stroke="white", strokeWidth=2).encode(
@@ -190,15 +205,15 @@ def _treemap(T: Translator, shown: list[Part], currency: str, level: str) -> Non
         color=alt.Color("colour:N", scale=None, legend=None),
         tooltip=tooltip,
     )
-    text = base.transform_filter("datum.big").mark_text(fontSize=12, align="center").encode(
-        x=alt.X("cx:Q", scale=scale_x), y=alt.Y("cy:Q", scale=scale_y),
-        text="short:N", color=alt.Color("ink:N", scale=None, legend=None), tooltip=tooltip,
+    text = base.transform_filter("datum.big").mark_text(
+        fontSize=12, align="center", baseline="middle", lineBreak="\n", lineHeight=LINE_PX,
+        # each line cut to the tile's width in pixels, whatever the page's width
+        limit=alt.expr(f"(datum.x2 - datum.x) / {WIDE} * width - 8"),
+    ).encode(
+        x=alt.X("cx:Q", scale=scale_x), y=alt.Y("ty:Q", scale=scale_y),
+        text="label:N", color=alt.Color("ink:N", scale=None, legend=None), tooltip=tooltip,
     )
-    share = base.transform_filter("datum.big").mark_text(fontSize=11, dy=15).encode(
-        x=alt.X("cx:Q", scale=scale_x), y=alt.Y("cy:Q", scale=scale_y),
-        text="share:N", color=alt.Color("ink:N", scale=None, legend=None), tooltip=tooltip,
-    )
-    chart = (tiles + text + share).properties(height=420)
+    chart = (tiles + text).properties(height=TREEMAP_PX)
     largest = df.iloc[0]
     ui.show_chart(
         chart,

@@ -247,6 +247,21 @@ def test_where_draws_bars_of_the_largest_when_a_treemap_would_be_unreadable(
     assert not at.expander
 
 
+def test_a_treemap_tile_wraps_a_long_name_instead_of_cutting_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    long_name = "Direction de l'Éducation, de la Jeunesse, des Sports et de la Vie Associative"
+    rows = [_row(LYON, 2, "2024-01", 3, long_name, "Fournisseur", "4000.00"),
+            _row(LYON, 3, "2024-01", 3, "Voirie", "Fournisseur", "3000.00"),
+            _row(LYON, 4, "2024-01", 3, "Culture", "Fournisseur", "3000.00")]
+    write_warehouse(tmp_path / "warehouse.duckdb", rows, releases=sample_releases())
+    [drawn] = charts(run_app("where", publisher=LYON, year="2024"))
+    *lines, share = drawn["label"].iloc[0].split("\n")
+    assert len(lines) > 1 and " ".join(lines) == long_name
+    assert share == "40.0%"
+    assert drawn["ty"].iloc[0] < drawn["cy"].iloc[0]  # the block is centred on the tile
+
+
 # --------------------------------------------------------------------------- over time
 
 

@@ -42,6 +42,7 @@ BUDGET_OPTIONAL = ("publisher_name", "amount_voted", "amount_open", "amount_exec
                    "functional_code", "functional_label", "cofog_code", "is_real",
                    "fiscal_period", "is_off_budget", "fiscal_year_start_month")
 BUDGET_AXES = ("chapter", "function")
+FUNCTIONAL_TREE = "functional_tree"  # the chart's tree of functions (etl/sql/marts/releases.sql)
 MEASURES = ("voted", "open", "executed", "proposed")
 _STAGE = ("CASE phase WHEN 'executed' THEN 4 WHEN 'adjusted' THEN 3 WHEN 'approved' THEN 2 "
           "ELSE 1 END")
@@ -128,6 +129,8 @@ def _budget_lines(db: _Db, publisher_id: str, year: int, direction: str, axis: s
         """,
         [publisher_id, int(year), direction],
     )
+    if axis == "function":
+        _name_repeated_functions(db, publisher_id, df)
     for measure in ("voted", "open", "executed"):  # zero on every line: not published
         if len(df) and all(v is None or _isnan(v) or v == 0 for v in df[measure]):
             df[measure] = None
@@ -135,6 +138,23 @@ def _budget_lines(db: _Db, publisher_id: str, year: int, direction: str, axis: s
     if len(df) and df["open_is_voted"].all():  # no amendment: the credits open are those voted
         df["open"] = df["voted"]
     return df
+
+
+def _name_repeated_functions(db: _Db, publisher_id: str, df: pd.DataFrame) -> None:
+    """A label several functions share gets its parent's after it, from the chart's functional
+    tree the publish recorded: "20 Services communs (Enseignement - formation)", "110 Services
+    communs (Sécurité intérieure)"."""
+    repeated = df["label"].notna() & df.duplicated(["label", "currency"], keep=False)
+    if not repeated.any() or not db.has(FUNCTIONAL_TREE, "publisher_id", "functional_code",
+                                        "functional_label", "parent_code"):
+        return
+    parents = dict(db.rows(
+        f"SELECT f.functional_code, p.functional_label FROM {FUNCTIONAL_TREE} f "
+        f"JOIN {FUNCTIONAL_TREE} p ON p.publisher_id = f.publisher_id "
+        "AND p.functional_code = f.parent_code WHERE f.publisher_id = ?", [publisher_id]))
+    df.loc[repeated, "label"] = [f"{label} ({parents[code]})" if parents.get(code) else label
+                                 for code, label in zip(df.loc[repeated, "code"],
+                                                        df.loc[repeated, "label"], strict=True)]
 
 
 @_query

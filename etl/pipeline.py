@@ -293,6 +293,8 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
         con.execute("insert into wh.release_decisions values (?, ?)", [release.release_id, archive.keep_bytes(
             home.archive, redact.snapshot(decisions, redact.redacted_name_kinds(con)))])
         wh.upsert_publisher(profile)
+        if profile.reference.get("chart"):
+            wh.replace_functional_tree(profile.publisher_id, reference.CHART_FUNCTIONS)
         wh.refresh_aggregates(profile.publisher_id)
         con.execute("commit")
         result.changes = releases.period_changes(con, release.release_id)

@@ -136,6 +136,12 @@ class AttachedWarehouse:
             profile.publisher_id, profile.publisher_name, profile.country, profile.url,
             profile.population, profile.population_year])
 
+    def replace_functional_tree(self, publisher_id: str, functions: str) -> None:
+        """The publisher's functional tree from a chart's `functions` table (see load_m14)."""
+        self.con.execute("delete from wh.functional_tree where publisher_id = ?", [publisher_id])
+        self.con.execute("insert into wh.functional_tree select ?, function_code, function_label, "
+                         f"parent_code from {quote_ident(functions)}", [publisher_id])
+
     def refresh_aggregates(self, publisher_id: str) -> None:
         """Bring the derived marts (budget_vs_actual, the agg_* tables the app reads) up to date
         after a change to one publisher's rows.

@@ -9,6 +9,7 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -535,6 +536,35 @@ def test_your_taxes_boxes_take_whole_amounts(app_home: Path) -> None:
     assert (box.value, box.proto.format) == (1000, "%d")
     at = run_app("your_taxes", publisher=LYON, mode="income", income="30000", rate="2.5")
     assert [(b.value, b.proto.format) for b in at.number_input][0] == (30000, "%d")
+
+
+def test_functions_whose_labels_repeat_are_named_by_their_parent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"Services communs" is a function of nearly every M14 domain: with the chart's tree in the
+    warehouse (empty here until filled) each is named by its domain; without it, by its code
+    only."""
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    common = [_budget_row(2024, "executed", "expenditure", (code, "Services communs"),
+                          ("011", "Charges"), amount)
+              for code, amount in (("20", "300.00"), ("110", "200.00"))]
+    path = write_warehouse(tmp_path / "warehouse.duckdb", releases=sample_releases(),
+                           budget=sample_budget() + common)
+    names = [f"{c} {lab}" for c, lab in (("20", "Services communs"), ("110", "Services communs"))]
+    assert [n for n in table(run_app("your_taxes", publisher=LYON), "Function")["Function"]
+            if "communs" in n] == names
+    con = duckdb.connect(str(path))
+    con.executemany("insert into functional_tree values (?, ?, ?, ?)", [
+        (LYON, "2", "Enseignement - formation", None), (LYON, "20", "Services communs", "2"),
+        (LYON, "1", "Sécurité et salubrité publiques", None), (LYON, "11", "Sécurité intérieure", "1"),
+        (LYON, "110", "Services communs", "11")])
+    con.close()
+    named = [f"{names[0]} (Enseignement - formation)", f"{names[1]} (Sécurité intérieure)"]
+    assert [n for n in table(run_app("your_taxes", publisher=LYON), "Function")["Function"]
+            if "communs" in n] == named
+    assert {n for n in table(run_app("budget", publisher=LYON), "Function")["Function"]
+            if "communs" in n} == set(named)
+    assert "2 Enseignement - formation" in list(
+        table(run_app("budget", publisher=LYON), "Function")["Function"])  # a label said once
 
 
 # --------------------------------------------------------------------------- data

@@ -221,3 +221,18 @@ def test_a_release_that_redacts_published_rows_leaves_no_trace_of_them_in_the_fi
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select period, count(*), count(*) filter (where is_redacted) from spending "
                            "group by period order by period").fetchall() == [("2024-05", 2, 1), ("2024-06", 2, 1)]
+
+
+def test_a_budget_published_with_a_chart_records_the_charts_functional_tree(demo_home):
+    """Montreuil's profile labels its budget from the M14 chart: the warehouse keeps the chart's
+    functions and their parents, for the app to name the functions whose labels repeat."""
+    con = duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select publisher_id, count(*) from functional_tree group by 1").fetchall() \
+        == [("montreuil", 122)]
+    parents = con.execute(
+        "select f.functional_code, f.functional_label, p.functional_label from functional_tree f "
+        "join functional_tree p on p.publisher_id = f.publisher_id "
+        "and p.functional_code = f.parent_code where f.functional_code in ('20', '110') "
+        "order by 1").fetchall()
+    assert parents == [("110", "Services communs", "Sécurité intérieure"),
+                       ("20", "Services communs", "Enseignement - Formation")]

@@ -19,9 +19,13 @@ from .crosswalk import CROSSWALK_DIR, assign_cofog, crosswalk_path, load_crosswa
 from .labels import LabelReport, label_budget
 from .m14 import M14_DIR, Chart, chart_path, load_m14, read_m14
 
-__all__ = ["CROSSWALK_DIR", "M14_DIR", "Chart", "EnrichReport", "LabelReport", "assign_cofog",
+__all__ = ["CHART_FUNCTIONS", "CROSSWALK_DIR", "M14_DIR", "Chart", "EnrichReport", "LabelReport", "assign_cofog",
            "chart_path", "crosswalk_path", "enrich", "label_budget", "load_crosswalk", "load_m14",
            "read_m14"]
+
+
+CHART_PREFIX = "ref_chart"  # the chart of accounts' tables in a run's connection
+CHART_FUNCTIONS = f"{CHART_PREFIX}_functions"
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ def enrich(con: duckdb.DuckDBPyConnection, table: str, *, chart: str | Path | No
     """
     labels = None
     if chart is not None:
-        tables = load_m14(con, chart_path(chart), prefix="ref_chart")
+        tables = load_m14(con, chart_path(chart), prefix=CHART_PREFIX)
         labels = label_budget(con, table, tables)
     uncovered = None
     if cofog_crosswalk is not None:

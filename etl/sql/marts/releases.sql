@@ -135,3 +135,14 @@ create table if not exists publishers (
     population      bigint,
     population_year integer
 );
+
+-- The functional tree of the chart of accounts a publisher's budget is labelled from (M14:
+-- 2 > 20), as of its latest budget publish with a chart. The app names a function by its
+-- parent where labels repeat: "Services communs" is a function of nearly every M14 domain.
+create table if not exists functional_tree (
+    publisher_id      varchar not null,
+    functional_code   varchar not null,
+    functional_label  varchar,
+    parent_code       varchar,
+    primary key (publisher_id, functional_code)
+);

@@ -86,14 +86,16 @@ def _chart(T: Translator, part: pd.DataFrame, names: list[str], currency: str,
     if not rows:
         return
     df = pd.DataFrame(rows)
+    # only the measures published (Montreuil's voted amounts are all zero), each in its own colour
+    shown = [(t, ui.colour(i)) for i, (_, t) in enumerate(phases) if t in set(df["phase"])]
     chart = alt.Chart(df).mark_bar().encode(
         y=alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=280)),
-        yOffset=alt.YOffset("phase:N", sort=[t for _, t in phases]),
+        yOffset=alt.YOffset("phase:N", sort=[t for t, _ in shown]),
         x=alt.X("amount:Q", title=T("common.total_in", currency=currency),
                 axis=alt.Axis(format=",.0f")),
-        color=alt.Color("phase:N", title=None, sort=[t for _, t in phases],
-                        scale=alt.Scale(domain=[t for _, t in phases],
-                                        range=ui.palette(3)),
+        color=alt.Color("phase:N", title=None, sort=[t for t, _ in shown],
+                        scale=alt.Scale(domain=[t for t, _ in shown],
+                                        range=[c for _, c in shown]),
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("name:N", title=T(f"budget.column.{axis}")),
                  alt.Tooltip("phase:N", title=T("budget.phase")),

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import app_data
 from app_format import format_amount, format_count, format_money, format_percent
-from app_pages._shared import LONG_TABLE, PAGES
+from app_pages._shared import LONG_TABLE, PAGES, colour
 from tests.app_fixtures import (
     LYON,
     SECRET_NAME,
@@ -467,10 +467,25 @@ def test_budget_against_actual_equals_sql(app_home: Path) -> None:
     assert list(zip(chapters["Chapter"], chapters["Open"], chapters["Execution rate"],
                     strict=True)) == [(c, format_money(o, "EUR", "en"), format_percent(e / o, "en"))
                                       for c, o, e in expected]
+    domains = {tuple(json.loads(c.proto.spec)["encoding"]["color"]["scale"]["domain"])
+               for c in at.get("vega_lite_chart")}
+    assert domains == {("Voted", "Open", "Executed")}
     functions = table(at, "Function")
     assert list(functions["Function"]) == ["2 Enseignement - formation",
                                            "8 Aménagement et services urbains",
                                            "0 Services généraux"]
+
+
+def test_the_budget_chart_names_only_the_measures_published(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An executed budget alone (no voted or open amounts): its legend has no empty series."""
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    executed = [r for r in sample_budget() if r["phase"] == "executed"]
+    write_warehouse(tmp_path / "warehouse.duckdb", releases=sample_releases(), budget=executed)
+    at = run_app("budget", publisher=LYON)
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert {tuple(s["encoding"]["color"]["scale"]["domain"]) for s in specs} == {("Executed",)}
+    assert {tuple(s["encoding"]["color"]["scale"]["range"]) for s in specs} == {(colour(2),)}
 
 
 def test_budget_pages_say_when_no_budget_is_published(app_home: Path, tmp_path: Path,

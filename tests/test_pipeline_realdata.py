@@ -128,3 +128,9 @@ def test_madrid_budgets_of_four_years_in_one_file(realdata, home):
     first = con.execute("select entity_id, administrative_code, functional_code, chapter_code, "
                         "economic_code from budget where source_line = 2").fetchone()
     assert first == ("001", "002", "91100", "1", "12000")
+    # every programme on the COFOG axis but the staff benefits (policy 22), an explicit gap
+    unmapped = con.execute("select distinct left(functional_code, 2) from budget "
+                           "where cofog_code is null").fetchall()
+    assert unmapped == [("22",)]
+    assert con.execute("select cofog_code from budget where functional_code = '16301' "
+                       "limit 1").fetchone() == ("05.1",)  # street cleaning

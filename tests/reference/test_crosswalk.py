@@ -24,7 +24,8 @@ def cofog_labels() -> dict[str, str]:
         return {r["Code"]: r["Description_EN"] for r in csv.DictReader(fh)}
 
 
-@pytest.mark.parametrize("name", ["m14_fonction_to_cofog", "uk_service_to_cofog"])
+@pytest.mark.parametrize("name", ["m14_fonction_to_cofog", "uk_service_to_cofog",
+                                  "es_programa_to_cofog"])
 def test_crosswalk_codes_are_cofog_codes_with_their_labels(name):
     labels = cofog_labels()
     for row in crosswalk_rows(name):

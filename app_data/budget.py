@@ -142,7 +142,7 @@ def _budget_lines(db: _Db, publisher_id: str, year: int, direction: str, axis: s
 
 def _name_repeated_functions(db: _Db, publisher_id: str, df: pd.DataFrame) -> None:
     """A label several functions share gets its parent's after it, from the chart's functional
-    tree the publish recorded: "20 Services communs (Enseignement - formation)", "110 Services
+    tree the publish recorded: "20 Services communs (Enseignement - Formation)", "110 Services
     communs (Sécurité intérieure)"."""
     repeated = df["label"].notna() & df.duplicated(["label", "currency"], keep=False)
     if not repeated.any() or not db.has(FUNCTIONAL_TREE, "publisher_id", "functional_code",

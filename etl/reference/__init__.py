@@ -19,9 +19,9 @@ from .crosswalk import CROSSWALK_DIR, assign_cofog, crosswalk_path, load_crosswa
 from .labels import LabelReport, label_budget
 from .m14 import M14_DIR, Chart, chart_path, load_m14, read_m14
 
-__all__ = ["CHART_FUNCTIONS", "CROSSWALK_DIR", "M14_DIR", "Chart", "EnrichReport", "LabelReport", "assign_cofog",
-           "chart_path", "crosswalk_path", "enrich", "label_budget", "load_crosswalk", "load_m14",
-           "read_m14"]
+__all__ = ["CHART_FUNCTIONS", "CROSSWALK_DIR", "M14_DIR", "Chart", "EnrichReport", "LabelReport",
+           "assign_cofog", "chart_path", "crosswalk_path", "enrich", "label_budget",
+           "load_crosswalk", "load_m14", "read_m14"]
 
 
 CHART_PREFIX = "ref_chart"  # the chart of accounts' tables in a run's connection

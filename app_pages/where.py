@@ -94,6 +94,7 @@ def render(T: Translator, scope: ui.Scope) -> None:
 
     rows = app_data.breakdown(pid, year, tuple(path))
     level = app_data.BREAKDOWN_LEVELS[len(path)]
+    column = T(f"where.column.{level}")  # the parts' name: "Department"
     if breadcrumb:
         st.markdown(" › ".join([f"**{scope.publisher.name} {year}**", *breadcrumb]))
     if not len(rows):
@@ -109,32 +110,32 @@ def render(T: Translator, scope: ui.Scope) -> None:
         positive = [(n, t, p) for n, t, p in zip(names, part["total"], part["payments"],
                                                   strict=True) if t > 0]
         if len(positive) > TILES:
-            _bars(T, positive, currency, level)
+            _bars(T, positive, currency, column)
         elif positive:
-            _treemap(T, positive, currency, level)
+            _treemap(T, positive, currency, column)
         shares = [(t / total if total else None) for t in part["total"]]
         table = pd.DataFrame({
-            T(f"where.column.{level}"): names,
+            column: names,
             T("common.total"): [T.money(t, currency) for t in part["total"]],
             T("common.share"): [T.percent(s) for s in shares],
             T("common.payments"): [T.count(n) for n in part["payments"]],
         })
-        ui.table(table, T, T(f"where.column.{level}").lower(), T("where.table_caption"))
+        ui.table(table, T, column.lower(), T("where.table_caption"))
 
 
 Part = tuple[str, Decimal, int]  # name, total, payments
 
 
-def _tooltip(T: Translator, level: str) -> list[alt.Tooltip]:
+def _tooltip(T: Translator, column: str) -> list[alt.Tooltip]:
     return [
-        alt.Tooltip("name:N", title=T(f"where.column.{level}")),
+        alt.Tooltip("name:N", title=column),
         alt.Tooltip("total:N", title=T("common.total")),
         alt.Tooltip("share:N", title=T("common.share")),
         alt.Tooltip("payments:N", title=T("common.payments")),
     ]
 
 
-def _bars(T: Translator, positive: list[Part], currency: str, level: str) -> None:
+def _bars(T: Translator, positive: list[Part], currency: str, column: str) -> None:
     """The `TILES` largest parts as bars, the rest together as one grey bar after them."""
     rest = positive[TILES:]
     others = (T.plural("where.others", len(rest)), sum((t for _, t, _ in rest), Decimal(0)),
@@ -154,10 +155,10 @@ def _bars(T: Translator, positive: list[Part], currency: str, level: str) -> Non
         x=alt.X("value:Q", title=T("common.total_in", currency=currency),
                 axis=alt.Axis(format=",.0f")),
         color=alt.Color("colour:N", scale=None, legend=None),
-        tooltip=_tooltip(T, level),
+        tooltip=_tooltip(T, column),
     ).properties(height=24 * len(df) + 40)
     ui.show_chart(chart, T.plural("where.bars_alt", TILES,
-                                  level=T(f"where.column.{level}").lower(),
+                                  level=column.lower(),
                                   name=df["name"].iloc[0], share=df["share"].iloc[0],
                                   others=others[0], others_share=df["share"].iloc[-1]), T)
     st.caption(T.plural("where.bars_caption", TILES, others=others[0],
@@ -174,7 +175,7 @@ def _tile_label(name: str, share: str, rect: tuple[float, float, float, float]) 
     return "\n".join([*wrapped, share])
 
 
-def _treemap(T: Translator, shown: list[Part], currency: str, level: str) -> None:
+def _treemap(T: Translator, shown: list[Part], currency: str, column: str) -> None:
     whole = sum((t for _, t, _ in shown), Decimal(0))
     rects = squarify([float(t) for _, t, _ in shown], width=WIDE, height=HIGH)
     colours = ui.palette(len(shown))
@@ -197,7 +198,7 @@ def _treemap(T: Translator, shown: list[Part], currency: str, level: str) -> Non
     df["ty"] = df["cy"] - (df["label"].str.count("\n")) * line_units / 2
     scale_x = alt.Scale(domain=[0, WIDE], nice=False, padding=0)
     scale_y = alt.Scale(domain=[0, HIGH], nice=False, padding=0, reverse=True)
-    tooltip = _tooltip(T, level)
+    tooltip = _tooltip(T, column)
     base = alt.Chart(df)
     tiles = base.mark_rect(stroke="white", strokeWidth=2).encode(
         x=alt.X("x:Q", scale=scale_x, axis=None), x2="x2:Q",
@@ -217,7 +218,7 @@ def _treemap(T: Translator, shown: list[Part], currency: str, level: str) -> Non
     largest = df.iloc[0]
     ui.show_chart(
         chart,
-        T.plural("where.chart_alt", len(df), level=T(f"where.column.{level}").lower(),
+        T.plural("where.chart_alt", len(df), level=column.lower(),
                  name=largest["name"], share=largest["share"]),
         T,
     )

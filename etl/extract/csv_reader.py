@@ -114,11 +114,13 @@ def _refusal(error: duckdb.Error, path: Path, quote: str) -> str:
     """DuckDB's refusal of a file as one sentence: the line, then the reason, explained when it is
     a known one. DuckDB counts lines without those inside quoted cells, so the line it quotes is
     looked for in the file, from the line it gives on (this runs on a refused file only). The
-    record it quotes may run on over several lines (a quote never closed): the reason is the line
-    after it, the last before a blank one."""
+    record it quotes may run on over several lines (a quote never closed), blank ones included: the
+    reason is the line after it, the last before the blank line that opens DuckDB's hints or its
+    options."""
     text = str(error).strip()
     number = re.search(r"CSV Error on Line: (\d+)", text)
-    quoted = re.search(r"^Original Line: (.*?)\n([^\n]*)(?:\n\n|\Z)", text, re.M | re.S)
+    quoted = re.search(r"^Original Line: (.*?)\n([^\n]*)(?:\n\n(?:Possible fixes:|  file = )|\n*\Z)", text,
+                       re.M | re.S)
     if not (number and quoted):
         return " ".join(text.splitlines()[:2]) or "unreadable"
     line, original, reason = int(number[1]), quoted[1].split("\n")[0].rstrip("\r"), quoted[2].strip()

@@ -163,6 +163,18 @@ def test_a_quote_never_closed_is_reported_on_its_own_line(tmp_path):
                                    'text after its closing quote ("abc"def) or is never closed.')
 
 
+
+def test_a_quote_never_closed_over_a_blank_line_still_gets_its_reason(tmp_path):
+    """The record DuckDB quotes runs on over a blank line: the reason is the line after the whole
+    record, not the line before the blank one (which is only more of the record)."""
+    path = tmp_path / "bad.csv"
+    path.write_text('a,b\nx,"1\ny,2\n\nz,"3\n', encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        csv_reader.read_records(duckdb.connect(), path, "raw_t", delimiter=",", quote='"',
+                                blank_lines=[4], lines=5, shown_as="bad.csv", parallel=False)
+    assert str(e.value).startswith('bad.csv: cannot be read as delimited text: on line 2, a quoted cell has '
+                                   'text after its closing quote ("abc"def) or is never closed.')
+
 def test_stream_numbering_finds_every_records_line_among_thousands_of_blank_runs():
     """Stream.line_sql against the lines themselves: records and blank lines laid out at random,
     up to the most runs of blank lines a streamed file may have."""

@@ -81,7 +81,7 @@ class RunResult:
     issues_listed: int | None = None     # issues written to the run's issues file, when one was asked for
     published: bool = False
     package_dir: Path | None = None
-    unchanged_since: str | None = None  # the release that already published exactly these files
+    unchanged_since: str | None = None  # the releases that already published exactly these files
     changes: list[PeriodChange] = field(default_factory=list)
     redactions: dict[str, int] = field(default_factory=dict)          # record rows per reason code
     redaction_candidates: list[redact.Candidate] = field(default_factory=list)  # for a person to review
@@ -359,13 +359,13 @@ def _served_state(con: duckdb.DuckDBPyConnection, home: Home,
 
 def _unchanged_since(latest: str | None, state: dict[str, PeriodVersion], redacted_under: str | None,
                      profile: Profile, contexts: list[FileContext], redaction_sha256: str) -> str | None:
-    """The release that already published exactly these files, for these periods, with this profile
-    and under the same redaction policy and decisions."""
+    """The releases (comma-separated) that already published exactly these files, for these periods,
+    with this profile, while the latest is under the same redaction policy and decisions."""
     if latest is None or redacted_under != redaction_sha256:
         return None  # a name confirmed (or a rule changed) since: publish again
     same = all(ctx.period in state and state[ctx.period].source_sha256 == ctx.extracted.sha256
                and state[ctx.period].profile_sha256 == profile.sha256 for ctx in contexts)
-    return latest if same and contexts else None
+    return ", ".join(sorted({state[ctx.period].row_release_id for ctx in contexts})) if same and contexts else None
 
 
 def _refuse_a_second_period(state: dict[str, PeriodVersion], contexts: list[FileContext]) -> None:
@@ -455,7 +455,10 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
             if issues_file is not None:
                 result.issues_listed = write_issue_list(con, prepared.contexts, prepared.mappings, issues_file,
                                                         result.lang)
-            if dry_run or result.report.blocks_publish:
+            if result.report.blocks_publish:
+                return result
+            if dry_run:   # what the publish would refuse after validation, a dry run refuses too
+                _refuse_a_second_period(_served_state(con, home, profile)[1], prepared.contexts)
                 return result
             redact.check_pending(result.redaction_candidates, prepared.policy, profile)
             with home.lock(wait_seconds):

@@ -14,6 +14,8 @@ from decimal import Decimal
 from tests.conftest import MINI_PROFILE, tree_digest
 
 GOOD = "Department,Supplier,Date,Amount\nParks,Acme Ltd,03/05/2024,10.00\nRoads,Big Co,04/05/2024,5.50\n"
+# the same payments dated in another month, for a file named for that month
+APRIL, JUNE = (GOOD.replace("/05/2024", f"/{m}/2024") for m in ("04", "06"))
 
 
 def spendpub(home: Path, *args: str) -> subprocess.CompletedProcess:
@@ -24,7 +26,7 @@ def spendpub(home: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def published_home(home, mini_profile, export):
     """A home with one good release already published."""
-    done = spendpub(home, "publish", "--profile", str(mini_profile()), str(export(GOOD, name="spend-2024-04.csv")))
+    done = spendpub(home, "publish", "--profile", str(mini_profile()), str(export(APRIL, name="spend-2024-04.csv")))
     assert done.returncode == 0, done.stderr
     return home
 
@@ -133,10 +135,10 @@ def test_validate_is_a_dry_run(home, mini_profile, export):
     assert done.returncode == 0 and "valid" in done.stdout and "dry run" in done.stdout
     assert not home.exists() or tree_digest(home) == {}
     bad = spendpub(home, "validate", "--json", "--profile", str(mini_profile()),
-                   str(export(GOOD + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")))
+                   str(export(JUNE + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")))
     assert bad.returncode == 1 and '"valid": false' in bad.stdout
     refused = spendpub(home, "validate", "--profile", str(mini_profile()),
-                       str(export(GOOD + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")))
+                       str(export(JUNE + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")))
     assert "rows read 3 · with errors 1 ·" in refused.stdout and "· loaded" not in refused.stdout
 
 
@@ -151,22 +153,30 @@ def test_validate_reports_a_file_where_no_amount_can_be_read(home, mini_profile,
 def test_second_publish_of_a_period_replaces_its_rows(published_home, mini_profile, export):
     import duckdb
     spendpub(published_home, "publish", "--profile", str(mini_profile()),
-             str(export(GOOD.replace("10.00", "11.00"), name="spend-2024-04.csv")))
+             str(export(APRIL.replace("10.00", "11.00"), name="spend-2024-04.csv")))
     con = duckdb.connect(str(published_home / "warehouse.duckdb"), read_only=True)
     assert con.execute("select count(*), sum(amount) from spending").fetchone() == (2, Decimal("16.50"))
 
 
 def test_a_file_published_as_one_period_is_refused_as_another(published_home, mini_profile, export):
-    """The same bytes under another month's name (or --period) would count their payments twice."""
+    """The same bytes under another month's name (or --period) would count their payments twice.
+    (A payment run over the month's end: as many dates in either month, so both periods validate.)"""
+    month_end = GOOD.replace("03/05/2024", "30/04/2024")
+    assert spendpub(published_home, "publish", "--profile", str(mini_profile()),
+                    str(export(month_end, name="spend-2024-04.csv"))).returncode == 0
     before = tree_digest(published_home / "site")
     again = spendpub(published_home, "publish", "--profile", str(mini_profile()),
-                     str(export(GOOD, name="spend-2024-05.csv")))
+                     str(export(month_end, name="spend-2024-05.csv")))
     assert again.returncode == 1 and "Traceback" not in again.stderr
     assert "spend-2024-05.csv: this file is already published as the period 2024-04" in " ".join(again.stderr.split())
     assert tree_digest(published_home / "site") == before
+    # a dry run says so too: validate exits 1 exactly when a publish would be refused
+    dry = spendpub(published_home, "validate", "--profile", str(mini_profile()),
+                   str(export(month_end, name="spend-2024-05.csv")))
+    assert dry.returncode == 1 and "already published as the period 2024-04" in " ".join(dry.stderr.split())
     # the same file for its own period again is not refused: nothing to publish
     same = spendpub(published_home, "publish", "--profile", str(mini_profile()),
-                    str(export(GOOD, name="spend-2024-04.csv")))
+                    str(export(month_end, name="spend-2024-04.csv")))
     assert same.returncode == 0 and "nothing to publish" in same.stdout
 
 
@@ -206,7 +216,7 @@ def test_control_totals_name_a_file_or_a_period(home, mini_profile, export):
 ])
 def test_report_files_in_three_formats(home, mini_profile, export, tmp_path, suffix, starts, inside):
     report = tmp_path / "reports" / f"june{suffix}"
-    bad = export(GOOD + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")
+    bad = export(JUNE + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")
     done = spendpub(home, "validate", "--profile", str(mini_profile()), "--report", str(report), str(bad))
     assert done.returncode == 1 and f"report written to {report}" in done.stdout
     text = report.read_text(encoding="utf-8")
@@ -269,7 +279,7 @@ def test_bad_report_options_are_usage_errors(home, mini_profile, export, tmp_pat
 def test_the_issue_list_beside_a_json_report(home, mini_profile, export, tmp_path):
     """--issues lists every issue; with --json, stdout carries the JSON alone (the notices go to stderr)."""
     issues, report = tmp_path / "lists" / "issues.csv", tmp_path / "report.md"
-    bad = export(GOOD + "Parks,Acme,31/02/2024,1\nParks,Big Co,30/02/2024,two\n", name="spend-2024-06.csv")
+    bad = export(JUNE + "Parks,Acme,31/02/2024,1\nParks,Big Co,30/02/2024,two\n", name="spend-2024-06.csv")
     done = spendpub(home, "validate", "--json", "--profile", str(mini_profile()), "--report", str(report),
                     "--issues", str(issues), str(bad))
     assert done.returncode == 1
@@ -301,7 +311,7 @@ def test_a_publish_in_french_speaks_french_throughout(home, mini_profile, export
     for english in ("Files", "Totals loaded", "rows read", "published release"):
         assert english not in done.stdout, english
     refused = spendpub(home, "validate", "--lang", "fr", "--profile", str(mini_profile()),
-                       str(export(GOOD + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")))
+                       str(export(JUNE + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")))
     assert "une publication serait refusée : 1 erreur. Rien n'a été écrit" in " ".join(refused.stdout.split())
     assert "Totaux à charger" in refused.stdout and "Totaux chargés" not in refused.stdout
 

@@ -17,6 +17,8 @@ from etl import pipeline, publish
 from tests.conftest import tree_digest
 
 GOOD = "Department,Supplier,Date,Amount\nParks,Acme Ltd,03/05/2024,10.00\nRoads,Big Co,04/05/2024,5.50\n"
+# the same payments dated in April, for a file named for April
+APRIL = GOOD.replace("/05/2024", "/04/2024")
 
 
 def spendpub(home: Path, *args: str, fault: str | None = None, **kw) -> subprocess.Popen:
@@ -35,10 +37,10 @@ def state(home: Path) -> tuple:
 @pytest.fixture
 def last_good(home, mini_profile, export):
     """A home after one good release, and the arguments of a second, different publish."""
-    done = spendpub(home, "publish", "--profile", str(mini_profile()), str(export(GOOD, name="spend-2024-04.csv")))
+    done = spendpub(home, "publish", "--profile", str(mini_profile()), str(export(APRIL, name="spend-2024-04.csv")))
     assert done.wait(120) == 0, done.stderr.read()
     next_args = ["publish", "--profile", str(mini_profile()),
-                 str(export(GOOD.replace("10.00", "11.00"), name="spend-2024-04.csv")),
+                 str(export(APRIL.replace("10.00", "11.00"), name="spend-2024-04.csv")),
                  str(export(GOOD, name="spend-2024-05.csv"))]
     return state(home), next_args
 
@@ -56,7 +58,7 @@ def test_sigkill_at_any_step_changes_nothing(home, last_good, step):
 
 
 def test_a_full_disk_while_writing_packages_changes_nothing(home, mini_profile, export, monkeypatch):
-    pipeline.run(mini_profile(), [export(GOOD, name="spend-2024-04.csv")], home)
+    pipeline.run(mini_profile(), [export(APRIL, name="spend-2024-04.csv")], home)
     before = state(home)
 
     def full(*args, **kwargs):

@@ -23,6 +23,8 @@ from etl.validate import quarantine
 from tests.conftest import rebuild_report, tree_digest
 
 GOOD = "Department,Supplier,Date,Amount\nParks,Acme Ltd,03/05/2024,10.00\nRoads,Big Co,04/05/2024,5.50\n"
+# the same payments dated in April, for a file named for April
+APRIL = GOOD.replace("/05/2024", "/04/2024")
 BAD = GOOD + "Parks,Bad Date Ltd,31/02/2024,1.00\nRoads,Bad Amount Ltd,05/05/2024,twelve\n"   # lines 4 and 5
 QUARANTINE = "validation: {quarantine: true}\n"
 
@@ -108,7 +110,7 @@ def test_a_rebuild_and_a_rollback_use_the_code_list_the_release_was_validated_wi
 
 
 def test_without_quarantine_the_same_file_is_refused_and_nothing_changes(home, mini_profile, export):
-    assert spendpub(home, "publish", "--profile", str(mini_profile()), str(export(GOOD, name="spend-2024-04.csv"))
+    assert spendpub(home, "publish", "--profile", str(mini_profile()), str(export(APRIL, name="spend-2024-04.csv"))
                     ).returncode == 0
     before = tree_digest(home)
     done = spendpub(home, "publish", "--profile", str(mini_profile()), str(export(BAD)))
@@ -118,7 +120,7 @@ def test_without_quarantine_the_same_file_is_refused_and_nothing_changes(home, m
 
 
 def test_a_total_that_does_not_match_refuses_even_with_quarantine(home, mini_profile, export):
-    assert spendpub(home, "publish", "--profile", str(mini_profile()), str(export(GOOD, name="spend-2024-04.csv"))
+    assert spendpub(home, "publish", "--profile", str(mini_profile()), str(export(APRIL, name="spend-2024-04.csv"))
                     ).returncode == 0
     before = tree_digest(home)
     profile = str(mini_profile(QUARANTINE))
@@ -161,7 +163,7 @@ def test_the_profile_can_ask_for_french(home, mini_profile, export):
     assert result.lang == "fr"
     assert rows_of(result.quarantine_file)[0]["reasons"].startswith("payment_date\u00a0: n'est pas une date")
     again = pipeline.run(mini_profile("validation: {quarantine: true, lang: fr}\n"),
-                         [export(BAD.replace("10.00", "11.00"), name="spend-2024-06.csv")], home, lang="en")
+                         [export(BAD.replace("/05/2024", "/06/2024").replace("10.00", "11.00"), name="spend-2024-06.csv")], home, lang="en")
     assert rows_of(again.quarantine_file)[0]["reasons"].startswith("payment_date: is not a date")
 
 
@@ -175,7 +177,7 @@ def test_validate_reports_what_would_be_quarantined_and_writes_nothing(home, min
 
 def test_warnings_never_block_and_the_outlier_check_reads_the_warehouse(home, mini_profile, export):
     profile = mini_profile("validation: {outliers: {min_history: 2}}\n")
-    first = pipeline.run(profile, [export(GOOD, name="spend-2024-04.csv")], home)
+    first = pipeline.run(profile, [export(APRIL, name="spend-2024-04.csv")], home)
     assert first.published and not first.report.summaries       # no history before the first publish
     big = GOOD.replace("10.00", "\"1,000,000.00\"")
     result = pipeline.run(profile, [export(big)], home)
@@ -190,7 +192,7 @@ def test_a_rebuild_compares_amounts_with_the_baseline_the_release_was_checked_ag
     publisher's history sets aside the same row, from the baseline the release recorded."""
     profile = mini_profile("validation: {quarantine: true, severity: {amount-outlier: error}, "
                            "outliers: {min_history: 2}}\n")
-    assert pipeline.run(profile, [export(GOOD, name="spend-2024-04.csv")], home).published
+    assert pipeline.run(profile, [export(APRIL, name="spend-2024-04.csv")], home).published
     checked = pipeline.run(profile, [export(GOOD.replace("10.00", "\"1,000,000.00\""))], home)
     assert checked.published and checked.quarantined == 1 and checked.files[0].loaded == 1
     assert [(c, n) for c, _, n in checked.report.outlier_baseline] == [("GBP", 2)]
@@ -204,7 +206,7 @@ def test_a_rebuild_compares_amounts_with_the_baseline_the_release_was_checked_ag
 
 def test_a_publish_killed_before_its_switch_leaves_no_quarantine_file(home, mini_profile, export):
     profile = str(mini_profile(QUARANTINE))
-    assert spendpub(home, "publish", "--profile", profile, str(export(GOOD, name="spend-2024-04.csv"))
+    assert spendpub(home, "publish", "--profile", profile, str(export(APRIL, name="spend-2024-04.csv"))
                     ).returncode == 0
     before = tree_digest(home / "site")
     killed = spendpub(home, "publish", "--profile", profile, str(export(BAD)), fault="swap")

@@ -146,6 +146,10 @@ def test_publishing_the_same_file_again_changes_nothing(home, mini_profile, expo
     again = pipeline.run(mini_profile(), [data], home)
     assert again.unchanged_since == first.release_id and not again.published
     assert (tree_digest(home / "site"), (home / "warehouse.duckdb").read_bytes()) == before
+    # after another period's release, the release named is still the one that published the file
+    june = pipeline.run(mini_profile(), [export("Department,Supplier,Date,Amount\nParks,Acme,03/06/2024,10.00\n",
+                                                name="spend-2024-06.csv")], home)
+    assert june.published and pipeline.run(mini_profile(), [data], home).unchanged_since == first.release_id
 
 
 def test_rows_without_unique_ids_are_matched_by_fingerprint(home, mini_profile, export):

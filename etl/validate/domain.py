@@ -4,10 +4,14 @@ Each check has a stable code, a message template (messages/) and a default sever
 
 - invalid-company-number, invalid-siren, invalid-siret: supplier_id is not a UK company number
   (GB publishers) or a SIREN/SIRET whose Luhn check holds (FR publishers);
-- period-mismatch: no dated record of a file falls within its period, give or take
-  `date_tolerance_days` (a wrong --period, a file named for another month): a whole-file error;
+- period-mismatch: another month holds more of a file's payment dates than its period does (a
+  wrong --period, a file named for another month): a whole-file error. Payments dated in the
+  month before are common; a month's file is still mostly dated in that month;
 - date-outside-period: payment_date more than `date_tolerance_days` outside the period;
 - probable-duplicate: same supplier, payment date and amount as an earlier row;
+- already-published: a file repeats payments (same transaction id, date and amount) the history
+  holds in a period this release does not publish again: loaded, they would count twice (a
+  whole-file error; skipped without a history, or when the profile maps no transaction id);
 - amount-outlier: |amount| above `factor` x the `quantile` of the publisher's own past absolute
   amounts, in the same currency. The history is a table or relation of past spending rows given
   to validate(); without one (a first publish, a dry run without a warehouse) the check is skipped;
@@ -119,13 +123,16 @@ def date_queries(profile: Profile, policy: ValidationPolicy, table: str) -> list
     dated = f"{RECORDS} and payment_date is not null and period is not null"
     queries = []
     if (sev := policy.severity_of("period-mismatch")) != IGNORE:
-        files = (f"(select source_file_index, period, count(*) as dated, count(*) filter (where not {outside}) "
-                 f"as inside, min(payment_date) as first, max(payment_date) as last "
-                 f"from {table} where {dated} group by all) t")
+        months = (f"select source_file_index, period, strftime(payment_date, '%Y-%m') as month, count(*) as n, "
+                  f"min(payment_date) as first, max(payment_date) as last from {table} where {dated} group by all")
+        files = (f"(select source_file_index, period, sum(n) as dated, coalesce(sum(n) filter (where month = period), 0) "
+                 f"as inside, arg_max(month, n) as month, max(n) as most, min(first) as first, max(last) as last "
+                 f"from ({months}) group by all) t")
         queries.append(issue_select(
-            "period-mismatch", "payment_date", "period", "inside = 0", files, severity=sev,
+            "period-mismatch", "payment_date", "period", "most > inside", files, severity=sev,
             line_sql=NO_LINE,
-            params={"dated": "cast(dated as varchar)", "period": "period", "tolerance": str(tol),
+            params={"dated": "cast(dated as varchar)", "period": "period", "inside": "cast(inside as varchar)",
+                    "month": "month", "most": "cast(most as varchar)",
                     "first": "cast(first as varchar)", "last": "cast(last as varchar)"}))
     if (sev := policy.severity_of("date-outside-period")) != IGNORE:
         days = (f"(case when payment_date < {start} then date_diff('day', payment_date, {start}) "
@@ -233,6 +240,30 @@ def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Va
         params={"ratio": "cast(round(abs(amount) / usual, 1) as varchar)",
                 "threshold": "cast(round(usual, 2) as varchar)", "currency": "currency",
                 "history": "cast(history as varchar)"})]
+
+
+def republished_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
+                        table: str, history: Any) -> list[str]:
+    """already-published: per file, its records that the history holds in another period than
+    every one this release publishes (those are replaced), matched on transaction id, date and
+    amount. A replay has no history table and skips it: a release this refused was never made."""
+    sev = policy.severity_of("already-published")
+    if (sev == IGNORE or history is None or isinstance(history, RecordedBaseline)
+            or not {"period", "payment_date", "amount"} <= set(profile.schema.field_names)
+            or not _mapped(profile, "transaction_id")):
+        return []
+    keys = ("transaction_id", "payment_date", "amount")
+    on = " and ".join(f"h.{k} = s.{k}" for k in keys)
+    published = (f"(select distinct {', '.join(keys)}, period from {_history_source(con, history)} "
+                 f"where publisher_id = {quote_literal(profile.publisher_id)} "
+                 f"and period not in (select period from {table} where {RECORDS} and period is not null))")
+    files = (f"(select s.source_file_index, count(distinct s.source_line) as repeated, min(h.period) as other, "
+             f"min(s.source_line) as first_line, arg_min(s.transaction_id, s.source_line) as first "
+             f"from (select * from {table} where {RECORDS}) s join {published} h on {on} group by all) t")
+    return [issue_select(
+        "already-published", "transaction_id", "first", "true", files, severity=sev, line_sql=NO_LINE,
+        params={"repeated": "cast(repeated as varchar)", "other": "other",
+                "first_line": "cast(first_line as varchar)"})]
 
 
 def _control_total_rows(con: duckdb.DuckDBPyConnection, contexts: list[FileContext],
@@ -371,6 +402,7 @@ def domain_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Val
         *supplier_id_queries(profile, policy, table),
         *date_queries(profile, policy, table),
         *duplicate_queries(profile, policy, table),
+        *republished_queries(con, profile, policy, table, history),
         *outlier_queries(con, profile, policy, table, history),
         *code_list_queries(con, profile, policy, table),
     ]

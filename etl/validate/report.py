@@ -22,7 +22,7 @@ CODE_LIST = (
     "missing-cell", "extra-cell", "blank-row",
     "total-mismatch", "missing-total-row", "no-records",
     "invalid-company-number", "invalid-siren", "invalid-siret", "period-mismatch", "date-outside-period",
-    "probable-duplicate", "amount-outlier", "unknown-code",
+    "probable-duplicate", "already-published", "amount-outlier", "unknown-code",
 )
 
 
@@ -146,4 +146,5 @@ class Report:
 
 
 # Codes whose issues concern a whole file, never one row.
-FILE_LEVEL_CODES = frozenset({"total-mismatch", "missing-total-row", "no-records", "period-mismatch"})
+FILE_LEVEL_CODES = frozenset({"total-mismatch", "missing-total-row", "no-records", "period-mismatch",
+                              "already-published"})

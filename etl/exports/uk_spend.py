@@ -42,7 +42,6 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("Capital or Revenue", "capital_or_revenue",
      "case s.capital_or_revenue when 'capital' then 'Capital' when 'revenue' then 'Revenue' end", "string"),
 )
-REQUIRED = {"Body Name", "Date", "Net Amount", "Department", "Supplier Name"}
 NAME_COLUMNS = tuple(header for header, field, *_ in COLUMNS if field == "supplier_name")   # for the leak gate
 BODY = "Body"
 
@@ -54,13 +53,16 @@ def _columns() -> list[tuple[str, str, str, str]]:
 
 
 def uk_spend_schema() -> dict:
-    """Frictionless Table Schema of the CSV written by write_uk_spend."""
+    """Frictionless Table Schema of the CSV written by write_uk_spend. A column is required where
+    its spending field is: the Code asks for a supplier name and a department on every row, but a
+    source may leave them empty, and spendpub publishes such a row as it is."""
+    spending = load_schema("spending")
     fields = []
     for header, source, _, type_ in _columns():
         f = {"name": header, "type": type_, "description": f"From the spendpub spending field {source}."}
         if type_ == "date":
             f["format"] = DATE_FORMAT
-        if header in REQUIRED:
+        if spending.field(source).constraints.get("required"):
             f["constraints"] = {"required": True}
         fields.append(f)
     return {"fields": fields, "missingValues": [""]}

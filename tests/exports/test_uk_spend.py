@@ -58,6 +58,20 @@ def test_columns_values_and_frictionless(tmp_path):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
 
 
+def test_a_row_without_supplier_or_department_is_valid_as_spending_allows_it(tmp_path):
+    """Leeds' July 2012 export has a payment with no supplier name: the CSV declares required only
+    what the spending schema requires, so that `frictionless validate` passes what is published."""
+    con = duckdb.connect()
+    spending(con, [ROWS[0][:5] + (None,) + ROWS[0][6:9] + (None,) + ROWS[0][10:]])
+    target = tmp_path / "leeds-spend.csv"
+    assert write_uk_spend(con, target, publisher_id="leeds") == 1
+    report = frictionless.validate(frictionless.Resource(
+        path=target.name, basepath=str(tmp_path), schema=frictionless.Schema.from_descriptor(uk_spend_schema())))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    required = {f["name"] for f in uk_spend_schema()["fields"] if f.get("constraints", {}).get("required")}
+    assert required == {"Body Name", "Body", "Date", "Net Amount"}
+
+
 def test_body_is_the_official_code_when_the_profile_gives_one(tmp_path):
     con = duckdb.connect()
     spending(con, ROWS)

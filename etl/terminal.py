@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import duckdb
 import rich._wrap
 import typer
 from rich.console import Console
@@ -39,6 +40,13 @@ FilesArg = Annotated[list[Path], typer.Argument(help="Export files, as the finan
 PeriodOpt = Annotated[Optional[str], typer.Option(help="Month the files cover (YYYY-MM), when their names do not say.")]
 
 
+def _interrupted(e: Exception) -> bool:
+    """Ctrl-C while DuckDB runs a query: DuckDB stops it and raises its own error, not
+    KeyboardInterrupt (a plain RuntimeError from some of its calls)."""
+    return isinstance(e, duckdb.InterruptException) or (isinstance(e, RuntimeError)
+                                                        and str(e) == "Query interrupted")
+
+
 def guarded(action):
     """Run action; expected failures become one clear sentence and an exit code, never a traceback."""
     try:
@@ -53,6 +61,9 @@ def guarded(action):
         err.print("interrupted: nothing was changed")
         raise typer.Exit(130)
     except Exception as e:  # a bug: say so in one line, keep the traceback for those who ask
+        if _interrupted(e):
+            err.print("interrupted: nothing was changed")
+            raise typer.Exit(130)
         if os.environ.get("SPENDPUB_DEBUG"):
             raise
         err.print(f"[bold red]unexpected error[/] ({type(e).__name__}: {e}). Nothing was changed. "

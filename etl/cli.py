@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 the data or a file were refused, 2 the command was used
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -21,6 +22,7 @@ from rich.table import Table
 
 from . import __version__, cli_redaction, pipeline, releases, replay
 from .demo import demo_sources
+from .errors import SpendpubError, UsageError
 from .files import write_private
 from .terminal import EXIT_REFUSED, EXIT_USAGE, FilesArg, PeriodOpt, ProfileOpt, err, guarded, out
 from .home import Home
@@ -317,8 +319,18 @@ def validate(ctx: typer.Context, files: FilesArg, profile: ProfileOpt, period: P
     Exits 1 when a publish of these files would be refused."""
     totals = parse_control_totals(control_total)
     check_output_paths(report, issues)
-    result = guarded(lambda: _run(_home(ctx), profile, files, period, dry_run=True, quiet=as_json,
-                                  control_totals=totals, lang=lang and lang.value, issues=issues))
+    def dry_run() -> pipeline.RunResult:
+        try:
+            return _run(_home(ctx), profile, files, period, dry_run=True, quiet=as_json,
+                        control_totals=totals, lang=lang and lang.value, issues=issues)
+        except SpendpubError as e:   # a file refused as a whole: still a document for the machine
+            if as_json and not isinstance(e, UsageError):
+                sys.stdout.write(json.dumps({"valid": False, "blocks_publish": True,
+                                             "refused": {"file": e.where, "reason": e.message}},
+                                            indent=2, ensure_ascii=False) + "\n")
+            raise
+
+    result = guarded(dry_run)
     if as_json:
         sys.stdout.write(render.to_json(result.report, result.lang, summary_sections(result, totals)) + "\n")
     else:

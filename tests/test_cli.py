@@ -142,6 +142,20 @@ def test_validate_is_a_dry_run(home, mini_profile, export):
     assert "rows read 3 · with errors 1 ·" in refused.stdout and "· loaded" not in refused.stdout
 
 
+def test_validate_json_says_when_a_file_is_refused_as_a_whole(home, mini_profile, export):
+    """A script reading --json gets a document for a refused file too, not empty input."""
+    import json
+
+    empty = export("")
+    done = spendpub(home, "validate", "--json", "--profile", str(mini_profile()), str(empty))
+    assert done.returncode == 1 and "the file is empty" in done.stderr
+    doc = json.loads(done.stdout)
+    assert (doc["valid"], doc["blocks_publish"], doc["refused"]["file"]) == (False, True, "spend-2024-05.csv")
+    assert doc["refused"]["reason"].startswith("the file is empty")
+    usage = spendpub(home, "validate", "--json", "--profile", str(mini_profile()), str(home / "missing.csv"))
+    assert usage.returncode == 2 and usage.stdout == ""     # a command used wrongly is no report
+
+
 def test_validate_reports_a_file_where_no_amount_can_be_read(home, mini_profile, export):
     unreadable = export("Department,Supplier,Date,Amount\nParks,Acme Ltd,03/05/2024,TBC\n")
     for json_flag in ([], ["--json"]):

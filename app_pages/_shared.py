@@ -233,8 +233,11 @@ def amounts_styled(df: pd.DataFrame, T: Translator, amounts: Sequence[str] = ("a
     shown changes. The columns' ``column_config`` must set no ``format``: it would win over this
     text."""
     text = {name: lambda v: format_amount(v, T.lang) for name in amounts}
-    # na_rep: an empty cell stays empty instead of showing "None" (Styler writes every cell)
-    return df.style.format(text, na_rep="")
+    # A null cell shows "None" in the table, whatever the Styler writes: an empty text stays empty
+    # (na_rep does that for the amounts, which must stay numbers).
+    empty_texts = {name: df[name].fillna("") for name in df.columns if name not in amounts
+                   and (pd.api.types.is_string_dtype(df[name]) or pd.api.types.infer_dtype(df[name]) == "empty")}
+    return df.assign(**empty_texts).style.format(text, na_rep="")
 
 
 def _isnan(value: Any) -> bool:

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import app_data
 from app_format import format_amount, format_count, format_money, format_percent
-from app_pages._shared import LONG_TABLE, PAGES, colour
+from app_pages._shared import LONG_TABLE, PAGES, amounts_styled, colour
 from tests.app_fixtures import (
     LYON,
     SECRET_NAME,
@@ -106,6 +106,25 @@ def text_of(at: AppTest) -> str:
     parts += [t.value.to_string() for t in at.table] + [d.value.to_string() for d in at.dataframe]
     return "\n".join(parts)
 
+
+
+def test_a_table_shows_an_empty_text_as_empty_not_none() -> None:
+    """A table draws a null cell as "None" whatever the Styler writes (Leeds' payments have no
+    purpose): empty texts become empty strings; amounts stay numbers, dates stay dates."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from app_i18n import Translator
+
+    df = pd.DataFrame({"payment_date": [dt.date(2024, 5, 3), dt.date(2024, 5, 4)], "purpose": ["Rent", None],
+                       "notes": [None, None], "amount": [Decimal("1234.50"), None]})
+    styled = amounts_styled(df, Translator("fr"))
+    assert styled.data["purpose"].tolist() == ["Rent", ""] and styled.data["notes"].tolist() == ["", ""]
+    assert styled.data["amount"].tolist()[0] == Decimal("1234.50") and styled.data["amount"].isna().tolist()[1]
+    assert styled.data["payment_date"].tolist() == df["payment_date"].tolist()
+    styled._compute()
+    assert styled._display_funcs[(0, 3)](Decimal("1234.50")) == format_amount(Decimal("1234.50"), "fr")
 
 # --------------------------------------------------------------------------- every page
 

@@ -21,14 +21,37 @@ from .decisions import Decisions, name_keys, record_names
 from .policy import REASONS, REDACTED_LABEL, Policy, markers_only
 
 
+def _initial_forms(tokens: str, given: str) -> str:
+    """SQL: a person's name (`tokens` without titles: two or three words of letters) as its first
+    initial and surname, both ways exports order them ('j blackhurst' for 'John Blackhurst' and
+    for 'BLACKHURST, John'), where every given name passes `given` (an SQL test of `t`). (A DuckDB
+    slice keeps its end: [:-2] leaves out the last word only.)"""
+    def every(part: str) -> str:
+        return f"list_bool_and(list_transform({part}, lambda t: {given}))"
+    return (f"coalesce(case when len({tokens}) between 2 and 3 "
+            f"and regexp_full_match(array_to_string({tokens}, ''), '[^\\pN]+') then list_filter(["
+            f"case when {every(f'{tokens}[:-2]')} then {tokens}[1][1] || ' ' || {tokens}[-1] end, "
+            f"case when {every(f'{tokens}[2:]')} then {tokens}[2][1] || ' ' || {tokens}[1] end], "
+            f"lambda f: f is not null) end, [])")
+
+
+# A person registered with initials only ('Mr J A Blackhurst') is the one a later export names in
+# full ('John Blackhurst', 'BLACKHURST, John'): their forms of first initial and surname meet. A
+# namesake with the same initial is hidden too (the safe side). A name registered in full is
+# matched through its own variants instead, so that 'Alan Mullan' is not 'Andrew Mullan'. The
+# forms go among the cores after INITIALS_MARK, which no key holds (keys are letters, digits and
+# spaces), so that they meet only the forms of names given in full.
+INITIALS_MARK = "~"
 # The keys of people's names (a relation `keys` of `key`), as they are, without their leading
-# titles (`titles`: leakgate.titles_sql) and as exports write them otherwise (name_variants:
-# 'wroxley jane', 'j wroxley').
+# titles (`titles`: leakgate.titles_sql), as exports write them otherwise (name_variants:
+# 'wroxley jane', 'j wroxley') and, when given as initials, as initial and surname.
 NAME_CORES = """
     select distinct core from (
-        select unnest(list_concat([key, array_to_string(person, ' ')],
-                                  list_transform(name_variants(person), lambda v: array_to_string(v, ' ')))) as core
-        from (select key, untitled(string_split(key, ' '), {titles}) as person from {keys} k))
+        select unnest(list_concat(list_concat([key, array_to_string(person, ' ')],
+                                              list_transform(name_variants(person), lambda v: array_to_string(v, ' '))),
+                                  list_transform(""" + _initial_forms("person", "length(t) = 1") + f""",
+                                                 lambda f: '{INITIALS_MARK}' || f))) as core
+        from (select key, untitled(string_split(key, ' '), {{titles}}) as person from {{keys}} k))
     where core is not null"""
 # Each distinct name (a select of `name`) with its tokens and key, tokenised once: the key is
 # redaction_key(name), written from the tokens.
@@ -39,6 +62,8 @@ KEYED_NAMES = ("select name, nullif(array_to_string(tokens, ' '), '') as key, to
 # (`cells`: leakgate.named_cells_sql): 'Taxi for Jane Wroxley', 'Mrs Jane Wroxley (Home Care)'.
 SAME_PERSON = ("(key in (select core from {cores}) "
                "or array_to_string(name_core(tokens, {titles}), ' ') in (select core from {cores}) "
+               f"or list_has_any(list_transform({_initial_forms('untitled(tokens, {titles})', 'length(t) > 1')}, "
+               f"lambda f: '{INITIALS_MARK}' || f), (select coalesce(list(core), []) from {{cores}})) "
                "or name in (select value from {cells}))")
 
 

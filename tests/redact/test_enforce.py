@@ -171,6 +171,25 @@ def test_a_person_is_redacted_however_a_later_export_writes_the_name(staged, hom
     assert leakgate.check([out], **redact.gate_arguments(con, profile, policy, decisions)) == []
 
 
+
+def test_a_person_registered_by_initials_is_redacted_when_a_later_export_gives_the_name_in_full(staged, home):
+    """'Mr J A Blackhurst' redacted once, then 'John Blackhurst' in a corrected export: publishing
+    him by name would tie the rows withheld before to him (changes.csv lists the row whose name
+    changed). His first initial and surname meet; a name registered in full is not matched so."""
+    redact.record_names(home, "testco", ["Mr J A Blackhurst", "Andrew Mullan"])
+    kept = ["John Blackhurst Ltd", "Alan Mullan", "Peter Blackhurst"]
+    con, profile = staged([row("John Blackhurst"), row("BLACKHURST, John"), row("Mr James Blackhurst"),
+                           *(row(name) for name in kept)])
+    policy, decisions = redact.load_policy(profile), redact.load_decisions(home, "testco")
+    assert redact.apply(con, profile, policy, decisions) == {"named-person": 3}
+    assert records(con, "supplier_name") == [(LABEL,)] * 3 + [(name,) for name in kept]
+    # and in rows already published
+    con, profile = staged([row("John Blackhurst"), row("Alan Mullan")])
+    con.execute("create table wh_spending as select * exclude (row_kind) from stg_spending where row_kind = 'record'")
+    assert redact.redact_published(con, "wh_spending", profile, policy, decisions) == {"2024-05": 1}
+    assert con.execute("select supplier_name from wh_spending order by source_line").fetchall() == [
+        (LABEL,), ("Alan Mullan",)]
+
 def test_an_initial_that_is_a_word_hides_whole_cells_only(staged, home, tmp_path):
     """'A Grant' is how an export writes Anna Grant, but 'a grant' inside a text is the words: a
     purpose that says 'Payment of a grant' is published, and the leak gate lets it through."""

@@ -130,7 +130,14 @@ def _single(con: duckdb.DuckDBPyConnection, source: str, column: str, where: str
 
 def fiscal_period(con: duckdb.DuckDBPyConnection, source: str, field_names: list[str],
                   where: str = "") -> dict[str, str] | None:
-    """FDP fiscalPeriod {start, end} of the rows: their payment dates, or their fiscal years."""
+    """FDP fiscalPeriod {start, end} of the rows: the months they are published for, else their
+    payment dates, or their fiscal years. (A month's payments include some dated the month before,
+    or, from an invoice date, years before: Lambeth's June 2012 runs back to 2010. The package
+    still covers June.)"""
+    if "period" in field_names and "payment_date" in field_names:
+        lo, hi = con.execute(f"select min(period) || '-01', last_day(cast(max(period) || '-01' as date)) "
+                             f"from {source} {where}").fetchone()
+        return {"start": lo, "end": hi.isoformat()} if lo else None
     if "payment_date" in field_names:
         lo, hi = con.execute(f"select min(payment_date), max(payment_date) from {source} {where}").fetchone()
         return {"start": lo.isoformat(), "end": hi.isoformat()} if lo else None

@@ -101,3 +101,20 @@ def test_a_package_with_the_model_passes_frictionless(tmp_path):
     report = frictionless.validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert json.loads((tmp_path / "datapackage.json").read_text())["model"]["dimensions"]["economic"]
+
+
+def test_a_monthly_spending_package_covers_its_months_not_its_payment_dates():
+    """Lambeth's June 2012 file holds invoices dated back to 2010: the package still covers June
+    (as its temporal key and title say), and two months cover both."""
+    con = duckdb.connect()
+    schema = load_schema("spending")
+    con.execute(schema.create_table_sql("spending"))
+    for n, (period, day) in enumerate([("2012-06", "2010-10-20"), ("2012-06", "2012-06-29"),
+                                       ("2012-07", "2012-08-02")], start=1):
+        con.execute("insert into spending (publisher_id, publisher_name, period, payment_date, amount, currency, "
+                    "is_redacted, source_file_sha256, source_line, release_id) "
+                    "values ('b', 'Body', ?, ?, 10.50, 'GBP', false, ?, ?, 'r')", [period, day, "c" * 64, n])
+    con.execute("create view june as select * from spending where period = '2012-06'")
+    june = package_properties(con, "june", schema)
+    assert june["fiscalPeriod"] == {"start": "2012-06-01", "end": "2012-06-30"}
+    assert package_properties(con, "spending", schema)["fiscalPeriod"] == {"start": "2012-06-01", "end": "2012-07-31"}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -95,6 +96,25 @@ def format_money(
     if code in _CURRENCIES:
         return f"{sign}{symbol}{digits}"
     return f"{sign}{symbol} {digits}".strip() if symbol else f"{sign}{digits}"
+
+
+# An amount as people type it in either language: one decimal mark (',' or '.') before at most two
+# digits at the end; before it, groups of three digits may be set apart by spaces, or by the other
+# mark ('10 000,50', '10,000.50', '10.000,50', '10000.5').
+_TYPED_AMOUNT = re.compile(r"(?P<sign>-?)(?P<whole>\d{1,3}(?:(?P<sep>[,.])\d{3})(?:(?P=sep)\d{3})*|\d+)"
+                           r"(?:(?!(?P=sep))(?P<mark>[,.])(?P<cents>\d{1,2}))?")
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def parse_amount(text: str) -> Decimal:
+    """An amount typed in a box, read the same in every language: '12,5' and '12.5' are 12.5,
+    '1 234,56', '1,234.56' and '1.234,56' are 1234.56, '1,234' is 1234 (money has two decimals
+    at most). A number box would read '2,5' as 25 on a French page. ValueError when it is none."""
+    m = _TYPED_AMOUNT.fullmatch(_SPACES.sub("", text))
+    if not m:
+        raise ValueError(text)
+    whole = m["whole"].replace(m["sep"], "") if m["sep"] else m["whole"]
+    return Decimal(f"{m['sign']}{whole}.{m['cents'] or 0}")
 
 
 def format_count(n: int | None, lang: str | None = "en") -> str:

@@ -21,7 +21,7 @@ from pandas.io.formats.style import Styler
 
 import app_data
 from app_data import Publisher, WarehouseError
-from app_format import OKABE_ITO, format_amount, vega_locale
+from app_format import OKABE_ITO, format_amount, parse_amount, vega_locale
 from app_i18n import LANG_NAMES, LANGS, Translator, normalise_lang
 
 LANG_KEY = "lang"
@@ -61,6 +61,21 @@ class Scope:
 
 
 # --------------------------------------------------------------------------- sidebar
+
+
+def amount_box(T: Translator, label: str, *, key: str, placeholder: str | None = None,
+               help: str | None = None) -> Decimal | None:
+    """A box for an amount, kept in the URL as typed (``?<key>=``) and read by parse_amount the
+    same way in every language: a number box reads '2,5' as 25 on a French page. A text that is
+    no amount is said so under the box and counts as empty."""
+    text = st.text_input(label, placeholder=placeholder, help=help, key=key, bind="query-params") or ""
+    if not text.strip():
+        return None
+    try:
+        return parse_amount(text)
+    except ValueError:
+        st.error(T("common.not_an_amount", text=text.strip()), icon=":material/error:")
+        return None
 
 
 def url_choice(widget: Callable[..., Any], label: str, options: Sequence[Any], *, param: str,

@@ -65,13 +65,9 @@ def filters_from_widgets(T: Translator, scope: ui.Scope) -> tuple[Filters, str]:
                                         label=app_data.REDACTED_LABEL),
                                  key="supplier", bind="query-params") or ""
     with row[1]:
-        amount_min = st.number_input(T("payments.min"), value=None, step=100.0, format="%.2f",
-                                     placeholder=T("payments.no_min"), key="min",
-                                     bind="query-params")
+        amount_min = ui.amount_box(T, T("payments.min"), placeholder=T("payments.no_min"), key="min")
     with row[2]:
-        amount_max = st.number_input(T("payments.max"), value=None, step=100.0, format="%.2f",
-                                     placeholder=T("payments.no_max"), key="max",
-                                     bind="query-params")
+        amount_max = ui.amount_box(T, T("payments.max"), placeholder=T("payments.no_max"), key="max")
     with row[3]:
         sort = ui.url_choice(st.selectbox, T("payments.sort"), list(app_data.PAYMENT_SORTS),
                              param="sort", format_func=lambda k: T(f"payments.sorts.{k}"))

@@ -25,17 +25,19 @@ def contribution(T: Translator) -> Decimal | None:
     if mode == "income":
         cols = st.columns(2)
         # whole units: a number box writes its value with a printf format, which has no
-        # decimal comma; a whole amount reads the same in every language
+        # decimal comma; a whole amount reads the same in every language. The rate has decimals:
+        # a text box, read the same way in every language ('2,5' is not 25)
         income = cols[0].number_input(T("taxes.income"), min_value=0, value=None, step=1000,
                                       format="%d", key="income", bind="query-params")
-        rate = cols[1].number_input(T("taxes.rate"), min_value=0.0, max_value=100.0, value=None,
-                                    step=0.1, format="%.2f", key="rate", bind="query-params",
-                                    help=T("taxes.rate_help"))
+        with cols[1]:
+            rate = ui.amount_box(T, T("taxes.rate"), key="rate", help=T("taxes.rate_help"))
+        if rate is not None and not 0 <= rate <= 100:
+            st.error(T("taxes.rate_range"), icon=":material/error:")
+            rate = None
         if income is None or rate is None:
             st.info(T("taxes.need_income"), icon=":material/info:")
             return None
-        return (Decimal(income) * Decimal(f"{rate:.2f}") / 100).quantize(
-            CENT, rounding=ROUND_HALF_UP)
+        return (Decimal(income) * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
     paid = st.number_input(T("taxes.paid"), min_value=0, value=DEFAULT_TAX, step=50,
                            format="%d", key="amount", bind="query-params")
     return Decimal(paid) if paid is not None else None

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import app_data
-from app_format import format_amount, format_count, format_money, format_percent
+from app_format import format_amount, format_count, format_money, format_percent, parse_amount
 from app_pages._shared import LONG_TABLE, PAGES, amounts_styled, colour
 from tests.app_fixtures import (
     LYON,
@@ -422,6 +422,33 @@ def test_payments_amounts_text_and_sort(app_home: Path) -> None:
     assert set(rows["source_file"]) <= {f"{WESTMINSTER}-2024-0{m}.csv" for m in (1, 2, 3)}
 
 
+
+@pytest.mark.parametrize("text, amount", [
+    ("12,5", "12.5"), ("12.5", "12.5"), ("1 234,56", "1234.56"), ("1\u202f234,56", "1234.56"),
+    ("1,234.56", "1234.56"), ("1.234,56", "1234.56"), ("1,234", "1234"), ("10000,50", "10000.50"),
+    ("-3", "-3"), ("12.345.678,9", "12345678.9")])
+def test_an_amount_typed_reads_the_same_in_every_language(text: str, amount: str) -> None:
+    assert parse_amount(text) == Decimal(amount)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1,23,456", "1.2.3", "1,2345", "12,5 €"])
+def test_a_text_that_is_no_amount_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_amount(text)
+
+
+def test_payments_amount_bounds_with_a_decimal_comma(app_home: Path) -> None:
+    """A French reader types 0,05: a number box read it as 5 (and 10000,50 as 1000050)."""
+    comma = run_app("payments", publisher=WESTMINSTER, year="2024", lang="fr", min="0,05", max="5 000")
+    point = run_app("payments", publisher=WESTMINSTER, year="2024", min="0.05", max="5000")
+    assert comma.dataframe[0].value["amount"].tolist() == point.dataframe[0].value["amount"].tolist()
+    assert not comma.error
+    wrong = run_app("payments", publisher=WESTMINSTER, year="2024", lang="fr", min="dix")
+    assert [" ".join(e.value.split()) for e in wrong.error] == [
+        "« dix » n'est pas un montant : écrivez-le 1234,56, 1 234,56 ou 1234.56."]   # French spaces aside
+    everything = run_app("payments", publisher=WESTMINSTER, year="2024", lang="fr")
+    assert metrics(wrong) == metrics(everything)        # counted as no bound
+
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_payment_amounts_follow_the_language_and_sort_as_numbers(app_home: Path,
                                                                    lang: str) -> None:
@@ -546,6 +573,11 @@ def test_your_taxes_from_an_income(app_home: Path) -> None:
     assert any("Enter your income" in i.value for i in at.info)
     at = run_app("your_taxes", publisher=LYON, mode="income", income="30000", rate="2.5")
     assert metrics(at)["Per year"] == "€750.00"
+    # the share as a French reader writes it; not a percentage: said so
+    at = run_app("your_taxes", publisher=LYON, lang="fr", mode="income", income="30000", rate="2,5")
+    assert metrics(at)["Par an"] == format_money(Decimal("750"), "EUR", "fr")
+    at = run_app("your_taxes", publisher=LYON, mode="income", income="30000", rate="250")
+    assert [e.value for e in at.error] == ["The share of income is a percentage, from 0 to 100."]
 
 
 def test_your_taxes_folds_a_long_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -569,7 +601,7 @@ def test_your_taxes_boxes_take_whole_amounts(app_home: Path) -> None:
     [box] = at.number_input
     assert (box.value, box.proto.format) == (1000, "%d")
     at = run_app("your_taxes", publisher=LYON, mode="income", income="30000", rate="2.5")
-    assert [(b.value, b.proto.format) for b in at.number_input][0] == (30000, "%d")
+    assert [(b.value, b.proto.format) for b in at.number_input] == [(30000, "%d")]
 
 
 def test_functions_whose_labels_repeat_are_named_by_their_parent(

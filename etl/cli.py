@@ -410,8 +410,13 @@ def diff(ctx: typer.Context,
         err.print(f"[bold red]error:[/] no release {release!r} (spendpub releases lists them)")
         raise typer.Exit(EXIT_USAGE)
     changes = [c for c in releases.period_changes(con, release) if period in (None, c.period)]
+    withdrawn = [w for w in releases.withdrawn_periods(con, release) if period in (None, w.period)]
+    for gone in withdrawn:
+        totals = "; ".join(f"{n:,} payments, {c} {money(t)}" for c, (n, t) in gone.totals.items())
+        out.print(f"{gone.period} withdrawn: it held the rows of {gone.published_by}" + (f" ({totals})" if totals else ""))
     if not changes:
-        out.print(f"{release} re-published no period: it only added new ones.")
+        if not withdrawn:
+            out.print(f"{release} re-published no period: it only added new ones.")
         return
     print_changes(changes)
     rows = Table(title=f"Row changes (first {limit})", title_justify="left")

@@ -17,6 +17,7 @@ import duckdb
 from . import spreadsheet
 from .files import file_digest, write_new
 from .profile import Profile
+from .releases import withdrawn_periods
 from .releases import Release, redacted_published_in
 
 
@@ -84,6 +85,11 @@ def release_entries(con: duckdb.DuckDBPyConnection, publisher_id: str, dataset: 
                                for c in sorted(set(before_totals) | set(after_totals)))
             lines.append(f"- {per} replaces {prev} (matched by {by}): {added:,} added, {removed:,} removed, "
                          f"{changed:,} changed; rows {before:,} → {after:,}; totals {totals}")
+        for gone in withdrawn_periods(con, rid, db):
+            if period in (None, gone.period):
+                totals = "; ".join(f"{n:,} payments, {c} {_money(t)}" for c, (n, t) in gone.totals.items())
+                lines.append(f"- {gone.period} withdrawn (it held the rows of {gone.published_by}"
+                             + (f": {totals}" if totals else "") + ")")
         if published_here and (rejected or redacted):
             lines.append(f"- {rejected:,} rows rejected, {redacted:,} rows redacted")
         for per, n in con.execute(

@@ -256,6 +256,37 @@ def period_changes(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "w
     return out
 
 
+@dataclass
+class Withdrawal:
+    """A period a release took out of publication (a rollback to before it was published)."""
+
+    period: str
+    published_by: str                               # the release whose rows it held
+    totals: dict[str, tuple[int, Decimal]] = field(default_factory=dict)   # currency: payments, total
+
+
+def withdrawn_periods(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "wh") -> list[Withdrawal]:
+    """The periods `release_id` names but no longer publishes, as the release before it held them."""
+    rows = con.execute(f"""
+        with r as (select seq, publisher_id, dataset, periods from {db}.releases where release_id = $rid),
+        before as (select p.release_id from {db}.releases p, r
+                   where p.publisher_id = r.publisher_id and p.dataset = r.dataset and p.seq < r.seq
+                   order by p.seq desc limit 1),
+        gone as (select unnest(periods) as period from r
+                 except select period from {db}.release_state where release_id = $rid)
+        select g.period, s.row_release_id, t.currency, t.payments, t.total
+        from gone g
+        join {db}.release_state s on s.release_id = (select release_id from before) and s.period = g.period
+        left join {db}.release_totals t on t.release_id = s.row_release_id and t.period = g.period
+        order by g.period, t.currency""", {"rid": release_id}).fetchall()
+    out: dict[str, Withdrawal] = {}
+    for period, published_by, currency, payments, total in rows:
+        withdrawal = out.setdefault(period, Withdrawal(period, published_by))
+        if currency is not None:
+            withdrawal.totals[currency] = (payments, total)
+    return list(out.values())
+
+
 def row_changes(con: duckdb.DuckDBPyConnection, release_id: str, period: str | None = None,
                 limit: int | None = None, db: str = "wh") -> list[tuple]:
     """(period, change, match_key, line_before, line_after, fields_changed, amount_before, amount_after)."""

@@ -382,3 +382,17 @@ def test_rebuild_says_identical_or_lists_what_differs(published_home):
     differs = spendpub(published_home, "rebuild", release)
     assert differs.returncode == 1 and "differs: spending/data/spending.parquet" in differs.stderr
     assert "not identical" in differs.stderr and "Traceback" not in differs.stderr
+
+
+def test_diff_of_a_rollback_says_which_periods_it_withdrew(published_home, mini_profile, export):
+    with duckdb.connect(str(published_home / "warehouse.duckdb"), read_only=True) as con:
+        (first,) = con.execute("select release_id from releases").fetchone()
+    assert spendpub(published_home, "publish", "--profile", str(mini_profile()),
+                    str(export(JUNE, name="spend-2024-06.csv"))).returncode == 0
+    with duckdb.connect(str(published_home / "warehouse.duckdb"), read_only=True) as con:
+        (june,) = con.execute("select release_id from releases order by seq desc limit 1").fetchone()
+    assert spendpub(published_home, "rollback", first).returncode == 0
+    said = spendpub(published_home, "diff")
+    assert said.returncode == 0, said.stderr
+    assert f"2024-06 withdrawn: it held the rows of {june} (2 payments, GBP 15.50)" in " ".join(said.stdout.split())
+    assert "only added new ones" not in said.stdout

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 import etl
-from etl import notes, pipeline, redact, replay
+from etl import notes, pipeline, redact, releases, replay
 from etl.paths import DATASETS_DIR
 from etl.periods import period_from_filename
 from tests.conftest import MINI_PROFILE, rebuild_report, tree_digest
@@ -202,6 +202,13 @@ def test_rebuild_reproduces_every_release_byte_for_byte_and_rollback(home, mini_
                        [back.release_id]).fetchone() == ("rollback", r1.release_id, ["2024-05", "2024-06"])
     assert not (home / "site/testco/spending-2024-06").exists()
     assert replay.rebuild(home, back.release_id, home.parent / "rebuilt-back").identical
+    # June's withdrawal is said, with what it held: in the release notes and the cumulative changelog
+    assert releases.withdrawn_periods(con, back.release_id, db="main") == [
+        releases.Withdrawal("2024-06", r2.release_id, {"GBP": (2, Decimal("15.00"))})]
+    assert releases.withdrawn_periods(con, r3.release_id, db="main") == []
+    said = f"- 2024-06 withdrawn (it held the rows of {r2.release_id}: 2 payments, GBP 15.00)"
+    assert said in (home / f"site/testco/releases/{back.release_id}.md").read_text()
+    assert said in (home / "site/testco/spending/CHANGELOG.md").read_text()
 
 
 def test_rebuild_writes_each_package_with_the_profile_of_the_release_that_made_it(home, mini_profile, export):

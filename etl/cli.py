@@ -412,7 +412,7 @@ def diff(ctx: typer.Context,
     changes = [c for c in releases.period_changes(con, release) if period in (None, c.period)]
     withdrawn = [w for w in releases.withdrawn_periods(con, release) if period in (None, w.period)]
     for gone in withdrawn:
-        totals = "; ".join(f"{n:,} payments, {c} {money(t)}" for c, (n, t) in gone.totals.items())
+        totals = gone.totals_text(money)
         out.print(f"{gone.period} withdrawn: it held the rows of {gone.published_by}" + (f" ({totals})" if totals else ""))
     if not changes:
         if not withdrawn:

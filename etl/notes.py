@@ -87,7 +87,7 @@ def release_entries(con: duckdb.DuckDBPyConnection, publisher_id: str, dataset: 
                          f"{changed:,} changed; rows {before:,} → {after:,}; totals {totals}")
         for gone in withdrawn_periods(con, rid, db):
             if period in (None, gone.period):
-                totals = "; ".join(f"{n:,} payments, {c} {_money(t)}" for c, (n, t) in gone.totals.items())
+                totals = gone.totals_text(_money)
                 lines.append(f"- {gone.period} withdrawn (it held the rows of {gone.published_by}"
                              + (f": {totals}" if totals else "") + ")")
         if published_here and (rejected or redacted):

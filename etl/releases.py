@@ -8,6 +8,7 @@ has unique ones, otherwise by a fingerprint of the row's content.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -263,6 +264,10 @@ class Withdrawal:
     period: str
     published_by: str                               # the release whose rows it held
     totals: dict[str, tuple[int, Decimal]] = field(default_factory=dict)   # currency: payments, total
+
+    def totals_text(self, money: Callable[[Decimal], str]) -> str:
+        """'2 payments, GBP 15.50' (per currency, separated by '; '), amounts written by `money`."""
+        return "; ".join(f"{n:,} payments, {c} {money(t)}" for c, (n, t) in self.totals.items())
 
 
 def withdrawn_periods(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "wh") -> list[Withdrawal]:

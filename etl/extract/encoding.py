@@ -118,6 +118,15 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     return None
 
 
+def _is_workbook(sample: bytes) -> bool:
+    """An Excel workbook (xls: an OLE2 compound file; xlsx: a zip of xl/ parts and their content
+    types) or an OpenDocument one (a zip whose first entry is its spreadsheet mimetype)."""
+    if sample.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return True
+    return sample.startswith(b"PK\x03\x04") and any(
+        marker in sample for marker in (b"[Content_Types].xml", b"xl/", b"opendocument.spreadsheet"))
+
+
 def choose_encoding(path: Path, scan: TextFileScan, forced: str) -> str:
     """The encoding to read with: the profile's, checked against the bytes, or detected."""
     if scan.sample.startswith(UTF16_BOMS):
@@ -130,6 +139,10 @@ def choose_encoding(path: Path, scan: TextFileScan, forced: str) -> str:
                              f"encoding {forced}; set read.encoding to auto or utf-16", where=str(path))
         return utf16
     if scan.has_nul:
+        if _is_workbook(scan.sample):
+            raise InputError("this is a spreadsheet workbook (Excel or OpenDocument), not a text export: read it "
+                             "with a profile that says read: {format: excel}, or save the sheet as CSV",
+                             where=str(path))
         raise InputError("this is a binary file, not a text export (it contains NUL bytes)", where=str(path))
     if forced in ("utf-8", "utf-8-sig"):
         if scan.utf8_error:

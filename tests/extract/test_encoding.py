@@ -82,6 +82,20 @@ def test_binary_file_is_refused(tmp_path):
         encoding.choose_encoding(path, s, "auto")
 
 
+def test_a_workbook_given_as_a_text_export_is_told_for_what_it_is(tmp_path):
+    """An Excel export given to a CSV profile: not 'a binary file', but how to read it."""
+    import io
+
+    import openpyxl
+
+    book, data = openpyxl.Workbook(), io.BytesIO()
+    book.active.append(["Department", "Supplier", "Date", "Amount"])
+    book.save(data)
+    path, s = scan(tmp_path, data.getvalue())
+    with pytest.raises(InputError, match=r"spreadsheet workbook .* read: \{format: excel\}, or save the sheet as CSV"):
+        encoding.choose_encoding(path, s, "auto")
+
+
 @pytest.mark.parametrize("data, lone_cr, crlf, lone_lf", [
     (b"a\rb\rc", True, False, False),
     (b"a\r\nb\r\n", False, True, False),

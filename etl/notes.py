@@ -17,8 +17,7 @@ import duckdb
 from . import spreadsheet
 from .files import file_digest, write_new
 from .profile import Profile
-from .releases import withdrawn_periods
-from .releases import Release, redacted_published_in
+from .releases import Release, redacted_published_in, withdrawn_periods
 
 
 

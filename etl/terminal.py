@@ -40,11 +40,11 @@ FilesArg = Annotated[list[Path], typer.Argument(help="Export files, as the finan
 PeriodOpt = Annotated[Optional[str], typer.Option(help="Month the files cover (YYYY-MM), when their names do not say.")]
 
 
-def _interrupted(e: Exception) -> bool:
-    """Ctrl-C while DuckDB runs a query: DuckDB stops it and raises its own error, not
-    KeyboardInterrupt (a plain RuntimeError from some of its calls)."""
-    return isinstance(e, duckdb.InterruptException) or (isinstance(e, RuntimeError)
-                                                        and str(e) == "Query interrupted")
+def _interrupted(e: BaseException) -> bool:
+    """Ctrl-C: KeyboardInterrupt, or, while DuckDB runs a query, the error DuckDB stops it with
+    (a plain RuntimeError from some of its calls)."""
+    return isinstance(e, (KeyboardInterrupt, duckdb.InterruptException)) or (
+        isinstance(e, RuntimeError) and str(e) == "Query interrupted")
 
 
 def guarded(action):
@@ -57,13 +57,11 @@ def guarded(action):
     except SpendpubError as e:
         err.print(f"[bold red]refused:[/] {e}")
         raise typer.Exit(EXIT_REFUSED)
-    except KeyboardInterrupt:
-        err.print("interrupted: nothing was changed")
-        raise typer.Exit(130)
-    except Exception as e:  # a bug: say so in one line, keep the traceback for those who ask
+    except (KeyboardInterrupt, Exception) as e:
         if _interrupted(e):
             err.print("interrupted: nothing was changed")
             raise typer.Exit(130)
+        # a bug: say so in one line, keep the traceback for those who ask
         if os.environ.get("SPENDPUB_DEBUG"):
             raise
         err.print(f"[bold red]unexpected error[/] ({type(e).__name__}: {e}). Nothing was changed. "

@@ -168,7 +168,8 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
     had published by then, the budget_vs_actual package, the release notes), and compare it with
     what the release recorded."""
     home = Home(home_root)
-    con = work_connection(Path(tempfile.mkdtemp(prefix="spendpub-replay-")))
+    work = tempfile.TemporaryDirectory(prefix="spendpub-replay-")   # DuckDB spills there
+    con = work_connection(Path(work.name))
     try:
         _attach_current(con, home)
         rid, seq, publisher_id, _, _ = _release_row(con, release_id)
@@ -234,12 +235,14 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
             missing=sorted(set(expected) - set(got)), extra=sorted(set(got) - set(expected)))
     finally:
         con.close()
+        work.cleanup()
 
 
 def rollback(home_root: Path, release_id: str, wait_seconds: float = 0) -> RunResult:
     """Publish, as a new release, the state the publisher's dataset had right after `release_id`."""
     home = Home(home_root)
-    con = work_connection(Path(tempfile.mkdtemp(prefix="spendpub-replay-")))
+    work = tempfile.TemporaryDirectory(prefix="spendpub-replay-")   # DuckDB spills there
+    con = work_connection(Path(work.name))
     try:
         with home.lock(wait_seconds), tempfile.TemporaryDirectory(prefix="spendpub-rollback-") as tmp:
             _attach_current(con, home)
@@ -262,3 +265,4 @@ def rollback(home_root: Path, release_id: str, wait_seconds: float = 0) -> RunRe
             return result
     finally:
         con.close()
+        work.cleanup()

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import stat
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -270,10 +269,9 @@ def plant(source: Path, target: Path, planted: dict[int, tuple[str, str | None]]
     return target
 
 
-def stage(profile_ref, files: list[Path]):
+def stage(profile_ref, files: list[Path], tmp: Path):
     profile = load_profile(profile_ref)
     con = duckdb.connect()
-    tmp = Path(tempfile.mkdtemp(prefix="spendpub-test-"))
     extracted = [extract(con, f, profile, i, tmp) for i, f in enumerate(files)]
     build_staging(con, profile, [FileContext(i, e, None, "test") for i, e in enumerate(extracted)])
     con.execute("update stg_spending set period = '2012-06'")
@@ -305,7 +303,7 @@ def test_planted_people_in_a_real_export_are_found_by_detector_and_gate(tmp_path
     people = sorted({s for s, _ in PLANTED.values()})
 
     # redaction bypassed: the gate finds every planted name, in every kind of output
-    con, profile = stage("lambeth", [planted])
+    con, profile = stage("lambeth", [planted], tmp_path)
     outputs = write_outputs(con, profile, tmp_path / "bypassed")
     hits = leakgate.check(outputs, people, publisher_id=profile.publisher_id)
     assert names_found(hits) == set(people)
@@ -314,7 +312,7 @@ def test_planted_people_in_a_real_export_are_found_by_detector_and_gate(tmp_path
                      ("spending.zip", "spending/data/spending.parquet"), ("warehouse.duckdb", None)}
 
     # redaction on: the sensitive row is redacted, the detector reports the others
-    con, profile = stage("lambeth", [planted])
+    con, profile = stage("lambeth", [planted], tmp_path)
     policy, decisions = redact.load_policy(profile), redact.load_decisions(home, "lambeth")
     redact.apply(con, profile, policy, decisions)
     assert con.execute("select supplier_name, redaction_reason from stg_spending where source_line = 33").fetchone() \
@@ -326,7 +324,7 @@ def test_planted_people_in_a_real_export_are_found_by_detector_and_gate(tmp_path
 
     # a person confirms them: the next publish redacts them and the gate passes
     redact.decide(home, "lambeth", ["Mr J Smith", "Mrs A Patel", "Mme Dupont"], "confirmed")
-    con, profile = stage("lambeth", [planted])
+    con, profile = stage("lambeth", [planted], tmp_path)
     decisions = redact.load_decisions(home, "lambeth")
     counts = redact.apply(con, profile, policy, decisions)
     assert counts["confirmed-person"] == 4
@@ -358,7 +356,7 @@ def parsing_spy(monkeypatch) -> list[str]:
 def test_outputs_published_again_unchanged_are_only_hashed_and_hits_are_found_the_same(tmp_path, monkeypatch):
     planted = plant(LAMBETH, tmp_path / "in" / "2012-06-payments.csv", PLANTED, "Supplier Name", "Subj Description")
     people = sorted({s for s, _ in PLANTED.values()})
-    con, profile = stage("lambeth", [planted])
+    con, profile = stage("lambeth", [planted], tmp_path)
     outputs = write_outputs(con, profile, tmp_path / "bypassed")
     cache = tmp_path / "cache"
     seen = parsing_spy(monkeypatch)
@@ -448,7 +446,7 @@ def test_planted_people_in_a_leeds_month_are_caught_quickly(realdata, tmp_path):
     planted_rows = {100: ("Mr J Smith", None), 200: ("Mrs A Patel", "Home Care"), 300: ("Mme Dupont", None),
                     400: ("Sarah Connor", "Foster Carer Allowances")}
     planted = plant(source, tmp_path / "in" / source.name, planted_rows, "Supplier name", "Detailed expenses type")
-    con, profile = stage("leeds", [planted])
+    con, profile = stage("leeds", [planted], tmp_path)
     policy = redact.load_policy(profile)
     outputs = write_outputs(con, profile, tmp_path / "bypassed")
     started = time.monotonic()
@@ -456,7 +454,7 @@ def test_planted_people_in_a_leeds_month_are_caught_quickly(realdata, tmp_path):
     assert time.monotonic() - started < 15
     assert names_found(hits) == {"Mr J Smith", "Mrs A Patel", "Mme Dupont", "Sarah Connor"}
 
-    con, profile = stage("leeds", [planted])
+    con, profile = stage("leeds", [planted], tmp_path)
     redact.apply(con, profile, policy)
     found = {c.name for c in redact.detect(con, profile, policy)}
     assert {"Mr J Smith", "Mrs A Patel", "Mme Dupont", "Sarah Connor"} <= found

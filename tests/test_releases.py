@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import sys
+import tempfile
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -209,6 +210,18 @@ def test_rebuild_reproduces_every_release_byte_for_byte_and_rollback(home, mini_
     said = f"- 2024-06 withdrawn (it held the rows of {r2.release_id}: 2 payments, GBP 15.00)"
     assert said in (home / f"site/testco/releases/{back.release_id}.md").read_text()
     assert said in (home / "site/testco/spending/CHANGELOG.md").read_text()
+
+
+def test_publish_rebuild_and_rollback_leave_no_scratch_behind(home, mini_profile, export, tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    body = "Department,Supplier,Date,Amount,Ref\nParks,Acme,03/05/2024,10.00,T1\n"
+    first = pipeline.run(mini_profile(), [export(body, name="spend-2024-05.csv")], home)
+    pipeline.run(mini_profile(), [export(body.replace("05/2024", "06/2024"), name="spend-2024-06.csv")], home)
+    assert replay.rebuild(home, first.release_id, tmp_path / "rebuilt").identical
+    replay.rollback(home, first.release_id)
+    assert list(scratch.iterdir()) == []
 
 
 def test_rebuild_writes_each_package_with_the_profile_of_the_release_that_made_it(home, mini_profile, export):

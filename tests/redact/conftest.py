@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import tempfile
 from pathlib import Path
 
 import duckdb
@@ -44,11 +43,10 @@ def row(supplier, amount="100.00", *, dept="Children's Services", type_="", comp
     return [dept, supplier, type_, company, purpose, expense, date, amount]
 
 
-def stage(profile_path: Path, files: list[Path]):
-    """Extract and transform as a publish does: a connection holding stg_spending."""
+def stage(profile_path: Path, files: list[Path], tmp: Path):
+    """Extract (into `tmp`) and transform as a publish does: a connection holding stg_spending."""
     profile = load_profile(profile_path)
     con = duckdb.connect()
-    tmp = Path(tempfile.mkdtemp(prefix="spendpub-test-"))
     extracted = [extract(con, f, profile, i, tmp) for i, f in enumerate(files)]
     build_staging(con, profile, [FileContext(i, e, "2024-05", "test") for i, e in enumerate(extracted)])
     return con, profile
@@ -67,7 +65,7 @@ def records(con, *columns: str) -> list[tuple]:
 
 
 @pytest.fixture
-def staged(mini_profile, export):
+def staged(mini_profile, export, tmp_path):
     def make(rows: list[list[str]]):
-        return stage(mini_profile(EXTRA_FIELDS), [export(write_rows(rows))])
+        return stage(mini_profile(EXTRA_FIELDS), [export(write_rows(rows))], tmp_path)
     return make

@@ -70,9 +70,9 @@ def test_review_reads_files_like_a_publish_and_writes_nothing(mini_profile, expo
 # --------------------------------------------------------------------------- real files
 
 @pytest.mark.realdata
-def test_leeds_detector_finds_the_people_paid_by_name(realdata):
+def test_leeds_detector_finds_the_people_paid_by_name(realdata, tmp_path):
     path = realdata / "spending/leeds-monthly-fy2012-13/spending_2012_04.csv"
-    con, profile = stage("leeds", [path])
+    con, profile = stage("leeds", [path], tmp_path)
     policy = redact.load_policy(profile)
     redact.apply(con, profile, policy)
     found = {c.name: c for c in redact.detect(con, profile, policy, file_names=[path.name])}

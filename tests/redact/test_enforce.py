@@ -226,7 +226,7 @@ def test_a_title_the_profile_adds_is_stripped_as_the_built_in_ones(mini_profile,
     profile_path = mini_profile(EXTRA_FIELDS + "  titles: [Cllr]\n")
     redact.record_names(home, "testco", ["Cllr Jane Wroxley"])
     con, profile = stage(profile_path, [export(write_rows([row("JANE WROXLEY"),
-                                                            row("Acme Taxis Ltd", purpose="Taxi for Jane Wroxley")]))])
+                                                            row("Acme Taxis Ltd", purpose="Taxi for Jane Wroxley")]))], tmp_path)
     policy, decisions = redact.load_policy(profile), redact.load_decisions(home, "testco")
     assert redact.apply(con, profile, policy, decisions) == {"named-person": 2}
     assert records(con, "supplier_name", "purpose") == [(LABEL, None), ("Acme Taxis Ltd", LABEL)]
@@ -342,9 +342,9 @@ LEEDS_APRIL_TOTAL = Decimal("73182739.90")
 
 
 @pytest.mark.realdata
-def test_leeds_rows_the_council_redacted_stay_redacted_and_are_counted(realdata):
+def test_leeds_rows_the_council_redacted_stay_redacted_and_are_counted(realdata, tmp_path):
     path = realdata / "spending/leeds-monthly-fy2012-13/spending_2012_04.csv"
-    con, profile = stage("leeds", [path])
+    con, profile = stage("leeds", [path], tmp_path)
     raw_marked = con.execute("select count(*) from stg_spending where row_kind = 'record' "
                              "and supplier_name = 'REDACTED PERSONAL DATA'").fetchone()[0]
     counts = redact.apply(con, profile, redact.load_policy(profile))

@@ -158,6 +158,15 @@ def _probe() -> "duckdb.DuckDBPyConnection":
     return engine.connect()
 
 
+# A workbook's date cells reach the working copy as ISO dates (excel_reader): unambiguous, they are
+# read whatever formats the profile gives for dates typed as text.
+WORKBOOK_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f")
+
+
+def _with_workbook_dates(formats: tuple[str, ...]) -> tuple[str, ...]:
+    return formats + tuple(f for f in WORKBOOK_DATE_FORMATS if f not in formats)
+
+
 @lru_cache(maxsize=None)
 def _date_format_problem(fmt: str) -> str | None:
     """Why DuckDB's strptime, which reads the dates, refuses a format (None when it takes it)."""
@@ -212,7 +221,9 @@ def load_profile(name_or_path: str | Path) -> Profile:
         ftype = schema.field(name).type
         if "date_formats" in spec and ftype != "date":
             problems.append(f"{key}.date_formats: {name} is a {ftype}, not a date")
-        if ftype == "date" and "column" in spec and "date_formats" not in spec and not spec.get("excel_serial"):
+        workbook = doc["read"].get("format") == "excel"
+        if ftype == "date" and "column" in spec and "date_formats" not in spec and not spec.get("excel_serial") \
+                and not workbook:
             problems.append(f"{key}: a date column needs date_formats (or excel_serial)")
         for fmt in spec.get("date_formats", []):
             if "%" not in fmt:
@@ -233,7 +244,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
             optional=spec.get("optional", False),
             extract=spec.get("extract"),
             map={str(k).strip().casefold(): v for k, v in spec["map"].items()} if "map" in spec else None,
-            date_formats=tuple(spec.get("date_formats", ())),
+            date_formats=_with_workbook_dates(tuple(spec.get("date_formats", ()))) if workbook and ftype == "date"
+            else tuple(spec.get("date_formats", ())),
             excel_serial=spec.get("excel_serial", False),
             decimal=spec.get("decimal", "."),
             thousands=spec.get("thousands", "," if spec.get("decimal", ".") == "." else None),

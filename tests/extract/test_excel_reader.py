@@ -48,6 +48,28 @@ def test_workbook_with_preamble_dates_and_total(tmp_path, home, mini_profile):
         (4, dt.date(2024, 5, 3), Decimal("1534.24")), (5, dt.date(2024, 5, 4), Decimal("-12.50"))]
 
 
+def test_date_cells_are_read_whatever_text_formats_the_profile_gives(tmp_path, home, mini_profile):
+    """A date cell is unambiguous: read beside dates typed as text in the profile's formats, and
+    with no formats at all."""
+    path = workbook(tmp_path / "spend-2024-05.xlsx", [
+        ["Department", "Supplier", "Date", "Amount"],
+        ["Parks", "Acme Ltd", dt.datetime(2024, 5, 3), 10],
+        ["Roads", "Big Co", dt.datetime(2024, 5, 4, 14, 30), 5],
+        ["Roads", "Big Co", dt.datetime(2024, 5, 5, 9, 15, 7, 250000), 5],
+        ["Roads", "Big Co", "06/05/2024", 5],
+    ])
+    text_dates = MINI_PROFILE.replace("  encoding: auto\n", "  format: excel\n  sheet: Payments\n")
+    result = pipeline.run(mini_profile(base=text_dates), [path], home)
+    assert result.report.ok, result.report.to_dict()
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    assert [d for (d,) in con.execute("select payment_date from spending order by source_line").fetchall()] == [
+        dt.date(2024, 5, d) for d in (3, 4, 5, 6)]
+    con.close()
+    no_formats = text_dates.replace(" date_formats: ['%d/%m/%Y', '%d/%m/%y', '%d-%b-%Y', '%d-%b-%y'],", "")
+    result = pipeline.run(mini_profile(base=no_formats), [path], home, dry_run=True)
+    assert [i.value for s in result.report.summaries for i in s.examples] == ["06/05/2024"]
+
+
 def test_a_cell_with_line_breaks_keeps_every_row_on_its_sheet_row(tmp_path, home, mini_profile):
     path = workbook(tmp_path / "spend-2024-05.xlsx", [
         ["Department", "Supplier", "Date", "Amount"],

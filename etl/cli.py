@@ -133,12 +133,12 @@ def save_report(path: Path | None, result: pipeline.RunResult, given: dict[str, 
     notice goes to `notices` (stderr when stdout carries JSON)."""
     if path is None:
         return
-    names = ", ".join(f.name for f in result.files)
+    names = ", ".join(f.name for f in result.files) or ", ".join(result.report.files_named())
     title = f"{messages.label('report_title', result.lang)} – {result.profile.publisher_name} ({names})"
+    sections = summary_sections(result, given) if result.files else []   # none when every file was refused
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_private(path, render.for_file(result.report, path.suffix, result.lang, title,
-                                            summary_sections(result, given)).encode("utf-8"))
+        write_private(path, render.for_file(result.report, path.suffix, result.lang, title, sections).encode("utf-8"))
     except OSError as e:   # checked writable before the run: a full disk, say
         done = f" (release {result.release_id} was published all the same)" if result.published else ""
         err.print(f"[bold red]error:[/] the report could not be written to {path}: {e.strerror or e}{done}")
@@ -225,6 +225,8 @@ def summary_sections(result: pipeline.RunResult, given: dict[str, Decimal] | Non
 
 def print_summary(result: pipeline.RunResult, given: dict[str, Decimal] | None = None) -> None:
     lang = result.lang
+    if not result.files:   # every file was refused as a whole: the report says why, nothing was read
+        return
     for section in summary_sections(result, given):
         out.print(render.rich_section(section))
     counts = {key: messages.number(n, lang) for key, n in (

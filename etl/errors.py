@@ -20,7 +20,24 @@ class ProfileError(SpendpubError):
 
 
 class InputError(SpendpubError):
-    """A source file cannot be read as the profile says: names the file and the cause."""
+    """A source file cannot be read as the profile says: names the file and the cause. One made by
+    `refusal` has its sentence among the message templates (file-refused.<kind>), in every language
+    a report is written in; the others give theirs in English."""
+
+    kind: str | None = None
+    params: dict[str, str] = {}
+
+    @classmethod
+    def refusal(cls, kind: str, where: str | None = None, **params: object) -> "InputError":
+        from .validate import messages   # the templates; imported here, as errors is imported first
+
+        texts = {k: str(v) for k, v in params.items()}
+        error = cls(messages.render(REFUSAL_CODE, texts, messages.DEFAULT_LANG, kind), where=where)
+        error.kind, error.params = kind, texts
+        return error
+
+
+REFUSAL_CODE = "file-refused"   # the validation issue a file refused as a whole is reported as
 
 
 class UsageError(SpendpubError):

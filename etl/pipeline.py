@@ -21,7 +21,7 @@ from typing import Callable, Iterator, Mapping
 import duckdb
 
 from . import __version__, archive, engine, leakgate, notes, publish, redact, reference, releases
-from .errors import SpendpubError, UsageError
+from .errors import InputError, SpendpubError, UsageError
 from .files import file_digest
 from .extract import extract
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
@@ -29,8 +29,9 @@ from .periods import check_one_file_per_period, fill_periods_from_data, periods_
 from .profile import Profile, load_profile
 from .releases import PeriodChange, PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
-from .transform import FileContext, build_staging, stg_table
+from .transform import FileContext, build_staging, file_names, resolve_columns, stg_table
 from .validate import messages, quarantine, validate
+from .validate import refused as validate_refused
 from .validate.domain import STATED_TOTAL, RecordedBaseline
 from .validate.issuelist import write_issue_list
 from .validate.policy import ValidationPolicy, policy_of
@@ -176,6 +177,7 @@ class Prepared:
     decisions: redact.Decisions
     mappings: dict[int, dict[str, str | None]] = field(default_factory=dict)  # field -> source column, per file
     checks: ValidationPolicy = field(default_factory=ValidationPolicy)       # the profile's validation policy
+    file_names: dict[int, str] = field(default_factory=dict)   # the files the issues name, by index
 
 
 def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path], workdir: Path, *,
@@ -195,13 +197,25 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
     those rows are set aside (row_kind 'quarantined'): neither loaded nor totalled. `on_read` is
     given each file's path and sha256 once it is read.
     """
-    extracted = []
+    extracted, refusals = [], {}
+    checks = policy_of(profile).reading(dict(reference_files or {}))
     for i, path in enumerate(files):
         on_step(f"reading {Path(path).name}")
-        extracted.append(extract(con, Path(path), profile, i, workdir))
-        on_read(extracted[-1].path, extracted[-1].sha256)
+        try:
+            got = extract(con, Path(path), profile, i, workdir)
+            resolve_columns(profile, got)   # a header without a column the profile needs: refused too
+        except InputError as e:   # every file is read: all the refused ones are reported at once
+            refusals[i] = (Path(path).name, e)
+            continue
+        extracted.append(got)
+        on_read(got.path, got.sha256)
         fault_point("extract")
     release = release or new_release(profile)
+    if refusals:
+        result = RunResult(profile=profile, release=release, report=validate_refused(con, refusals, checks),
+                           lang=checks.lang)
+        return Prepared(result, [], redact.load_policy(profile), redact.Decisions.empty(), checks=checks,
+                        file_names={i: name for i, (name, _) in refusals.items()})
     file_periods = periods or periods_of_files(profile, extracted, period)
     contexts = [FileContext(i, e, p, release.release_id)
                 for i, (e, p) in enumerate(zip(extracted, file_periods))]
@@ -212,7 +226,6 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
         contexts = fill_periods_from_data(con, profile, contexts)
     check_one_file_per_period(contexts)
     on_step("validating")
-    checks = policy_of(profile).reading(dict(reference_files or {}))
     report = validate(con, profile, contexts, mappings, control_totals=control_totals, history=history,
                       policy=checks)
     if not report.ok and not report.blocks_publish:
@@ -228,7 +241,7 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
             f"select count(*) from {stg} where row_kind = 'record' and is_redacted").fetchone()[0]
     result.redactions = redactions
     result.redaction_candidates = redact.detect(con, profile, policy, decisions, [e.name for e in extracted])
-    return Prepared(result, contexts, policy, decisions, mappings, checks)
+    return Prepared(result, contexts, policy, decisions, mappings, checks, file_names(contexts))
 
 
 def new_rows_table(con: duckdb.DuckDBPyConnection, profile: Profile, table: str = "new_rows") -> str:
@@ -453,7 +466,7 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
             result = prepared.result
             result.lang = lang or result.lang
             if issues_file is not None:
-                result.issues_listed = write_issue_list(con, prepared.contexts, prepared.mappings, issues_file,
+                result.issues_listed = write_issue_list(con, prepared.file_names, prepared.mappings, issues_file,
                                                         result.lang)
             if result.report.blocks_publish:
                 return result

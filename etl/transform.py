@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import duckdb
 
 from .errors import InputError
-from .extract import ExtractedFile, csv_reader, normalise_name
+from .extract import ExtractedFile, csv_reader, normalise_name, wanted_columns
 from .paths import SQL_DIR
 from .profile import FieldSpec, Profile
 from .schema import Field
@@ -51,6 +51,10 @@ class FileContext:
     release_id: str
 
 
+def file_names(contexts: list[FileContext]) -> dict[int, str]:
+    return {ctx.index: ctx.extracted.name for ctx in contexts}
+
+
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(MACROS)
 
@@ -70,18 +74,18 @@ def resolve_columns(profile: Profile, extracted: ExtractedFile) -> dict[str, str
     for name, spec in profile.column_fields.items():
         i = column_index(extracted, spec.columns)
         if i is None and not spec.optional:
-            missing.append(f"{name} (column {' or '.join(repr(c) for c in spec.columns)})")
+            missing.append(name)
         elif i is not None:
             twice = [j + 1 for j, h in enumerate(extracted.header)
                      if h and normalise_name(h) == normalise_name(extracted.header[i])]
             if len(twice) > 1:   # frictionless' duplicate-label: which of them holds the field is a guess
-                raise InputError(f"the header on line {extracted.header_line} names {extracted.header[i]!r} "
-                                 f"in columns {' and '.join(map(str, twice))}: which one holds {name} is not known",
-                                 where=extracted.name)
+                raise InputError.refusal("column-twice", extracted.name, line=extracted.header_line,
+                                         column=repr(extracted.header[i]), columns=", ".join(map(str, twice)),
+                                         field=name)
         found[name] = None if i is None else extracted.header[i]
     if missing:
-        raise InputError(f"required column missing from the header on line {extracted.header_line}: "
-                         + "; ".join(missing), where=extracted.name)
+        raise InputError.refusal("columns-missing", extracted.name, line=extracted.header_line,
+                                 wanted=wanted_columns(profile, missing))
     return found
 
 

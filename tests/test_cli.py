@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -86,13 +87,13 @@ def _shifted_cells(mini_profile, export):    # an unquoted thousands separator: 
 @pytest.mark.parametrize("case, message", [
     (_unknown_key_profile, "unknown key 'colour'"),
     (_forced_wrong_encoding, "not valid UTF-8 at line 2"),
-    (_missing_column, "amount (column 'Amount' or 'Net Amount')"),
+    (_missing_column, "the closest, line 1, lacks amount"),
     (_binary, "binary file"),
     (_empty, "the file is empty"),
     (_bad_rows, "31/02/2024"),
     (_unclosed_quote, "a quoted cell is never closed: its quote (\") on line 3 or before"),
     (_shifted_cells, "spend-2024-05.csv:4  '234.56': is beyond the last column"),
-    (_amount_twice, "names 'Amount' in columns 4 and 5: which one holds amount is not known"),
+    (_amount_twice, "names 'Amount' in columns 4, 5: which one holds amount is not known"),
 ])
 def test_refused_input_changes_nothing(published_home, mini_profile, export, case, message):
     before = tree_digest(published_home)
@@ -105,7 +106,7 @@ def test_refused_input_changes_nothing(published_home, mini_profile, export, cas
 
 def test_file_name_is_named_in_the_refusal(published_home, mini_profile, export):
     done = spendpub(published_home, "publish", *_empty(mini_profile, export))
-    assert "spend-2024-05.csv" in done.stderr
+    assert "spend-2024-05.csv  the file is empty" in done.stdout
 
 
 def test_usage_errors_exit_2(home, mini_profile, export):
@@ -142,16 +143,42 @@ def test_validate_is_a_dry_run(home, mini_profile, export):
     assert "rows read 3 · with errors 1 ·" in refused.stdout and "· loaded" not in refused.stdout
 
 
+def test_files_refused_as_a_whole_are_reported_together_in_the_reports_language(home, mini_profile, export, tmp_path):
+    """Finance staff get every refused file at once, in the report, the issue list and the report
+    file they forward, in French when asked."""
+    files = [str(export("", name="spend-2024-05.csv")),
+             str(export("Department;Supplier;Date;Amount\nParks;Acme;03/06/2024;1.00\n", name="spend-2024-06.csv"))]
+    report, issues = tmp_path / "out" / "rapport.md", tmp_path / "out" / "issues.csv"
+    done = spendpub(home, "validate", "--lang", "fr", "--report", str(report), "--issues", str(issues),
+                    "--profile", str(mini_profile()), *files)
+    assert done.returncode == 1, done.stderr
+    shown = " ".join(done.stdout.split())
+    assert "spend-2024-05.csv le fichier est vide (0 octet)" in shown
+    assert "spend-2024-06.csv aucune ligne d'en-tête ne nomme" in shown and "Fichiers" not in shown
+    written = " ".join(report.read_text(encoding="utf-8").split())
+    assert "| spend-2024-06.csv | | | aucune ligne d'en-tête ne nomme toutes les colonnes requises quand les lignes " \
+           "sont découpées à ',', mais la ligne 1 les nomme toutes découpée à ';' : le fichier est séparé par ';'." \
+           in written
+    with issues.open(encoding="utf-8", newline="") as fh:
+        listed = [(r["source_file"], r["code"], " ".join(r["reason"].split())) for r in csv.DictReader(fh)]
+    assert listed[0] == ("spend-2024-05.csv", "file-refused", "le fichier est vide (0 octet)")
+    assert listed[1][:2] == ("spend-2024-06.csv", "file-refused") and listed[1][2].endswith(
+        "Indiquez ';' dans read.delimiter du profil")
+
+
 def test_validate_json_says_when_a_file_is_refused_as_a_whole(home, mini_profile, export):
     """A script reading --json gets a document for a refused file too, not empty input."""
     import json
 
     empty = export("")
     done = spendpub(home, "validate", "--json", "--profile", str(mini_profile()), str(empty))
-    assert done.returncode == 1 and "the file is empty" in done.stderr
+    assert done.returncode == 1
     doc = json.loads(done.stdout)
-    assert (doc["valid"], doc["blocks_publish"], doc["refused"]["file"]) == (False, True, "spend-2024-05.csv")
-    assert doc["refused"]["reason"].startswith("the file is empty")
+    (issue,) = doc["issues"]
+    (example,) = issue["examples"]
+    assert (doc["valid"], doc["blocks_publish"], issue["code"], example["file"]) == (
+        False, True, "file-refused", "spend-2024-05.csv")
+    assert example["reason"] == "the file is empty (0 bytes)" and example["constraint"] == "empty-bytes"
     usage = spendpub(home, "validate", "--json", "--profile", str(mini_profile()), str(home / "missing.csv"))
     assert usage.returncode == 2 and usage.stdout == ""     # a command used wrongly is no report
 

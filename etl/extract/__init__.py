@@ -10,6 +10,7 @@ import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import duckdb
 
@@ -72,19 +73,43 @@ def _find_header(rows: list[tuple], profile: Profile, shown_as: str, limit: int)
         if best is None or len(missing) < len(best[1]):
             best = (line, missing)
     if profile.header_row is not None:
-        raise InputError(f"the profile puts the header on line {profile.header_row}, "
-                         "but the file has no record there", where=shown_as)
+        raise InputError.refusal("header-row-absent", shown_as, line=profile.header_row)
     if best is None:
-        raise InputError("the file is empty: no header, no rows", where=shown_as)
+        raise InputError.refusal("empty", shown_as)
+    if profile.format != "excel" and (split := _split_elsewhere(rows, profile, needed)):
+        raise InputError.refusal("other-delimiter", shown_as, line=split[0], found=split[1],
+                                 expected=_shown_delimiter(profile.delimiter))
     line, missing = best
-    wanted = "; ".join(f"{f} (column {' or '.join(repr(c) for c in profile.fields[f].columns)})"
-                       for f in sorted(missing))
-    closest = (f"the closest, line {line}, lacks {wanted}" if len(missing) < len(needed)
-               else f"none names any of {wanted}")
-    further = (". If the header is further down, give its line as read.header_row in the profile"
-               if len(rows) >= limit else "")
-    raise InputError(f"no header row names every required column among the first {len(rows):,} records; "
-                     f"{closest}{further}", where=shown_as)
+    further = {"further_key": "file-refused.further-down"} if len(rows) >= limit else {}
+    raise InputError.refusal("no-header-closest" if len(missing) < len(needed) else "no-header-none", shown_as,
+                             records=len(rows), line=line, wanted=wanted_columns(profile, missing),
+                             **further)
+
+
+def wanted_columns(profile: Profile, fields: Iterable[str]) -> str:
+    """Fields and the headers they may be read from: amount ('Amount' / 'Net Amount'); supplier_name ('Supplier')."""
+    return "; ".join(f"{f} ({' / '.join(repr(c) for c in profile.fields[f].columns)})" for f in sorted(fields))
+
+
+OTHER_DELIMITERS = (";", "\t", "|", ",")
+
+
+def _shown_delimiter(delimiter: str) -> str:
+    return "tab" if delimiter == "\t" else repr(delimiter)
+
+
+def _split_elsewhere(rows: list[tuple], profile: Profile, needed: dict[str, set[str]]) -> tuple[int, str] | None:
+    """The first row that names every needed column once split at another common delimiter (a
+    semicolon-separated export given to a comma profile), and that delimiter, shown."""
+    for line, *cells in rows:
+        text = profile.delimiter.join(c or "" for c in cells)
+        for delimiter in OTHER_DELIMITERS:
+            if delimiter == profile.delimiter or delimiter not in text:
+                continue
+            present = {normalise_name(_clean_header_cell(c, profile)) for c in text.split(delimiter)}
+            if all(alts & present for alts in needed.values()):
+                return line, _shown_delimiter(delimiter)
+    return None
 
 
 def _first_records(con: duckdb.DuckDBPyConnection, raw_table: str, ncols: int, which: str,
@@ -103,7 +128,7 @@ def extract(con: duckdb.DuckDBPyConnection, path: Path, profile: Profile, index:
     if not path.is_file():   # a mistyped argument, as a folder is: a usage error
         raise UsageError("no such file", where=str(path))
     if path.stat().st_size == 0:
-        raise InputError("the file is empty (0 bytes)", where=shown_as)
+        raise InputError.refusal("empty-bytes", shown_as)
     raw_table = f"raw_{profile.dataset}_{index}"
     work_copy = workdir / f"{raw_table}.csv"
 

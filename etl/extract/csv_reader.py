@@ -74,8 +74,7 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path, table: str, *, deli
             # A record wider than the first lines (a stray delimiter far down) is read again wider,
             # so that its cells are reported as extra cells.
             if (width := wider(e, len(cols))) is None:
-                raise InputError(f"cannot be read as delimited text: {_refusal(e, path, quote)}",
-                                 where=shown_as) from None
+                raise InputError.refusal("not-delimited", shown_as, reason=_refusal(e, path, quote)) from None
             cols = column_names(width)
     records = con.execute(f"select count(*) from {cells}").fetchone()[0]
     columns = ", ".join("c." + c for c in (*cols, ROW_CELLS))
@@ -266,10 +265,7 @@ def _check_every_line_read(con: duckdb.DuckDBPyConnection, table: str, records: 
         f"select (select coalesce(max(before), 0) from {quote_ident(table + '_spans')}), "
         f"(select max(source_line) from {quote_ident(table + '_lines')})").fetchone()
     if records + blank_lines + inside != lines:
-        raise InputError(f"a quoted cell is never closed: its quote ({quote}) on line {last_line} or before "
-                         f"has no closing quote, so the lines after it cannot be read as rows. A value that "
-                         f"holds the quote character must be quoted, the quote doubled ({quote}{quote})",
-                         where=shown_as)
+        raise InputError.refusal("unclosed-quote", shown_as, quote=quote, line=last_line)
 
 
 def skip_to(con: duckdb.DuckDBPyConnection, table: str, record_index: int) -> None:

@@ -135,28 +135,20 @@ def choose_encoding(path: Path, scan: TextFileScan, forced: str) -> str:
         utf16 = _utf16_without_bom(scan.sample) if scan.has_nul else None
     if utf16:   # Excel's "Unicode text": UTF-16, with its byte-order mark or (some tools) without
         if forced not in ("auto", "utf-16"):
-            raise InputError(f"this file is UTF-16 (as Excel saves \"Unicode text\"), but the profile forces "
-                             f"encoding {forced}; set read.encoding to auto or utf-16", where=str(path))
+            raise InputError.refusal("utf16-forced", str(path), forced=forced)
         return utf16
     if scan.has_nul:
         if _is_workbook(scan.sample):
-            raise InputError("this is a spreadsheet workbook (Excel or OpenDocument), not a text export: read it "
-                             "with a profile that says read: {format: excel}, or save the sheet as CSV",
-                             where=str(path))
-        raise InputError("this is a binary file, not a text export (it contains NUL bytes)", where=str(path))
+            raise InputError.refusal("workbook", str(path), setting="read: {format: excel}")
+        raise InputError.refusal("binary", str(path))
     if forced in ("utf-8", "utf-8-sig"):
         if scan.utf8_error:
             offset, line = scan.utf8_error
-            raise InputError(
-                f"not valid UTF-8 at line {line} (byte {offset}), but the profile forces encoding "
-                f"{forced}; set read.encoding to auto or to the file's real encoding (e.g. windows-1252)",
-                where=str(path))
+            raise InputError.refusal("utf8-forced", str(path), line=line, offset=offset, forced=forced)
         return "utf-8-sig" if scan.has_bom else "utf-8"
     if forced in ("windows-1252", "iso-8859-1"):
         if scan.utf8_error is None and not scan.sample.isascii():
-            raise InputError(
-                f"this file is UTF-8, but the profile forces encoding {forced}, which would garble its "
-                "accented characters; set read.encoding to auto or utf-8", where=str(path))
+            raise InputError.refusal("single-byte-forced", str(path), forced=forced)
         return forced
     # auto: valid UTF-8 over the whole file wins; otherwise let charset-normalizer choose among the
     # single-byte encodings public bodies' finance systems actually write.
@@ -166,8 +158,7 @@ def choose_encoding(path: Path, scan: TextFileScan, forced: str) -> str:
     best = charset_normalizer.from_bytes(scan.sample, cp_isolation=["cp1252", "latin_1"]).best()
     if best is None:
         offset, line = scan.utf8_error
-        raise InputError(f"cannot tell the text encoding (invalid UTF-8 at line {line}, byte {offset}); "
-                         "set read.encoding in the profile", where=str(path))
+        raise InputError.refusal("encoding-unknown", str(path), line=line, offset=offset)
     return "iso-8859-1" if best.encoding == "latin_1" else "windows-1252"
 
 
@@ -182,19 +173,15 @@ def _refuse_mixed_encodings(path: Path, scan: TextFileScan) -> None:
     """A file that is UTF-8 (its byte-order mark, or UTF-8 characters) except for some bytes: read
     in one single-byte encoding, every UTF-8 character would be published garbled ('CafÃ©')."""
     offset, line = scan.utf8_error
-    if scan.has_bom:
-        evidence = "starts with UTF-8's byte-order mark"
-    else:
+    if not scan.has_bom:
         with open(path, "rb") as fh:
             while chunk := fh.read(CHUNK):
                 if UTF8_SEQUENCE.search(chunk):
                     break
             else:
                 return   # a single-byte text (charset-normalizer tells which)
-        evidence = "holds UTF-8 characters"
-    raise InputError(f"the file mixes text encodings: it {evidence}, but line {line} (byte {offset}) is not "
-                     "UTF-8. Save it again as UTF-8, or set read.encoding to its one encoding",
-                     where=str(path))
+    raise InputError.refusal("mixed-encodings-bom" if scan.has_bom else "mixed-encodings-utf8", str(path),
+                             line=line, offset=offset)
 
 
 def needs_working_copy(scan: TextFileScan, encoding: str) -> bool:
@@ -213,8 +200,8 @@ def write_working_copy(path: Path, encoding: str, target: Path) -> None:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as e:
                 bad = line + chunk.count(b"\n", 0, e.start)
-                raise InputError(f"byte 0x{chunk[e.start]:02X} at line {bad} cannot be read as {encoding}",
-                                 where=str(path)) from None
+                raise InputError.refusal("undecodable-byte", str(path), byte=f"0x{chunk[e.start]:02X}", line=bad,
+                                         encoding=encoding) from None
             line += chunk.count(b"\n")
             if pending_cr:
                 text = "\r" + text

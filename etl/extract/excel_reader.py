@@ -60,12 +60,12 @@ def to_csv(path: Path, sheet: str | int | None, target: Path, shown_as: str) -> 
         elif sheet in names:
             chosen = book.get_sheet_by_name(sheet)
         else:
-            raise InputError(f"no sheet {sheet!r} (sheets: {', '.join(names)})", where=shown_as)
+            raise InputError.refusal("no-sheet", shown_as, sheet=repr(sheet), sheets=", ".join(names))
         rows = _sheet_rows(chosen)
     except InputError:
         raise
     except Exception as e:  # calamine raises its own error types for corrupt or non-Excel files
-        raise InputError(f"cannot be read as an Excel workbook: {e}", where=shown_as) from None
+        raise InputError.refusal("not-a-workbook", shown_as, reason=e) from None
     with open(target, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         for row in rows:

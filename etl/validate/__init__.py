@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the pipeline's types; imported lazily so that tablecsv alon
     from ..transform import FileContext
     from .policy import ValidationPolicy
 
-__all__ = ["validate", "Report", "CodeSummary", "Issue"]
+__all__ = ["validate", "refused", "Report", "CodeSummary", "Issue"]
 
 EXAMPLES_PER_CODE = 5
 
@@ -77,7 +77,36 @@ def validate(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: list[Fi
                 con.execute("insert into validation_issues values ('no-records', ?, ?, null, null, null, ?, null, null)",
                             [policy.severity_of("no-records"), ctx.index, reason])
 
-    names = {c.index: c.extracted.name for c in contexts}
+    records = sum(r for _, r in counts.values())
+    rejected = con.execute(f"select count(*) from ({REJECTED_SQL})").fetchone()[0]
+    return Report(summaries=_summaries(con, {c.index: c.extracted.name for c in contexts}, mappings),
+                  quarantine=policy.quarantine, records=records, rejected_rows=rejected,
+                  outlier_baseline=outlier_baseline_rows(con))
+
+
+def refused(con: duckdb.DuckDBPyConnection, refusals: Mapping[int, tuple[str, Any]],
+            policy: ValidationPolicy) -> Report:
+    """The report of files refused as a whole, before any row is read: one file-refused error each
+    (`refusals`: file index -> (file name, InputError)), listed in validation_issues as any issue."""
+    import json
+
+    from ..errors import REFUSAL_CODE
+    from .report import ERROR
+
+    con.execute("create or replace temp table validation_issues (code varchar, severity varchar, "
+                "source_file_index integer, source_line bigint, field varchar, value varchar, reason varchar, "
+                "constraint_name varchar, params varchar)")
+    con.executemany("insert into validation_issues values (?, ?, ?, null, null, null, ?, ?, ?)",
+                    [[REFUSAL_CODE, ERROR, i, e.message, e.kind,
+                      json.dumps(e.params or {"reason": e.message}, ensure_ascii=False)]
+                     for i, (_, e) in sorted(refusals.items())])
+    return Report(summaries=_summaries(con, {i: name for i, (name, _) in refusals.items()}, {}),
+                  quarantine=policy.quarantine)
+
+
+def _summaries(con: duckdb.DuckDBPyConnection, names: Mapping[int, str],
+               mappings: dict[int, dict[str, str | None]]) -> list[CodeSummary]:
+    """validation_issues counted per code and severity, with the first examples of each."""
     summaries = []
     for code, sev, count in con.execute(
             "select code, severity, count(*) from validation_issues group by all "
@@ -92,8 +121,4 @@ def validate(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: list[Fi
                           value=value, reason=reason, constraint=constraint, params=params_of(params))
                     for i, line, field, value, reason, constraint, params in rows]
         summaries.append(CodeSummary(code=code, severity=sev, count=count, examples=examples))
-    records = sum(r for _, r in counts.values())
-    rejected = con.execute(f"select count(*) from ({REJECTED_SQL})").fetchone()[0]
-    return Report(summaries=summaries, quarantine=policy.quarantine, records=records, rejected_rows=rejected,
-                  outlier_baseline=outlier_baseline_rows(con))
-
+    return summaries

@@ -14,12 +14,12 @@ cells, names of people among them, so, like the quarantine file, it is readable 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 import duckdb
 
 from ..errors import SpendpubError
 from ..sqltext import quote_literal
-from ..transform import FileContext
 from .quarantine import file_names_sql, reason_sql, write_private_csv
 
 
@@ -33,15 +33,16 @@ def _source_columns_sql(mappings: dict[int, dict[str, str | None]]) -> str:
     return f"select * from (values {rows}) t(source_file_index, field, source_column)"
 
 
-def write_issue_list(con: duckdb.DuckDBPyConnection, contexts: list[FileContext],
+def write_issue_list(con: duckdb.DuckDBPyConnection, names: Mapping[int, str],
                      mappings: dict[int, dict[str, str | None]], path: Path, lang: str) -> int:
-    """Write every issue of validation_issues to `path` (atomically, owner-only); returns how many."""
+    """Write every issue of validation_issues to `path` (atomically, owner-only), its files named by
+    `names` (file index -> name); returns how many."""
     path.parent.mkdir(parents=True, exist_ok=True)
     query = f"""
         select n.source_file, i.source_line, i.code, i.severity, i.field, h.source_column as "column",
                i.value, {reason_sql(con, lang)} as reason
         from validation_issues i
-        left join ({file_names_sql(contexts)}) n using (source_file_index)
+        left join ({file_names_sql(names)}) n using (source_file_index)
         left join ({_source_columns_sql(mappings)}) h using (source_file_index, field)
         order by i.source_file_index nulls first, i.source_line nulls first, i.field nulls first,
                  i.code, i.constraint_name nulls first, reason"""

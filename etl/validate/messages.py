@@ -101,7 +101,7 @@ def fill(text: str, params: Mapping[str, Any]) -> str:
 # by the number of decimals they are written with. Parameters keep the plain figure (JSON, the
 # issue list's machines); line numbers stay plain, as in file:line, to be searched for.
 FIGURES = {"loaded": 2, "stated": 2, "threshold": 2, "ratio": 1, "dated": 0, "history": 0, "days": 0,
-           "inside": 0, "most": 0, "repeated": 0}
+           "inside": 0, "most": 0, "repeated": 0, "records": 0}
 
 
 def _figure(value: Any, decimals: int, lang: str) -> Any:
@@ -112,14 +112,19 @@ def _figure(value: Any, decimals: int, lang: str) -> Any:
     return number(amount, lang, decimals=decimals) if decimals else number(int(amount), lang)
 
 
+# Parameters given as a phrase's key (`<name>_key`), the phrase rendered in the message's language
+PHRASE_PARAMS = ("expected", "source", "further")
+
+
 def render(code: str, params: Mapping[str, Any], lang: str = DEFAULT_LANG, constraint: str | None = None) -> str:
-    """Python rendering. A parameter `<name>_key` names a phrase (expected.date, total-source.row)
-    that is rendered in `lang` into `<name>`, so that no English text leaks into other languages."""
+    """Python rendering. A parameter `<name>_key` (PHRASE_PARAMS) names a phrase (expected.date,
+    total-source.row) that is rendered in `lang` into `<name>`, so that no English text leaks into
+    other languages."""
     values = {k: _figure(v, FIGURES[k], lang) if k in FIGURES and v not in (None, "") else v
               for k, v in params.items()}
-    for key, phrase_key in list(values.items()):
-        if key.endswith("_key") and phrase_key:
-            values[key[:-4]] = phrase(str(phrase_key), lang, **values)
+    for name in PHRASE_PARAMS:
+        if values.get(f"{name}_key"):
+            values[name] = phrase(str(values[f"{name}_key"]), lang, **values)
     return fill(template(code, lang, constraint), values)
 
 

@@ -18,7 +18,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import duckdb
 
@@ -26,7 +26,7 @@ from ..files import private_dir
 from ..home import Home
 from ..profile import Profile
 from ..sqltext import quote_ident, quote_literal
-from ..transform import FileContext, stg_table, text_column
+from ..transform import FileContext, file_names, stg_table, text_column
 from . import messages
 from .report import ERROR, FILE_LEVEL_CODES
 
@@ -52,24 +52,23 @@ def reason_sql(con: duckdb.DuckDBPyConnection, lang: str) -> str:
     """SQL over validation_issues: each issue's reason in `lang` (English is stored already)."""
     if lang == messages.DEFAULT_LANG:
         return "reason"
+    keyed = messages.PHRASE_PARAMS
     combos = con.execute("select distinct code, constraint_name, "
-                         "json_extract_string(params, '$.expected_key'), json_extract_string(params, '$.source_key') "
-                         "from validation_issues").fetchall()
+                         + ", ".join(f"json_extract_string(params, '$.{n}_key')" for n in keyed)
+                         + " from validation_issues").fetchall()
     names = set()
     for code, constraint, *_ in combos:
         names |= set(messages._PLACEHOLDER.findall(messages.template(code, lang, constraint)))
     branches = []
-    for code, constraint, expected_key, source_key in combos:
+    for code, constraint, *phrase_keys in combos:
         params = {n: f"json_extract_string(params, '$.{n}')" for n in names | {"key", "formats", "values", "type"}}
-        for name, key in (("expected", expected_key), ("source", source_key)):
+        for name, key in zip(keyed, phrase_keys):
             if key:
                 params[name] = messages.render_sql(key, params, lang)
-        cond = (f"code = {quote_literal(code)} and constraint_name is not distinct from "
-                f"{quote_literal(constraint) if constraint else 'null'} "
-                f"and json_extract_string(params, '$.expected_key') is not distinct from "
-                f"{quote_literal(expected_key) if expected_key else 'null'} "
-                f"and json_extract_string(params, '$.source_key') is not distinct from "
-                f"{quote_literal(source_key) if source_key else 'null'}")
+        cond = " and ".join([f"code = {quote_literal(code)}",
+                             f"constraint_name is not distinct from {quote_literal(constraint) if constraint else 'null'}",
+                             *(f"json_extract_string(params, '$.{name}_key') is not distinct from "
+                               f"{quote_literal(key) if key else 'null'}" for name, key in zip(keyed, phrase_keys))])
         branches.append(f"when {cond} then {messages.render_sql(code, params, lang, constraint)}")
     return f"(case {' '.join(branches)} else reason end)" if branches else "reason"
 
@@ -115,9 +114,9 @@ def write_quarantine(con: duckdb.DuckDBPyConnection, profile: Profile, contexts:
     return QuarantineResult(path, rows, by_code)
 
 
-def file_names_sql(contexts: list[FileContext]) -> str:
-    """SQL rows (source_file_index, source_file): the run's files by their names."""
-    rows = ", ".join(f"({ctx.index}, {quote_literal(ctx.extracted.name)})" for ctx in contexts)
+def file_names_sql(names: Mapping[int, str]) -> str:
+    """SQL rows (source_file_index, source_file): the run's files (by index) by their names."""
+    rows = ", ".join(f"({i}, {quote_literal(name)})" for i, name in names.items())
     return f"select * from (values {rows}) t(source_file_index, source_file)"
 
 
@@ -151,7 +150,7 @@ def _rejected_rows(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: l
                 where severity = '{ERROR}' and source_line is not null and code not in ({_FILE_LEVEL})
                 group by all
             ),
-            names as ({file_names_sql(contexts)}),
+            names as ({file_names_sql(file_names(contexts))}),
             source as ({_source_rows(profile, mappings)})
             select n.source_file, r.source_line, r.codes, r.reasons, s.* exclude (source_file_index, source_line)
             from reasons r join names n using (source_file_index)

@@ -22,7 +22,7 @@ CODE_LIST = (
     "missing-cell", "extra-cell", "blank-row",
     "total-mismatch", "missing-total-row", "no-records",
     "invalid-company-number", "invalid-siren", "invalid-siret", "period-mismatch", "date-outside-period",
-    "probable-duplicate", "already-published", "amount-outlier", "unknown-code",
+    "probable-duplicate", "already-published", "amount-outlier", "unknown-code", "file-refused",
 )
 
 
@@ -128,6 +128,10 @@ class Report:
             return True
         return self.records > 0 and self.rejected_rows >= self.records
 
+    def files_named(self) -> list[str]:
+        """The files the examples name, in order."""
+        return list(dict.fromkeys(e.file for s in self.summaries for e in s.examples))
+
     def to_dict(self, lang: str = messages.DEFAULT_LANG) -> dict[str, Any]:
         return {
             "valid": self.ok,
@@ -147,4 +151,4 @@ class Report:
 
 # Codes whose issues concern a whole file, never one row.
 FILE_LEVEL_CODES = frozenset({"total-mismatch", "missing-total-row", "no-records", "period-mismatch",
-                              "already-published"})
+                              "already-published", "file-refused"})

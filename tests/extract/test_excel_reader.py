@@ -94,14 +94,19 @@ def test_a_sheet_row_that_ends_early_has_empty_cells_not_missing_ones(tmp_path, 
         ("constraint-error", 3, "amount", "is required but empty")]
 
 
-def test_missing_sheet_and_corrupt_workbook(tmp_path, home, mini_profile):
+def test_missing_sheet_and_corrupt_workbook_are_both_refused_in_one_report(tmp_path, home, mini_profile):
     path = workbook(tmp_path / "spend-2024-05.xlsx", [["Department"]], sheet="Other")
-    with pytest.raises(InputError, match="no sheet 'Payments'"):
-        pipeline.run(mini_profile(base=EXCEL_PROFILE), [path], home, dry_run=True)
     corrupt = tmp_path / "spend-2024-06.xlsx"
     corrupt.write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(InputError, match="cannot be read as an Excel workbook"):
-        pipeline.run(mini_profile(base=EXCEL_PROFILE), [corrupt], home, dry_run=True)
+    result = pipeline.run(mini_profile(base=EXCEL_PROFILE), [path, corrupt], home, dry_run=True)
+    (summary,) = result.report.summaries
+    assert (summary.code, summary.count, result.report.blocks_publish) == ("file-refused", 2, True)
+    missing, broken = summary.examples
+    assert (missing.file, missing.constraint, missing.reason) == (
+        "spend-2024-05.xlsx", "no-sheet", "no sheet 'Payments' (sheets: Other)")
+    assert (broken.file, broken.constraint) == ("spend-2024-06.xlsx", "not-a-workbook")
+    assert broken.reason.startswith("cannot be read as an Excel workbook")
+    assert " ".join(missing.message("fr").split()) == "pas de feuille 'Payments' (feuilles : Other)"
 
 
 def test_a_sheet_that_starts_below_and_right_of_a1_keeps_its_rows_and_columns(tmp_path):

@@ -60,8 +60,20 @@ def test_stray_extra_field_and_spacer_columns(tmp_path, mini_profile, export):
 
 def test_missing_required_column_is_named(tmp_path, mini_profile, export):
     with pytest.raises(InputError, match=r"no header row names every required column among the first 2 records; "
-                                         r"the closest, line 1, lacks amount \(column 'Amount' or 'Net Amount'\)$"):
+                                         r"the closest, line 1, lacks amount \('Amount' / 'Net Amount'\)$"):
         run_extract(tmp_path, mini_profile, export, "Department,Supplier,Date\nParks,A,01/05/2024\n")
+
+
+@pytest.mark.parametrize("delimiter, shown", [(";", "';'"), ("\t", "tab"), ("|", "'|'")])
+def test_a_file_separated_otherwise_than_the_profile_says_is_told_so(tmp_path, mini_profile, export, delimiter,
+                                                                      shown):
+    content = f"Payments May 2024\nDepartment{delimiter}Supplier{delimiter}Date{delimiter}Amount\n" \
+              f"Parks{delimiter}A{delimiter}01/05/2024{delimiter}1.00\n"
+    with pytest.raises(InputError) as refused:
+        run_extract(tmp_path, mini_profile, export, content)
+    assert (refused.value.kind, refused.value.message) == ("other-delimiter", (
+        f"no header row names every required column when the lines are split at ',', but line 2 names them all "
+        f"when split at {shown}: the file is separated by {shown}. Set read.delimiter to {shown} in the profile"))
 
 
 def test_a_header_below_the_searched_records_is_read_where_the_profile_puts_it(tmp_path, mini_profile, export):

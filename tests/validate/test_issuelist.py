@@ -9,6 +9,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from etl.transform import file_names
 from etl.validate.issuelist import write_issue_list
 from tests.validate.test_quarantine import BODY, HEADER
 
@@ -22,7 +23,7 @@ def test_every_issue_is_listed_in_file_and_line_order(staged, tmp_path):
     run = staged(HEADER + BODY)
     report = run.validate(control_totals={"2024-05": Decimal("1.00")})
     path = tmp_path / "out" / "issues.csv"
-    written = write_issue_list(run.con, run.contexts, run.mappings, path, "en")
+    written = write_issue_list(run.con, file_names(run.contexts), run.mappings, path, "en")
     rows = _rows(path)
     assert written == len(rows) == sum(s.count for s in report.summaries) == 5
     assert list(rows[0]) == ["source_file", "source_line", "code", "severity", "field", "column", "value", "reason"]
@@ -42,7 +43,7 @@ def test_reasons_in_french(staged, tmp_path):
     run = staged(HEADER + BODY)
     run.validate()
     path = tmp_path / "issues.csv"
-    write_issue_list(run.con, run.contexts, run.mappings, path, "fr")
+    write_issue_list(run.con, file_names(run.contexts), run.mappings, path, "fr")
     reasons = {(r["source_line"], r["field"]): r["reason"] for r in _rows(path)}
     assert reasons[("3", "payment_date")] == "n'est pas une date au format %d/%m/%Y"
     assert reasons[("4", "cofog_code")] == "n'est pas un code de COFOG"
@@ -52,12 +53,12 @@ def test_the_list_is_private_and_a_failed_write_keeps_the_last_one(staged, tmp_p
     run = staged(HEADER + BODY)
     run.validate()
     path = tmp_path / "out" / "issues.csv"
-    write_issue_list(run.con, run.contexts, run.mappings, path, "en")
+    write_issue_list(run.con, file_names(run.contexts), run.mappings, path, "en")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     before = path.read_bytes()
     run.con.execute("drop table validation_issues")    # the statement fails: the last list stays whole
     with pytest.raises(duckdb.Error):
-        write_issue_list(run.con, run.contexts, run.mappings, path, "en")
+        write_issue_list(run.con, file_names(run.contexts), run.mappings, path, "en")
     assert path.read_bytes() == before and [p.name for p in path.parent.iterdir()] == ["issues.csv"]
 
 
@@ -65,6 +66,6 @@ def test_a_valid_file_lists_nothing_but_the_header(staged, tmp_path):
     run = staged(HEADER + "Parks,Acme,01234567,03/05/2024,10.00,07.1,\n")
     assert run.validate().ok
     path = tmp_path / "issues.csv"
-    assert write_issue_list(run.con, run.contexts, run.mappings, path, "en") == 0
+    assert write_issue_list(run.con, file_names(run.contexts), run.mappings, path, "en") == 0
     assert path.read_text(encoding="utf-8").splitlines() == [
         "source_file,source_line,code,severity,field,column,value,reason"]

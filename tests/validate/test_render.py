@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,6 +13,7 @@ import yaml
 from rich.console import Console
 
 import etl.terminal  # noqa: F401  (the command line's Rich set-up: no break at a no-break space)
+from etl.errors import REFUSAL_CODE
 from etl.validate import messages, render
 from etl.validate.policy import DEFAULT_SEVERITY
 from etl.validate.report import CODE_LIST, Issue, Report, CodeSummary
@@ -194,3 +196,24 @@ def test_figures_in_reasons_are_written_the_languages_way_by_both_renderers(lang
     shown = messages.render("total-mismatch", {"loaded": "-40292334.84", "stated": "0.50", "source": "x"}, lang)
     assert shown == {"en": "the rows add up to -40,292,334.84, not to 0.50 (x)",
                      "fr": "les lignes totalisent -40\u202f292\u202f334,84 et non 0,50 (x)"}[lang]
+
+
+@pytest.mark.parametrize("lang", messages.LANGUAGES)
+def test_every_refusal_the_code_raises_has_its_sentence_in_every_language(lang):
+    """Each kind of file refused as a whole (InputError.refusal) has a template in each language,
+    with the English one's parameters, rendered alike in Python and in SQL (the issue list)."""
+    raised = set()
+    for source in Path(etl.__file__).parent.rglob("*.py"):
+        raised |= set(re.findall(r'InputError\.refusal\(\s*"([a-z0-9-]+)"', source.read_text(encoding="utf-8")))
+        raised |= set(re.findall(r'"(no-header-(?:closest|none)|mixed-encodings-(?:bom|utf8))"',
+                                 source.read_text(encoding="utf-8")))
+    templated = {key.split(".", 1)[1] for key, entry in messages.catalog("en").items()
+                 if key.startswith(f"{REFUSAL_CODE}.") and isinstance(entry, dict)}
+    assert len(raised) >= 20 and raised <= templated, raised - templated
+    con = duckdb.connect()
+    for kind in templated:
+        names = set(re.findall(r"\{(\w+)\}", messages.template(REFUSAL_CODE, "en", kind)))
+        assert set(re.findall(r"\{(\w+)\}", messages.template(REFUSAL_CODE, lang, kind))) == names, kind
+        params = {n: "1234" for n in names}
+        sql = messages.render_sql(REFUSAL_CODE, {n: f"'{v}'" for n, v in params.items()}, lang, kind)
+        assert con.execute(f"select {sql}").fetchone()[0] == messages.render(REFUSAL_CODE, params, lang, kind)

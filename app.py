@@ -18,13 +18,18 @@ st.set_page_config(page_title="spendpub", page_icon="🏛️", layout="wide")
 
 T = ui.language_picker()
 
-page = st.navigation(
-    [
-        st.Page(ui.page_file(slug), title=T(f"nav.{slug}"), icon=icon, url_path=slug,
-                default=i == 0)
-        for i, (slug, icon) in enumerate(ui.PAGES.items())
-    ]
-)
+pages = [st.Page(ui.page_file(slug), title=T(f"nav.{slug}"), icon=icon, url_path=slug)
+         for slug, icon in ui.PAGES.items()]
+
+
+def root() -> None:
+    """The app's root address opens the first page at its own address, with the query string
+    as it came: Streamlit serves its default page at the root only, so that page, given the
+    default, would answer to no slug of its own (/overview: "Page not found")."""
+    st.switch_page(pages[0], query_params={k: st.query_params.get_all(k) for k in st.query_params})
+
+
+page = st.navigation([st.Page(root, title=pages[0].title, default=True, visibility="hidden"), *pages])
 
 try:
     if ui.scope_picker(T) is None:

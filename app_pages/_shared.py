@@ -31,8 +31,8 @@ SCOPE_STATE = "_scope"
 LONG_TABLE = 25  # rows past which `table` folds into an expander
 NOT_STATED_KEY = "~"  # a drill-down key meaning "not stated" (NULL) in widgets and URLs
 
-# The pages, in menu order: URL path (= file name in app_pages/) -> icon. The first is the
-# default page.
+# The pages, in menu order: URL path (= file name in app_pages/) -> icon. The root address
+# opens the first.
 PAGES: dict[str, str] = {
     "overview": ":material/dashboard:",
     "where": ":material/account_tree:",

@@ -315,3 +315,21 @@ def test_budget_pages_with_a_published_budget(page, demo_home: Path) -> None:
     open_page(page, f"/your_taxes?publisher={publisher}&lang=fr&fy={year}", "Vos impôts",
               "Par an", "Par jour")
     shoot(page, "your_taxes-fr")
+
+
+def test_every_page_answers_at_its_own_address(page) -> None:
+    """Each page opens at /<slug>, the first one too; the root address opens the first page at
+    its own address, keeping the query string."""
+    from app_i18n import Translator
+    from app_pages._shared import PAGES
+
+    T = Translator("en")
+    lambeth = "?publisher=lambeth&year=2012&lang=en"
+    for slug in PAGES:
+        title = "London Borough of Lambeth: 2012" if slug == "overview" else T(f"nav.{slug}")
+        open_page(page, f"/{slug}{lambeth}", title)
+        assert page.get_by_text("Page not found").count() == 0, slug
+        assert re.search(rf"/{slug}\?", page.url), page.url
+    open_page(page, f"/{lambeth}", "London Borough of Lambeth: 2012")
+    page.wait_for_url(re.compile(r"/overview\?(?=.*publisher=lambeth)(?=.*year=2012)"))
+    assert page.get_by_text("Page not found").count() == 0

@@ -117,6 +117,23 @@ def parse_amount(text: str) -> Decimal:
     return Decimal(f"{m['sign']}{whole}.{m['cents'] or 0}")
 
 
+def apportion(total: Decimal, weights: Sequence[Decimal], quantum: Decimal = _CENT
+              ) -> list[Decimal]:
+    """`total` split in proportion to `weights` (positive), in whole `quantum`s, the parts
+    summing exactly to `total` (largest remainder): rounding each part on its own can lose or
+    add a cent (1,000.00 in thirds: 333.33 three times). Ties go to the earlier weight."""
+    whole = sum(weights, Decimal(0))
+    if not weights or whole <= 0:
+        return [Decimal(0).quantize(quantum) for _ in weights]
+    units = (total / quantum).to_integral_value(rounding=ROUND_HALF_UP)
+    quotas = [units * w / whole for w in weights]
+    parts = [int(q) for q in quotas]   # q >= 0: int() is the floor
+    by_remainder = sorted(range(len(quotas)), key=lambda i: quotas[i] - parts[i], reverse=True)
+    for i in by_remainder[:int(units) - sum(parts)]:
+        parts[i] += 1
+    return [(Decimal(n) * quantum).quantize(quantum) for n in parts]
+
+
 def format_count(n: int | None, lang: str | None = "en") -> str:
     """1,234 (en) or 1 234 (fr)."""
     return "" if n is None else number(int(n), _style(lang))

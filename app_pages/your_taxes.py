@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 import app_data
+from app_format import apportion
 from app_i18n import Translator
 from app_pages import _shared as ui
 
@@ -58,34 +59,37 @@ def render(T: Translator, scope: ui.Scope) -> None:
         return
     if amount is None:
         return
+    if amount == 0:  # nothing to share out: a chart of zeros has no scale to draw
+        st.info(T("taxes.zero"), icon=":material/info:")
+        return
     _, by_cofog = app_data.budget_by_function(scope.publisher_id, year, "cofog")
     classified = len(by_cofog) and by_cofog["code"].notna().any()
     currency = sorted(set(by_function["currency"]))[0]
     days = 366 if calendar.isleap(year) else 365
     st.subheader(T("taxes.result", amount=T.money(amount, currency), year=year))
     st.caption(T("taxes.method", phase=T(f"taxes.phases.{phase}"), days=days))
+    daily = (amount / days).quantize(CENT, rounding=ROUND_HALF_UP)
     cols = st.columns(2)
     cols[0].metric(T("taxes.per_year"), T.money(amount, currency))
-    cols[1].metric(T("taxes.per_day"),
-                   T.money((amount / days).quantize(CENT, rounding=ROUND_HALF_UP), currency))
+    cols[1].metric(T("taxes.per_day"), T.money(daily, currency))
     if classified:
         st.markdown(f"**{T('taxes.by_cofog')}**")
-        _shares(T, by_cofog, currency, amount, days, "cofog", chart=True)
+        _shares(T, by_cofog, currency, amount, daily, "cofog", chart=True)
         with st.expander(T("taxes.detail", name=scope.publisher.name)):
-            _shares(T, by_function, currency, amount, days, "function", chart=False)
+            _shares(T, by_function, currency, amount, daily, "function", chart=False)
     else:
-        _shares(T, by_function, currency, amount, days, "function", chart=True)
+        _shares(T, by_function, currency, amount, daily, "function", chart=True)
 
 
-def _shares(T: Translator, df: pd.DataFrame, currency: str, amount: Decimal, days: int,
+def _shares(T: Translator, df: pd.DataFrame, currency: str, amount: Decimal, daily: Decimal,
             level: str, chart: bool) -> None:
     part = df[df["currency"] == currency].reset_index(drop=True)
     labels = part["label_fr"] if T.lang == "fr" else part["label"]
     names = [" ".join(str(x) for x in (c, lab) if x and x == x) or T("common.not_stated")
              for c, lab in zip(part["code"], labels, strict=True)]
-    per_year = [(amount * s).quantize(CENT, rounding=ROUND_HALF_UP) for s in part["share"]]
-    per_day = [(amount * s / days).quantize(CENT, rounding=ROUND_HALF_UP)
-               for s in part["share"]]
+    # each column adds up to the amount above it, to the cent
+    per_year = apportion(amount, list(part["amount"]))
+    per_day = apportion(daily, list(part["amount"]))
     column = T(f"taxes.column.{level}")
     chart_df = pd.DataFrame({
         "name": names, "value": [float(v) for v in per_year],

@@ -559,13 +559,44 @@ def test_your_taxes_equal_the_budget_shares(app_home: Path) -> None:
     whole = sum(t for _, t in rows)
     days = 366 if calendar.isleap(2024) else 365
     assert list(df["Function"]) == [f for f, _ in rows]
-    assert list(df["Per year"]) == [
-        format_money((Decimal(1200) * t / whole).quantize(CENT, ROUND_HALF_UP), "EUR", "en")
-        for _, t in rows]
-    assert list(df["Per day"]) == [
-        format_money((Decimal(1200) * t / whole / days).quantize(CENT, ROUND_HALF_UP), "EUR",
-                     "en") for _, t in rows]
+    per_year = [parse_amount(v.lstrip("€")) for v in df["Per year"]]
+    assert all(abs(v - Decimal(1200) * t / whole) < CENT
+               for v, (_, t) in zip(per_year, rows, strict=True))
+    per_day = [parse_amount(v.lstrip("€")) for v in df["Per day"]]
+    assert all(abs(v - Decimal(1200) * t / whole / days) < CENT
+               for v, (_, t) in zip(per_day, rows, strict=True))
     assert metrics(at)["Per day"] == format_money(Decimal("3.28"), "EUR", "en")
+    assert (sum(per_year), sum(per_day)) == (Decimal(1200), Decimal("3.28"))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_your_taxes_rows_add_up_to_the_amount_entered(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    """Three equal functions: a third of 1,000 each, rounded one by one, would make 999.99."""
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    thirds = [_budget_row(2024, "executed", "expenditure", (str(i), f"Fonction {i}"),
+                          ("011", "Charges"), "100.00") for i in range(3)]
+    write_warehouse(tmp_path / "warehouse.duckdb", releases=sample_releases(), budget=thirds)
+    for amount in ("1000", "1", "2"):
+        at = run_app("your_taxes", publisher=LYON, lang=lang, amount=amount)
+        column = "Function" if lang == "en" else "Fonction"
+        df = table(at, column)
+        per_year = [parse_amount(v.replace("€", "")) for v in df[df.columns[2]]]
+        per_day = [parse_amount(v.replace("€", "")) for v in df[df.columns[3]]]
+        daily = (Decimal(amount) / 366).quantize(CENT, ROUND_HALF_UP)
+        assert (sum(per_year), sum(per_day)) == (Decimal(amount), daily), (per_year, per_day)
+        assert max(per_year) - min(per_year) <= CENT
+
+
+def test_your_taxes_of_zero_say_so_instead_of_an_empty_chart(app_home: Path) -> None:
+    for lang, message in (("en", "An amount of zero pays for nothing"),
+                          ("fr", "Un montant nul ne finance rien")):
+        at = run_app("your_taxes", publisher=LYON, lang=lang, amount="0")
+        assert any(message in " ".join(i.value.split()) for i in at.info)
+        assert not at.get("vega_lite_chart") and not at.table
+    at = run_app("your_taxes", publisher=LYON, mode="income", income="30000", rate="0")
+    assert any("An amount of zero pays for nothing" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart")
 
 
 def test_your_taxes_from_an_income(app_home: Path) -> None:

@@ -15,6 +15,7 @@ import pytest
 from app_format import (
     NBSP,
     NNBSP,
+    apportion,
     format_change,
     format_count,
     format_date,
@@ -152,6 +153,19 @@ def test_squarify_tiles_the_whole_rectangle_in_proportion() -> None:
         assert w * h == pytest.approx(6000 * v / total)
         assert 0 <= x and x + w <= 100 + 1e-9 and 0 <= y and y + h <= 60 + 1e-9
     assert squarify([]) == [] and squarify([0, 0]) == []
+
+
+def test_apportion_shares_an_amount_out_to_the_cent() -> None:
+    """The parts add up to the whole, each within a cent of its exact share."""
+    thirds = apportion(Decimal("1000"), [Decimal(1)] * 3)
+    assert thirds == [Decimal("333.34"), Decimal("333.33"), Decimal("333.33")]
+    weights = [Decimal("620000.00"), Decimal("233333.33"), Decimal("0.01"), Decimal("7")]
+    for total in (Decimal("1"), Decimal("999.99"), Decimal("1234.56"), Decimal("0")):
+        parts = apportion(total, weights)
+        assert sum(parts) == total
+        assert all(abs(p - total * w / sum(weights)) < Decimal("0.01")
+                   for p, w in zip(parts, weights, strict=True))
+    assert apportion(Decimal("5"), []) == []
 
 
 def test_both_locale_files_parse() -> None:

@@ -27,6 +27,7 @@ from app_i18n import LANG_NAMES, LANGS, Translator, normalise_lang
 LANG_KEY = "lang"
 PUBLISHER_KEY = "publisher"
 YEAR_KEY = "year"
+FISCAL_YEAR_KEY = "fy"  # the budget pages' own year once; read only to keep old links working
 SCOPE_STATE = "_scope"
 LONG_TABLE = 25  # rows past which `table` folds into an expander
 NOT_STATED_KEY = "~"  # a drill-down key meaning "not stated" (NULL) in widgets and URLs
@@ -159,13 +160,43 @@ def page(render: Callable[[Translator, Scope], None]) -> None:
         st.error(str(exc), icon=":material/database_off:")
 
 
-def budget_year(T: Translator, scope: Scope, years: list[int], key: str) -> int:
-    """The fiscal year: the chosen year when it has a budget, else the latest one (kept in
-    the URL as ?fy=)."""
-    ordered = sorted(years, reverse=True)
-    index = ordered.index(scope.year) if scope.year in ordered else 0
-    return int(url_choice(st.selectbox, T("budget.year"), ordered, param=key, index=index)
-               or ordered[index])
+def budget_year(T: Translator, scope: Scope, years: list[int], slug: str) -> int | None:
+    """The fiscal year a budget page shows: the sidebar's year, the one year of every page.
+    None when that year has no budget: said so, with the years that have one and a button to
+    the latest."""
+    legacy = st.query_params.get(FISCAL_YEAR_KEY)
+    if legacy is not None:  # links made when budget pages had their own year: ?fy=
+        del st.query_params[FISCAL_YEAR_KEY]
+        if legacy in {str(y) for y in years} and legacy != str(scope.year):
+            st.query_params[YEAR_KEY] = legacy
+            st.rerun()
+    if scope.year in years:
+        st.caption(T("budget.showing", year=scope.year))
+        return scope.year
+    latest = max(years)
+    st.info(T("budget.no_year", name=scope.publisher.name, year=scope.year,
+              years=_year_spans(T, years)), icon=":material/info:")
+    st.button(T("budget.show_year", year=latest), key=f"{slug}-show-{latest}",
+              on_click=choose_year, args=(latest,), icon=":material/event:")
+    return None
+
+
+def choose_year(year: int) -> None:
+    """Sets the sidebar's year (a widget callback: it runs before the sidebar is drawn)."""
+    st.session_state[f"_url_{YEAR_KEY}"] = year
+
+
+def _year_spans(T: Translator, years: list[int]) -> str:
+    """2012, 2013, 2014, 2020 -> '2012 to 2014 and 2020'."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and runs[-1][-1] == year - 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    spans = [str(r[0]) if len(r) == 1 else
+             T("overview.span", start=r[0], end=r[-1]) for r in runs]
+    return spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + T("common.and") + spans[-1]
 
 
 # --------------------------------------------------------------------------- links

@@ -21,13 +21,12 @@ def render(T: Translator, scope: ui.Scope) -> None:
     if not years:
         st.info(T("budget.none", name=scope.publisher.name), icon=":material/info:")
         return
-    top = st.columns([1, 2])
-    with top[0]:
-        year = ui.budget_year(T, scope, years, "fy")
-    with top[1]:
-        direction = ui.url_choice(st.radio, T("budget.direction"), ["expenditure", "revenue"],
-                                  param="direction", horizontal=True,
-                                  format_func=lambda d: T(f"budget.directions.{d}"))
+    year = ui.budget_year(T, scope, years, "budget")
+    if year is None:
+        return
+    direction = ui.url_choice(st.radio, T("budget.direction"), ["expenditure", "revenue"],
+                              param="direction", horizontal=True,
+                              format_func=lambda d: T(f"budget.directions.{d}"))
     execution = app_data.budget_execution(scope.publisher_id, year)
     if execution is not None and direction == "expenditure":
         top_row, bottom_row = st.columns(2), st.columns(2)

@@ -51,7 +51,9 @@ def render(T: Translator, scope: ui.Scope) -> None:
     if not years:
         st.info(T("budget.none", name=scope.publisher.name), icon=":material/info:")
         return
-    year = ui.budget_year(T, scope, years, "fy")
+    year = ui.budget_year(T, scope, years, "your_taxes")
+    if year is None:
+        return
     amount = contribution(T)
     phase, by_function = app_data.budget_by_function(scope.publisher_id, year)
     if not len(by_function):

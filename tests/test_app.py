@@ -549,6 +549,63 @@ def test_budget_pages_say_when_no_budget_is_published(app_home: Path, tmp_path: 
     assert metrics(run_app(publisher=LYON))["Budget executed"] == "—"
 
 
+def _two_budget_years(home: Path) -> None:
+    """Lyon's budget for 2024 and, at a tenth of it, for 2023."""
+    earlier = [{**r, "fiscal_year": 2023, "amount": r["amount"] / 10} for r in sample_budget()]
+    write_warehouse(home / "warehouse.duckdb", releases=sample_releases(),
+                    budget=sample_budget() + earlier)
+
+
+def test_budget_pages_follow_the_sidebar_year(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sidebar's year is the year of the budget pages: changing it changes what they show,
+    and the URL holds it once."""
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    _two_budget_years(tmp_path)
+    at = run_app("budget", publisher=LYON)
+    assert at.sidebar.selectbox[1].value == 2024
+    voted_2024 = metrics(at)["Voted"]
+    at.sidebar.selectbox[1].select(2023).run()
+    assert metrics(at)["Voted"] != voted_2024
+    assert any("Fiscal year 2023" in c.value for c in at.caption)
+    assert at.query_params["year"] == "2023" and "fy" not in at.query_params
+    assert not at.main.selectbox  # no second year picker on the page
+    at = run_app("your_taxes", publisher=LYON, amount="1000")
+    at.sidebar.selectbox[1].select(2023).run()
+    assert [h.value for h in at.subheader] == ["What €1,000.00 paid for in 2023"]
+
+
+def test_a_link_with_the_old_fiscal_year_parameter_opens_that_year(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    _two_budget_years(tmp_path)
+    at = run_app("budget", publisher=LYON, fy="2023")
+    assert at.sidebar.selectbox[1].value == 2023
+    assert at.query_params["year"] == "2023" and "fy" not in at.query_params
+
+
+def test_a_year_without_a_budget_says_which_years_have_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lyon's payments of 2024 and its budget of 2023: the budget pages for 2024 name the
+    budget years and offer the latest."""
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    earlier = [{**r, "fiscal_year": 2023} for r in sample_budget()]
+    write_warehouse(tmp_path / "warehouse.duckdb", releases=sample_releases(), budget=earlier)
+    for page in ("budget", "your_taxes"):
+        for lang, message in (
+                ("en", "Ville de Lyon has published no budget for 2024. Budgets published: "
+                       "2023. Choose one of these years in the sidebar."),
+                ("fr", "Ville de Lyon n'a publié aucun budget pour 2024. Budgets publiés : "
+                       "2023. Choisissez l'une de ces années dans le panneau latéral.")):
+            at = run_app(page, publisher=LYON, lang=lang)
+            assert at.sidebar.selectbox[1].value == 2024
+            assert [" ".join(i.value.split()) for i in at.info] == [message]
+            assert not at.metric
+            at.button[0].click().run()
+            assert at.sidebar.selectbox[1].value == 2023 and at.metric
+            assert at.query_params["year"] == "2023"
+
+
 def test_your_taxes_equal_the_budget_shares(app_home: Path) -> None:
     at = run_app("your_taxes", publisher=LYON, amount="1200")
     df = table(at, "Function")

@@ -307,12 +307,12 @@ def test_budget_pages_with_a_published_budget(page, demo_home: Path) -> None:
                    "and fiscal_period is null and is_off_budget is not true",
         [publisher, year])
     rate = f"{(executed / open_ * 100).quantize(Decimal('0.1'))}%"
-    open_page(page, f"/budget?publisher={publisher}&lang=en&fy={year}",
+    open_page(page, f"/budget?publisher={publisher}&lang=en&year={year}",
               "Budget against actual", "Execution rate", rate,
               money_en(executed, {"USD": "$", "GBP": "£", "EUR": "€"}[currency]),
               "By chapter")
     shoot(page, "budget-en")
-    open_page(page, f"/your_taxes?publisher={publisher}&lang=fr&fy={year}", "Vos impôts",
+    open_page(page, f"/your_taxes?publisher={publisher}&lang=fr&year={year}", "Vos impôts",
               "Par an", "Par jour")
     shoot(page, "your_taxes-fr")
 

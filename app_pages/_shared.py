@@ -220,6 +220,22 @@ def link(slug: str, label: str, icon: str | None = None, **params: Any) -> None:
                  query_params=_query(**params))
 
 
+BUDGET_PAGES = ("budget", "your_taxes")
+
+
+def no_payments(T: Translator, scope: Scope, message: str) -> None:
+    """Says that the body published no payments (`message`) and, when it publishes a budget
+    (some bodies publish nothing else), links to the pages that show it."""
+    st.info(message, icon=":material/info:")
+    years = app_data.budget_years(scope.publisher_id)
+    if not years:
+        return
+    st.markdown(T("common.budget_instead", name=scope.publisher.name))
+    year = scope.year if scope.year in years else max(years)
+    for slug in BUDGET_PAGES:
+        link(slug, T(f"nav.{slug}"), year=year)
+
+
 # --------------------------------------------------------------------------- charts and tables
 
 

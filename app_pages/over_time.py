@@ -19,7 +19,7 @@ def render(T: Translator, scope: ui.Scope) -> None:
     st.caption(T("time.intro", name=scope.publisher.name))
     months = app_data.monthly(scope.publisher_id)
     if not len(months):
-        st.info(T("common.no_payments", name=scope.publisher.name), icon=":material/info:")
+        ui.no_payments(T, scope, T("common.no_payments", name=scope.publisher.name))
         return
     for currency in sorted(set(months["currency"])):
         part = months[months["currency"] == currency].reset_index(drop=True)

@@ -17,8 +17,7 @@ def render(T: Translator, scope: ui.Scope) -> None:
     data = app_data.overview(publisher.publisher_id, year)
     current = data.current if data else None
     if current is None:
-        st.info(T("overview.no_payments", name=publisher.name, year=year),
-                icon=":material/info:")
+        ui.no_payments(T, scope, T("overview.no_payments", name=publisher.name, year=year))
     else:
         months = T.plural("overview.months", current.months)
         if current.first_period == current.last_period:

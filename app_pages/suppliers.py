@@ -35,10 +35,11 @@ def render(T: Translator, scope: ui.Scope) -> None:
     if chosen:
         _supplier_detail(T, scope, chosen)
         st.divider()
-    if not len(top):
-        st.info(T("suppliers.none", search=search) if search.strip()
-                else T("common.no_payments_year", name=scope.publisher.name, year=year),
-                icon=":material/info:")
+    if not len(top) and search.strip():
+        st.info(T("suppliers.none", search=search), icon=":material/info:")
+    elif not len(top):
+        ui.no_payments(T, scope, T("common.no_payments_year", name=scope.publisher.name,
+                                   year=year))
     else:
         matching = int(top["matching"].iloc[0])
         if search.strip():

@@ -67,8 +67,8 @@ def render(T: Translator, scope: ui.Scope) -> None:
     st.caption(T("where.intro", name=scope.publisher.name, year=year))
     top = app_data.breakdown(pid, year, ())
     if not len(top):
-        st.info(T("common.no_payments_year", name=scope.publisher.name, year=year),
-                icon=":material/info:")
+        ui.no_payments(T, scope, T("common.no_payments_year", name=scope.publisher.name,
+                                   year=year))
         return
 
     path: list[str | None] = []

@@ -821,6 +821,17 @@ def test_a_body_with_a_budget_and_no_payments(tmp_path: Path,
     at = run_app(publisher="montreuil", lang="fr")
     assert at.sidebar.selectbox[1].options == ["2024"]
     assert any("n'a publié aucun paiement pour 2024" in i.value for i in at.info)
+    # the pages that show what it publishes are one click away, in either language
+    for page, lang, labels in (("overview", "fr", ["Budget et réalisé", "Vos impôts"]),
+                               ("where", "en", ["Budget against actual", "Your taxes"]),
+                               ("where", "fr", ["Budget et réalisé", "Vos impôts"])):
+        at = run_app(page, publisher="montreuil", lang=lang)
+        links = [(p.value, p.proto.page, p.proto.query_string) for p in at.main.page_link]
+        assert [(label, page, "year=2024" in query) for label, page, query in links[:2]] == [
+            (label, slug, True) for label, slug in zip(labels, ("budget", "your_taxes"),
+                                                      strict=True)], links
+        assert any("Ville de Montreuil" in m.value and "budget" in m.value for m in at.markdown)
+    at = run_app(publisher="montreuil", lang="fr")
     assert metrics(at)["Budget exécuté"] == "92,9\u202f%"
     at = run_app("budget", publisher="montreuil")
     assert metrics(at)["Execution rate"] == "92.9%"

@@ -137,7 +137,7 @@ def _releases(T: Translator, scope: ui.Scope, wanted: str) -> None:
     if len(changes):
         st.table(pd.DataFrame({
             T("data.files_columns.release"): changes["release_id"],
-            T("data.files_columns.period"): changes["period"],
+            T("data.files_columns.period"): [_period(T, v) for v in changes["period"]],
             T("data.changes_columns.previous"): changes["previous_release_id"],
             T("data.changes_columns.rows"): [f"{T.count(a)} → {T.count(b)}" for a, b in
                                              zip(changes["rows_before"], changes["rows_after"],
@@ -153,8 +153,24 @@ def _releases(T: Translator, scope: ui.Scope, wanted: str) -> None:
     if log is None:
         st.caption(T("data.no_changelog"))
     else:
+        _english_only(T)
         with st.container(border=True, height=360):
             st.markdown(_demote(log))
+
+
+def _english_only(T: Translator) -> None:
+    """Changelogs and release notes are written in English only: said so on a page in another
+    language, rather than shown as if they were in it."""
+    if T.lang != "en":
+        st.caption(T("data.english_only"))
+
+
+def _period(T: Translator, period: Any) -> str:
+    """A month in the page's language ('juin 2012'); a budget's period ('2022-executed') as
+    published."""
+    if period is None or period != period:
+        return ""
+    return T.period(period) if MONTH.fullmatch(str(period)) else str(period)
 
 
 def _cell(value: Any) -> Any:
@@ -190,7 +206,14 @@ def _release_table(T: Translator, df: pd.DataFrame) -> pd.DataFrame:
         elif column.startswith("rows_"):
             out[title] = [T.count(v) for v in values]
         elif column == "redacted_published":
-            out[title] = [", ".join(f"{d['period']}: {T.count(d['rows'])}" for d in v) if v is not None else ""
+            out[title] = [", ".join(T("data.period_rows", period=_period(T, d["period"]),
+                                        rows=T.count(d["rows"])) for d in v)
+                          if v is not None else "" for v in values]
+        elif column == "periods":
+            out[title] = [", ".join(_period(T, p) for p in v) if v is not None else ""
+                          for v in values]
+        elif column == "kind":
+            out[title] = [T(f"data.kinds.{v}") if T.has(f"data.kinds.{v}") else _cell(v)
                           for v in values]
         elif column == "profile_sha256":
             out[title] = [str(v)[:12] + "…" for v in values]
@@ -204,6 +227,7 @@ def _release_detail(T: Translator, scope: ui.Scope, release: pd.Series) -> None:
                  when=T.datetime(release.get("published_at"))), icon=":material/verified:")
     notes = app_data.release_notes(scope.publisher_id, str(release["release_id"]))
     if notes:
+        _english_only(T)
         with st.container(border=True):
             st.markdown(_demote(notes))
     files = app_data.release_files(scope.publisher_id)
@@ -216,7 +240,7 @@ def _files_table(T: Translator, files: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         T("data.files_columns.release"): files["release_id"],
         T("data.files_columns.file"): files["file_name"],
-        T("data.files_columns.period"): files["period"],
+        T("data.files_columns.period"): [_period(T, v) for v in files["period"]],
         T("data.files_columns.sha256"): files["sha256"],
         T("data.files_columns.encoding"): files["encoding"],
         T("data.files_columns.header_line"): [str(v) for v in files["header_line"]],
@@ -240,7 +264,7 @@ def _provenance(T: Translator, scope: ui.Scope) -> None:
         st.subheader(T("data.totals"))
         st.table(pd.DataFrame({
             T("data.files_columns.release"): totals["release_id"],
-            T("data.files_columns.period"): totals["period"],
+            T("data.files_columns.period"): [_period(T, v) for v in totals["period"]],
             T("common.payments"): [T.count(v) for v in totals["payments"]],
             T("common.total"): [T.money(t, c) for t, c in zip(totals["total"],
                                                                totals["currency"], strict=True)],

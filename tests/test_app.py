@@ -731,7 +731,7 @@ def test_data_page_lists_releases_redactions_and_the_dictionary(app_home: Path) 
         app_home, "select release_id from releases where publisher_id = ? "
                   "order by published_at desc", [WESTMINSTER])]
     # a release that redacted rows of a month published before says which, and how many
-    assert list(releases["Rows of earlier months redacted"]) == ["2023-02: 3", "", ""]
+    assert list(releases["Rows of earlier months redacted"]) == ["February 2023: 3", "", ""]
     assert "Rows of earlier months redacted" not in table(run_app("data", publisher=LYON), "Release").columns
     redactions = table(at, "Reason")
     expected = sql(app_home, "select left(period, 4), count(*), sum(amount) from spending "
@@ -744,6 +744,29 @@ def test_data_page_lists_releases_redactions_and_the_dictionary(app_home: Path) 
     assert list(dictionary["Column"])[:3] == ["publisher_id", "publisher_name", "period"]
     files = table(at, "Release")  # first table of the release tab is the releases list
     assert len(files)
+
+
+def test_data_page_speaks_the_page_language(app_home: Path) -> None:
+    """Kinds of release and months in French on a French page, not `publish` and 2024-01; a
+    changelog written in English is said to be so."""
+    changelog = app_home / "site" / WESTMINSTER / "spending" / "CHANGELOG.md"
+    changelog.parent.mkdir(parents=True, exist_ok=True)
+    changelog.write_text("# Changelog: Westminster\n\n## r-1\n", encoding="utf-8")
+    try:
+        at = run_app("data", publisher=WESTMINSTER, lang="fr")
+        releases = table(at, "Publication")
+        assert set(releases["Nature"]) == {"Publication"}
+        months = " ".join(" ".join(releases["Mois"]).split())
+        assert "janvier 2024" in months and "2024-01" not in months
+        assert [" ".join(v.split()) for v in releases["Lignes de mois antérieurs masquées"]] \
+            == ["février 2023 : 3", "", ""]
+        notes = [" ".join(c.value.split()) for c in at.caption]
+        assert "Ce document n'est publié qu'en anglais." in notes
+        at = run_app("data", publisher=WESTMINSTER, lang="en")
+        assert set(table(at, "Release")["Kind"]) == {"Publish"}
+        assert "This document is published in English only." not in [c.value for c in at.caption]
+    finally:
+        changelog.unlink()
 
 
 def write_packages(home: Path, publisher: str, packages: dict[str, str | None]) -> None:

@@ -253,6 +253,14 @@ def show_chart(chart: alt.TopLevelMixin, alt_text: str, T: Translator) -> None:
     st.altair_chart(chart.configure(locale=vega_locale(T.lang)), width="stretch", alt=alt_text)
 
 
+def month_labels(T: Translator, periods: Sequence[str]) -> str:
+    """A Vega label expression writing 'YYYY-MM' axis values as months in the page's language
+    ('juin 2012'; the axis keeps the sortable values)."""
+    pairs = ", ".join(f"'{p}': '{m}'" for p, m in
+                      ((p, T.period(p, short=True)) for p in periods) if "'" not in m)
+    return f"({{{pairs}}})[datum.value] || datum.value"
+
+
 def table(df: pd.DataFrame, T: Translator, rows_are: str, caption: str | None = None,
           **options: Any) -> None:
     """``st.table`` with its caption, folded past `LONG_TABLE` rows into an expander that says

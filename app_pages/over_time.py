@@ -58,7 +58,7 @@ def _monthly(T: Translator, part: pd.DataFrame, currency: str, year: int) -> Non
     })
     chart = alt.Chart(df).mark_bar().encode(
         x=alt.X("period:O", title=None, scale=alt.Scale(domain=every),
-                axis=alt.Axis(labelExpr=_label_expr(T, every), labelAngle=-45)),
+                axis=alt.Axis(labelExpr=ui.month_labels(T, every), labelAngle=-45)),
         y=alt.Y("total:Q", title=T("common.total_in", currency=currency),
                 axis=alt.Axis(format=",.0f")),
         color=alt.Color("chosen:N", title=None,
@@ -86,13 +86,6 @@ def _monthly(T: Translator, part: pd.DataFrame, currency: str, year: int) -> Non
             T("common.total"): df["label"],
             T("common.payments"): df["payments"],
         }), border="horizontal")
-
-
-def _label_expr(T: Translator, periods: list[str]) -> str:
-    """Axis labels in the page's language (the axis keeps the sortable 'YYYY-MM' values)."""
-    pairs = ", ".join(f"'{p}': '{m}'" for p, m in
-                      ((p, T.period(p, short=True)) for p in periods) if "'" not in m)
-    return f"({{{pairs}}})[datum.value] || datum.value"
 
 
 def _year_on_year(T: Translator, part: pd.DataFrame, currency: str) -> None:

@@ -133,18 +133,26 @@ def _supplier_detail(T: Translator, scope: ui.Scope, supplier: str) -> None:
                      .agg(total=("total", lambda s: sum(s, Decimal(0))),
                           payments=("payments", "sum")))
         df = pd.DataFrame({
-            "period": per_month["period"], "total": ui.as_float(per_month["total"]),
+            "period": per_month["period"], "currency": per_month["currency"],
+            "total": ui.as_float(per_month["total"]),
             "month": [T.period(p) for p in per_month["period"]],
             "label": [T.money(t, c) for t, c in zip(per_month["total"], per_month["currency"],
                                                      strict=True)],
         })
-        chart = alt.Chart(df).mark_bar(color=ui.colour(0)).encode(
-            x=alt.X("period:O", title=None), y=alt.Y("total:Q", title=T("common.total"),
-                                                      axis=alt.Axis(format=",.0f")),
-            tooltip=[alt.Tooltip("month:N", title=T("common.month")),
-                     alt.Tooltip("label:N", title=T("common.total"))],
-        ).properties(height=240)
-        ui.show_chart(chart, T.plural("suppliers.time_alt", len(df), name=supplier), T)
+        for i, currency in enumerate(sorted(set(df["currency"]))):
+            part = df[df["currency"] == currency]
+            # every month of the range on the axis: a month without payments is a gap
+            every = list(pd.period_range(part["period"].min(), part["period"].max(), freq="M")
+                         .strftime("%Y-%m"))
+            chart = alt.Chart(part).mark_bar(color=ui.colour(i)).encode(
+                x=alt.X("period:O", title=T("common.month"), scale=alt.Scale(domain=every),
+                        axis=alt.Axis(labelExpr=ui.month_labels(T, every), labelAngle=-45)),
+                y=alt.Y("total:Q", title=T("common.total_in", currency=currency),
+                        axis=alt.Axis(format=",.0f")),
+                tooltip=[alt.Tooltip("month:N", title=T("common.month")),
+                         alt.Tooltip("label:N", title=T("common.total"))],
+            ).properties(height=240)
+            ui.show_chart(chart, T.plural("suppliers.time_alt", len(part), name=supplier), T)
         with st.expander(T("suppliers.time_table")):
             st.table(pd.DataFrame({T("common.month"): df["month"], T("common.total"): df["label"],
                                    T("common.payments"): [T.count(n) for n in

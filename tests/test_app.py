@@ -373,6 +373,19 @@ def test_supplier_search_and_page(app_home: Path) -> None:
     assert list(over_time["Month"]) == ["January 2023", "January 2024", "February 2024"]
 
 
+@pytest.mark.parametrize(("lang", "month", "total", "label"), [
+    ("en", "Month", "Total (GBP)", "Jan 2024"), ("fr", "Mois", "Total (GBP)", "janv. 2024")])
+def test_the_supplier_chart_names_its_axes_and_months(app_home: Path, lang: str, month: str,
+                                                      total: str, label: str) -> None:
+    at = run_app("suppliers", publisher=WESTMINSTER, year="2024", lang=lang,
+                 supplier="Acme Construction Ltd")
+    [spec] = [s for s in (json.loads(c.proto.spec) for c in at.get("vega_lite_chart"))
+              if s["encoding"]["x"]["field"] == "period"]  # not the largest suppliers' chart
+    x, y = spec["encoding"]["x"], spec["encoding"]["y"]
+    assert (x["title"], y["title"]) == (month, total)
+    assert f"'2024-01': '{label}'" in x["axis"]["labelExpr"]
+
+
 def test_a_redacted_name_cannot_be_looked_up(app_home: Path) -> None:
     for supplier in (SECRET_NAME, app_data.REDACTED_LABEL):
         at = run_app("suppliers", publisher=WESTMINSTER, supplier=supplier)

@@ -18,6 +18,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
+from streamlit.errors import StreamlitAPIException
 
 import app_data
 from app_data import Publisher, WarehouseError
@@ -28,6 +29,7 @@ LANG_KEY = "lang"
 PUBLISHER_KEY = "publisher"
 YEAR_KEY = "year"
 FISCAL_YEAR_KEY = "fy"  # the budget pages' own year once; read only to keep old links working
+FRAME_PARAMS = (LANG_KEY, PUBLISHER_KEY, YEAR_KEY)  # the sidebar's; every other one is a page's
 SCOPE_STATE = "_scope"
 LONG_TABLE = 25  # rows past which `table` folds into an expander
 NOT_STATED_KEY = "~"  # a drill-down key meaning "not stated" (NULL) in widgets and URLs
@@ -137,6 +139,9 @@ def scope_picker(T: Translator) -> Scope | None:
         format_func=lambda pid: by_id[pid].name, always=True,
     )
     publisher = by_id[publisher_id or publishers[0].publisher_id]
+    before = st.session_state.get(SCOPE_STATE)
+    if before is not None and before.publisher_id != publisher.publisher_id:
+        _forget_page_filters()
     years = sorted(set(publisher.years) | set(app_data.budget_years(publisher.publisher_id)),
                    reverse=True)
     year = url_choice(st.sidebar.selectbox, T("scope.year"), years, param=YEAR_KEY,
@@ -145,6 +150,27 @@ def scope_picker(T: Translator) -> Scope | None:
     scope = Scope(publisher, int(year if year is not None else years[0]), tuple(publishers))
     st.session_state[SCOPE_STATE] = scope
     return scope
+
+
+def _forget_page_filters() -> None:
+    """Another body opens its pages unfiltered: the previous body's drill-down (?function=10,
+    ?supplier=..., a search) would otherwise stay in the URL and in its widget, and quietly
+    filter the new body's figures. A choice (`url_choice`) keeps its value under
+    ``_url_<param>``; a widget bound to the URL under the parameter's name, and its parameter
+    follows it: its text or list is emptied. A number typed (the reader's income, the tax they
+    paid) is theirs, not a filter, and stays."""
+    for param in [p for p in st.query_params if p not in FRAME_PARAMS]:
+        typed = st.session_state.get(param)
+        if isinstance(typed, (str, list)):
+            st.session_state[param] = type(typed)()
+        elif param in st.session_state:
+            continue
+        try:
+            del st.query_params[param]
+        except StreamlitAPIException:  # bound to its widget: follows the value emptied above
+            pass
+        for key in (f"_url_{param}", f"_url_{param}_written"):
+            st.session_state.pop(key, None)
 
 
 def scope() -> Scope:

@@ -90,7 +90,7 @@ def _supplier_picker(T: Translator, scope: ui.Scope, top: pd.DataFrame) -> str:
     options = ["", *dict.fromkeys(named)]
     if wanted and wanted not in options and len(app_data.supplier_months(pid, wanted)):
         options.append(wanted)
-    state_key = "supplier_pick"
+    state_key = f"_url_{SUPPLIER_PARAM}"  # as url_choice names it: forgotten with the parameter
     if st.session_state.get(state_key) not in options:
         st.session_state[state_key] = wanted if wanted in options else ""
     chosen = st.selectbox(T("suppliers.pick"), options, key=state_key,

@@ -195,6 +195,27 @@ def test_choosing_a_publisher_and_a_language_updates_the_url(app_home: Path) -> 
     assert "Total dépensé (GBP)" in metrics(at)
 
 
+@pytest.mark.parametrize(("page", "query", "shown"), [
+    ("where", {"function": "09", "department": "Children's Services"}, "By department"),
+    ("payments", {"supplier": "acme", "q": "construction", "sort": "amount_desc"}, "4"),
+    ("suppliers", {"supplier": "Acme Construction Ltd", "q": "acme"}, "The 4 largest"),
+    ("data", {"release": f"r-{WESTMINSTER}-2024"}, "Releases"),
+])
+def test_choosing_another_body_drops_the_page_filters(app_home: Path, page: str, query: dict,
+                                                      shown: str) -> None:
+    """A drill-down of one body (Acme is a supplier of both) does not filter the next one."""
+    at = run_app(page, publisher=WESTMINSTER, year="2024", lang="en", **query)
+    assert all(at.query_params.get(k) == v for k, v in query.items())
+    at.sidebar.selectbox[0].select(LYON).run()
+    assert not at.exception
+    assert set(at.query_params) == {"lang", "publisher", "year"}, at.query_params
+    assert shown in text_of(at)
+    if page == "payments":
+        assert metrics(at)["Matching payments"] == "4"
+    at.sidebar.selectbox[0].select(WESTMINSTER).run()  # and back: unfiltered too
+    assert set(at.query_params) == {"lang", "publisher", "year"}, at.query_params
+
+
 def test_unknown_values_in_the_url_fall_back(app_home: Path) -> None:
     at = run_app(publisher="'; drop table spending; --", year="1066", lang="xx")
     assert at.sidebar.selectbox[0].value == LYON  # first by name

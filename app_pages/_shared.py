@@ -279,6 +279,13 @@ def show_chart(chart: alt.TopLevelMixin, alt_text: str, T: Translator) -> None:
     st.altair_chart(chart.configure(locale=vega_locale(T.lang)), width="stretch", alt=alt_text)
 
 
+def label_limit(widest: int) -> Any:
+    """The width of a bar chart's labels: `widest` pixels, but no more than 40% of the chart,
+    so that on a phone the bars keep most of the width (the whole names are in the tooltips
+    and the table)."""
+    return alt.expr(f"max(100, min({widest}, containerSize()[0] * 0.4))")
+
+
 def month_labels(T: Translator, periods: Sequence[str]) -> str:
     """A Vega label expression writing 'YYYY-MM' axis values as months in the page's language
     ('juin 2012'; the axis keeps the sortable values)."""

@@ -88,7 +88,7 @@ def _chart(T: Translator, part: pd.DataFrame, names: list[str], currency: str,
     # only the measures published (Montreuil's voted amounts are all zero), each in its own colour
     shown = [(t, ui.colour(i)) for i, (_, t) in enumerate(phases) if t in set(df["phase"])]
     chart = alt.Chart(df).mark_bar().encode(
-        y=alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=280)),
+        y=alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=ui.label_limit(280))),
         yOffset=alt.YOffset("phase:N", sort=[t for t, _ in shown]),
         x=alt.X("amount:Q", title=T("common.total_in", currency=currency),
                 axis=alt.Axis(format=",.0f")),

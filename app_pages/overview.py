@@ -63,9 +63,10 @@ def render(T: Translator, scope: ui.Scope) -> None:
 
     st.divider()
     st.markdown(f"**{T('overview.explore')}**")
-    links = st.columns(4)
-    for col, slug in zip(links * 2, list(ui.PAGES)[1:], strict=False):
-        with col:
+    # one row that wraps: the links stay in menu order on a narrow screen, where columns
+    # would be stacked one after the other
+    with st.container(horizontal=True, gap="medium"):
+        for slug in list(ui.PAGES)[1:]:
             ui.link(slug, T(f"nav.{slug}"), year=year)
 
 

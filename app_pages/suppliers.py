@@ -69,7 +69,8 @@ def _top_chart(T: Translator, top: pd.DataFrame) -> None:
             "label": [T.money(t, currency) for t in part["total"]],
         })
         chart = alt.Chart(df).mark_bar(color=ui.colour(i)).encode(
-            y=alt.Y("supplier:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+            y=alt.Y("supplier:N", title=None, sort=None,
+                  axis=alt.Axis(labelLimit=ui.label_limit(260))),
             x=alt.X("total:Q", title=T("common.total_in", currency=currency),
                     axis=alt.Axis(format=",.0f")),
             tooltip=[alt.Tooltip("supplier:N", title=T("common.supplier")),

@@ -151,7 +151,7 @@ def _bars(T: Translator, positive: list[Part], currency: str, column: str) -> No
         "colour": [ui.colour(4)] * TILES + [OTHERS_COLOUR],
     })
     chart = alt.Chart(df).mark_bar().encode(
-        y=alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
+        y=alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=ui.label_limit(320))),
         x=alt.X("value:Q", title=T("common.total_in", currency=currency),
                 axis=alt.Axis(format=",.0f")),
         color=alt.Color("colour:N", scale=None, legend=None),

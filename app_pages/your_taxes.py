@@ -101,7 +101,8 @@ def _shares(T: Translator, df: pd.DataFrame, currency: str, amount: Decimal, dai
     if chart:
         shown = chart_df.head(15)
         bars = alt.Chart(shown).mark_bar(color=ui.colour(2)).encode(
-            y=alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
+            y=alt.Y("name:N", title=None, sort=None,
+                  axis=alt.Axis(labelLimit=ui.label_limit(320))),
             x=alt.X("value:Q", title=T("taxes.per_year_in", currency=currency)),
             tooltip=[alt.Tooltip("name:N", title=column),
                      alt.Tooltip("label:N", title=T("taxes.per_year")),

@@ -176,6 +176,23 @@ def test_overview_in_french_with_a_budget(app_home: Path) -> None:
     assert at.title[0].value == "Ville de Lyon\u00a0: 2024"
 
 
+def test_the_explore_links_follow_the_menu_order(app_home: Path) -> None:
+    """In one wrapping row, not in columns: a phone stacks columns one after the other, which
+    put Budget against actual second."""
+    at = run_app(publisher=WESTMINSTER, year="2024")
+    assert [link.proto.page for link in at.main.page_link] == list(PAGES)[1:]
+
+
+def test_bar_labels_leave_the_bars_most_of_a_narrow_chart(app_home: Path) -> None:
+    """A bar chart's labels take at most 40% of its width (on a phone, they took three
+    quarters, and the legend was cut)."""
+    for page, query in (("budget", {"publisher": LYON}), ("your_taxes", {"publisher": LYON}),
+                        ("suppliers", {"publisher": WESTMINSTER, "year": "2024"})):
+        specs = [json.loads(c.proto.spec) for c in run_app(page, **query).get("vega_lite_chart")]
+        limits = [s["encoding"]["y"]["axis"]["labelLimit"] for s in specs]
+        assert limits and all("containerSize()[0] * 0.4" in limit["expr"] for limit in limits)
+
+
 def test_year_comes_from_the_url_and_defaults_to_the_latest(app_home: Path) -> None:
     at = run_app(publisher=WESTMINSTER)
     assert at.sidebar.selectbox[1].value == 2024

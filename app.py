@@ -26,10 +26,12 @@ def root() -> None:
     """The app's root address opens the first page at its own address, with the query string
     as it came: Streamlit serves its default page at the root only, so that page, given the
     default, would answer to no slug of its own (/overview: "Page not found")."""
-    st.switch_page(pages[0], query_params={k: st.query_params.get_all(k) for k in st.query_params})
+    st.switch_page(pages[0],
+                   query_params={k: st.query_params.get_all(k) for k in st.query_params})
 
 
-page = st.navigation([st.Page(root, title=pages[0].title, default=True, visibility="hidden"), *pages])
+page = st.navigation([st.Page(root, title=pages[0].title, default=True, visibility="hidden"),
+                      *pages])
 
 try:
     if ui.scope_picker(T) is None:

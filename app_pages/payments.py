@@ -84,6 +84,10 @@ def filters_from_widgets(T: Translator, scope: ui.Scope) -> tuple[Filters, str]:
 def render(T: Translator, scope: ui.Scope) -> None:
     st.title(T("payments.title"))
     st.caption(T("payments.intro", name=scope.publisher.name, year=scope.year))
+    if not app_data.list_periods(Filters(publisher_id=scope.publisher_id, year=scope.year)):
+        ui.no_payments(T, scope, T("common.no_payments_year", name=scope.publisher.name,
+                                   year=scope.year))
+        return
     filters, sort = filters_from_widgets(T, scope)
     page = app_data.payments(filters, LIMIT, sort)
     cols = st.columns(len(page.totals) + 1)

@@ -898,6 +898,7 @@ def test_a_body_with_a_budget_and_no_payments(tmp_path: Path,
     # the pages that show what it publishes are one click away, in either language
     for page, lang, labels in (("overview", "fr", ["Budget et réalisé", "Vos impôts"]),
                                ("where", "en", ["Budget against actual", "Your taxes"]),
+                               ("payments", "en", ["Budget against actual", "Your taxes"]),
                                ("where", "fr", ["Budget et réalisé", "Vos impôts"])):
         at = run_app(page, publisher="montreuil", lang=lang)
         links = [(p.value, p.proto.page, p.proto.query_string) for p in at.main.page_link]

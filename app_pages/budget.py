@@ -76,10 +76,13 @@ def _chart(T: Translator, part: pd.DataFrame, names: list[str], currency: str,
            axis: str) -> None:
     phases = [("voted", T("budget.voted")), ("open", T("budget.open")),
               ("executed", T("budget.executed"))]
+    # no amendment (every line's open credits are those voted): one bar says both
+    if any(v is not None for v in part["voted"]) and part["open"].tolist() == part["voted"].tolist():
+        phases[:2] = [("voted", T("budget.voted_is_open")), ("open", None)]
     rows = []
     for name, (_, r) in zip(names, part.iterrows(), strict=True):
         for column, title in phases:
-            if r[column] is not None:
+            if r[column] is not None and title is not None:
                 rows.append({"name": name, "phase": title, "amount": float(r[column]),
                              "label": T.money(r[column], currency)})
     if not rows:

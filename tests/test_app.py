@@ -585,6 +585,19 @@ def test_the_budget_chart_names_only_the_measures_published(
     assert {tuple(s["encoding"]["color"]["scale"]["range"]) for s in specs} == {(colour(2),)}
 
 
+def test_a_budget_never_amended_draws_one_bar_for_voted_and_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no amendment the open credits are those voted: two identical bars would say nothing."""
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    unamended = [r for r in sample_budget() if r["phase"] != "adjusted"]
+    write_warehouse(tmp_path / "warehouse.duckdb", releases=sample_releases(), budget=unamended)
+    at = run_app("budget", publisher=LYON)
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert {tuple(s["encoding"]["color"]["scale"]["domain"]) for s in specs} == {
+        ("Voted (= open: no amendment)", "Executed")}
+    assert all(set(rows["phase"]) == {"Voted (= open: no amendment)", "Executed"} for rows in charts(at))
+
+
 def test_budget_pages_say_when_no_budget_is_published(app_home: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     for page in ("budget", "your_taxes"):

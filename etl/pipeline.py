@@ -383,8 +383,10 @@ def _unchanged_since(latest: str | None, state: dict[str, PeriodVersion], redact
 
 def _refuse_a_second_period(state: dict[str, PeriodVersion], contexts: list[FileContext]) -> None:
     """A file kept published as one period and given again as another (a wrong --period, a renamed
-    copy) would count its payments twice: refused. (Two copies given together for two periods
-    already fail validation: their rows share the primary key, the file's sha256 and line.)"""
+    copy) would count its payments twice: refused. Validation reports it first (already-published,
+    from the rows served); this checks the release state itself, under the lock, which also holds
+    a period whose rows were all set aside. (Two copies given together for two periods already fail
+    validation: their rows share the primary key, the file's sha256 and line.)"""
     given = {ctx.period for ctx in contexts}
     for ctx in contexts:
         for period, version in state.items():

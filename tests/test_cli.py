@@ -209,12 +209,18 @@ def test_a_file_published_as_one_period_is_refused_as_another(published_home, mi
     again = spendpub(published_home, "publish", "--profile", str(mini_profile()),
                      str(export(month_end, name="spend-2024-05.csv")))
     assert again.returncode == 1 and "Traceback" not in again.stderr
-    assert "spend-2024-05.csv: this file is already published as the period 2024-04" in " ".join(again.stderr.split())
+    assert "spend-2024-05.csv this file is already published as the period 2024-04" in " ".join(again.stdout.split())
     assert tree_digest(published_home / "site") == before
-    # a dry run says so too: validate exits 1 exactly when a publish would be refused
-    dry = spendpub(published_home, "validate", "--profile", str(mini_profile()),
+    # a dry run says so too, as an issue of its report: validate exits 1 exactly when a publish would be refused
+    dry = spendpub(published_home, "validate", "--json", "--lang", "fr", "--profile", str(mini_profile()),
                    str(export(month_end, name="spend-2024-05.csv")))
-    assert dry.returncode == 1 and "already published as the period 2024-04" in " ".join(dry.stderr.split())
+    assert dry.returncode == 1
+    [issue] = json.loads(dry.stdout)["issues"]
+    [example] = issue["examples"]
+    assert (issue["code"], example["constraint"], example["file"]) == ("already-published", "same-file",
+                                                                        "spend-2024-05.csv")
+    assert " ".join(example["reason"].split()).startswith(
+        "ce fichier est déjà publié comme période 2024-04 (publication ")
     # the same file for its own period again is not refused: nothing to publish
     same = spendpub(published_home, "publish", "--profile", str(mini_profile()),
                     str(export(month_end, name="spend-2024-04.csv")))

@@ -244,24 +244,40 @@ def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Va
 
 def republished_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
                         table: str, history: Any) -> list[str]:
-    """already-published: per file, its records that the history holds in another period than
-    every one this release publishes (those are replaced), matched on transaction id, date and
-    amount. A replay has no history table and skips it: a release this refused was never made."""
+    """already-published: per file, the history's rows in another period than every one this
+    release publishes (those are replaced): the file itself (its sha256), published as another
+    period; else its records, matched on transaction id, date and amount. A replay has no history
+    table and skips it: a release this refused was never made."""
     sev = policy.severity_of("already-published")
+    fields = set(profile.schema.field_names)
     if (sev == IGNORE or history is None or isinstance(history, RecordedBaseline)
-            or not {"period", "payment_date", "amount"} <= set(profile.schema.field_names)
-            or not _mapped(profile, "transaction_id")):
+            or not {"period", "source_file_sha256", "release_id"} <= fields):
         return []
+    source = _history_source(con, history)
+    if not {"period", "source_file_sha256", "release_id"} <= {
+            d[0] for d in con.execute(f"select * from {source} limit 0").description}:
+        return []   # past rows without their provenance (a test's): nothing to match files on
+    others = (f"(select * from {source} "
+              f"where publisher_id = {quote_literal(profile.publisher_id)} "
+              f"and period not in (select period from {table} where {RECORDS} and period is not null))")
+    files = (f"(select s.source_file_index, s.period, min(h.period) as other, min(h.release_id) as release "
+             f"from (select distinct source_file_index, source_file_sha256, period from {table} where {RECORDS}) s "
+             f"join (select distinct source_file_sha256, period, release_id from {others}) h "
+             f"using (source_file_sha256) group by all) t")
+    queries = [issue_select("already-published", None, "null", "true", files, severity=sev, line_sql=NO_LINE,
+                            constraint="same-file", params={"other": "other", "release": "release",
+                                                            "period": "period"})]
+    if not ({"payment_date", "amount"} <= fields and _mapped(profile, "transaction_id")):
+        return queries
     keys = ("transaction_id", "payment_date", "amount")
     on = " and ".join(f"h.{k} = s.{k}" for k in keys)
-    published = (f"(select distinct {', '.join(keys)}, period from {_history_source(con, history)} "
-                 f"where publisher_id = {quote_literal(profile.publisher_id)} "
-                 f"and period not in (select period from {table} where {RECORDS} and period is not null))")
-    files = (f"(select s.source_file_index, count(distinct s.source_line) as repeated, min(h.period) as other, "
-             f"min(s.source_line) as first_line, arg_min(s.transaction_id, s.source_line) as first "
-             f"from (select * from {table} where {RECORDS}) s join {published} h on {on} group by all) t")
-    return [issue_select(
-        "already-published", "transaction_id", "first", "true", files, severity=sev, line_sql=NO_LINE,
+    published = f"(select distinct {', '.join(keys)}, period, source_file_sha256 from {others})"
+    records = (f"(select s.source_file_index, count(distinct s.source_line) as repeated, min(h.period) as other, "
+               f"min(s.source_line) as first_line, arg_min(s.transaction_id, s.source_line) as first "
+               f"from (select * from {table} where {RECORDS}) s join {published} h on {on} "
+               f"where s.source_file_sha256 <> h.source_file_sha256 group by all) t")   # the same file: said above
+    return queries + [issue_select(
+        "already-published", "transaction_id", "first", "true", records, severity=sev, line_sql=NO_LINE,
         params={"repeated": "cast(repeated as varchar)", "other": "other",
                 "first_line": "cast(first_line as varchar)"})]
 

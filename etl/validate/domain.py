@@ -200,8 +200,12 @@ def _history_source(con: duckdb.DuckDBPyConnection, history: Any) -> str | None:
     raise TypeError("history is a table name, a DuckDB relation of past spending rows or a RecordedBaseline")
 
 
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
+    return {d[0] for d in con.execute(f"select * from {relation} limit 0").description}
+
+
 def _outlier_baseline(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
-                      history: Any) -> None:
+                      table: str, history: Any) -> None:
     """Fill OUTLIER_BASELINE: per currency, the quantile of the publisher's past absolute amounts
     and how many there were, where there were enough (or the rows a release recorded)."""
     if isinstance(history, RecordedBaseline):
@@ -211,9 +215,12 @@ def _outlier_baseline(con: duckdb.DuckDBPyConnection, profile: Profile, policy: 
                         [list(column) for column in zip(*history.rows)])
         return
     source = _history_source(con, history)
+    # the periods this release publishes again are replaced, not history: a month is not compared with itself
+    replaced = (f" and period not in (select period from {table} where {RECORDS} and period is not null)"
+                if "period" in _columns(con, source) else "")
     con.execute(f"insert into {OUTLIER_BASELINE} select currency, quantile_cont(abs(amount), "
                 f"{float(policy.outlier_quantile)}) as usual, count(*) from {source} "
-                f"where publisher_id = {quote_literal(profile.publisher_id)} and amount is not null "
+                f"where publisher_id = {quote_literal(profile.publisher_id)} and amount is not null{replaced} "
                 f"group by currency having count(*) >= {int(policy.outlier_min_history)} and usual > 0")
 
 
@@ -230,7 +237,7 @@ def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Va
     sev = policy.severity_of("amount-outlier")
     if sev == IGNORE or history is None or not {"amount", "currency"} <= set(profile.schema.field_names):
         return []
-    _outlier_baseline(con, profile, policy, history)
+    _outlier_baseline(con, profile, policy, table, history)
     joined = (f"(select s.*, h.usual, h.history from {table} s join {OUTLIER_BASELINE} h using (currency) "
               f"where s.{RECORDS} and cast(abs(s.amount) as decimal(38, 2)) > "
               f"cast({quote_literal(str(Decimal(repr(policy.outlier_factor))))} as decimal(38, 10)) * "
@@ -254,8 +261,7 @@ def republished_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy
             or not {"period", "source_file_sha256", "release_id"} <= fields):
         return []
     source = _history_source(con, history)
-    if not {"period", "source_file_sha256", "release_id"} <= {
-            d[0] for d in con.execute(f"select * from {source} limit 0").description}:
+    if not {"period", "source_file_sha256", "release_id"} <= _columns(con, source):
         return []   # past rows without their provenance (a test's): nothing to match files on
     others = (f"(select * from {source} "
               f"where publisher_id = {quote_literal(profile.publisher_id)} "

@@ -124,6 +124,18 @@ def test_outliers_against_the_publishers_history(staged):
     assert issues(few, "amount-outlier") == set()
 
 
+def test_outliers_are_not_judged_against_the_period_published_again(staged):
+    """Publishing May again replaces May's rows: they are not the history May is compared with."""
+    run = staged(HEADER + "Parks,A,,03/05/2024,150.00,,\n" "Parks,B,,03/05/2024,25000.00,,\n")
+    run.con.execute("create table past as select 'testco' as publisher_id, 'GBP' as currency, "
+                    "case when i < 500 then '2024-04' else '2024-05' end as period, "
+                    "cast(case when i < 500 then 100 + i % 100 else 25000 end as decimal(18, 2)) as amount "
+                    "from range(1000) t(i)")
+    report = run.validate(history="past")
+    assert issues(report, "amount-outlier") == {(3, "25000.00")}
+    assert report.outlier_baseline == [("GBP", Decimal("198.01"), 500)]
+
+
 def test_outliers_are_judged_in_exact_decimals(staged):
     """The usual amount is money, and the threshold is computed exactly: 1.15 x 100.00 is 115.00,
     which an amount of 115.00 does not exceed (in binary floating point 1.15 x 100 is

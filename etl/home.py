@@ -95,6 +95,7 @@ class Home:
         """A private copy of the current version to build the next one in; removed unless committed."""
         self.versions.mkdir(parents=True, exist_ok=True)
         staged = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.versions))
+        os.chmod(staged, _public_mode())   # made for the owner only; a version is served to others
         try:
             current = self.current()
             if current is not None:
@@ -141,3 +142,10 @@ def _fsync_tree(root: Path) -> None:
         for name in files:
             fsync_path(Path(dirpath, name))
         fsync_path(Path(dirpath))
+
+
+def _public_mode() -> int:
+    """A folder's mode as the process's umask makes it (0o755 under the usual 022)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o777 & ~mask

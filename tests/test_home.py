@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import duckdb
 import pytest
 
@@ -22,6 +25,22 @@ def test_layout_after_a_publish(home, mini_profile, export):
     # the source file and the profile are archived by their sha256
     assert (home / "archive" / result.files[0].sha256[:2] / result.files[0].sha256).exists()
     assert (home / "archive" / result.profile.sha256[:2] / result.profile.sha256).exists()
+
+
+def test_the_site_and_warehouse_can_be_served_by_another_account(home, mini_profile, export):
+    """A web server runs under its own account: the published version follows the umask (022 here)
+    while the sources, kept for replays, stay their owner's."""
+    previous = os.umask(0o022)
+    try:
+        result = pipeline.run(mini_profile(), [export(GOOD)], home)
+    finally:
+        os.umask(previous)
+    version = home / "versions" / result.release_id
+    assert stat.S_IMODE(version.stat().st_mode) == 0o755
+    published = [p for p in (version / "site").rglob("*") if p.is_file()] + [version / "warehouse.duckdb"]
+    assert published and all(p.stat().st_mode & stat.S_IROTH for p in published)
+    archived = home / "archive" / result.files[0].sha256[:2] / result.files[0].sha256
+    assert stat.S_IMODE(archived.stat().st_mode) == 0o600
 
 
 def test_old_versions_are_pruned(home, mini_profile, export):

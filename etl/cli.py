@@ -205,8 +205,8 @@ def summary_sections(result: pipeline.RunResult, given: dict[str, Decimal] | Non
                         "header_line": f.header_line, "rows_read": f.rows_read, "loaded": f.loaded,
                         "quarantined": f.quarantined, "skipped": {"blank": f.blank, **f.skipped},
                         "control_total": f.control_total, "control_total_given": stated})
-    to_load = _nothing_loaded(result)
-    loaded = "to_load" if to_load else "loaded"
+    to_load, refused = _nothing_loaded(result), result.report.blocks_publish
+    loaded = "records" if refused else "to_load" if to_load else "loaded"   # refused: nothing is to load
     files = _section("files", ("file", "period", "encoding", "header_line", "rows_read", loaded,
                                *(["quarantined"] if quarantined else []), "skipped", "control_total"),
                      ("rows_read", loaded, "quarantined", "header_line"), rows, records, lang)
@@ -219,7 +219,7 @@ def summary_sections(result: pipeline.RunResult, given: dict[str, Decimal] | Non
     totals = _section("totals_loaded", ("currency", "rows", "total"), ("rows", "total"),
                       [(currency, messages.number(n, lang), money(total, lang)) for currency, (n, total) in currencies],
                       [{"currency": currency, "rows": n, "total": total} for currency, (n, total) in currencies], lang,
-                      title="totals_to_load" if to_load else None)
+                      title="totals_of_records" if refused else "totals_to_load" if to_load else None)
     return [files, totals]
 
 
@@ -396,6 +396,15 @@ def list_releases(ctx: typer.Context,
     out.print(table)
 
 
+def print_withdrawn(con, release: str, period: str | None = None) -> list[releases.Withdrawal]:
+    """The periods `release` withdrew (a rollback to before they were published), with what they held."""
+    withdrawn = [w for w in releases.withdrawn_periods(con, release) if period in (None, w.period)]
+    for gone in withdrawn:
+        totals = gone.totals_text(money)
+        out.print(f"{gone.period} withdrawn: it held the rows of {gone.published_by}" + (f" ({totals})" if totals else ""))
+    return withdrawn
+
+
 @app.command()
 def diff(ctx: typer.Context,
          release: Annotated[Optional[str], typer.Argument(help="Release id (default: the latest).")] = None,
@@ -412,10 +421,7 @@ def diff(ctx: typer.Context,
         err.print(f"[bold red]error:[/] no release {release!r} (spendpub releases lists them)")
         raise typer.Exit(EXIT_USAGE)
     changes = [c for c in releases.period_changes(con, release) if period in (None, c.period)]
-    withdrawn = [w for w in releases.withdrawn_periods(con, release) if period in (None, w.period)]
-    for gone in withdrawn:
-        totals = gone.totals_text(money)
-        out.print(f"{gone.period} withdrawn: it held the rows of {gone.published_by}" + (f" ({totals})" if totals else ""))
+    withdrawn = print_withdrawn(con, release, period)
     if not changes:
         if not withdrawn:
             out.print(f"{release} re-published no period: it only added new ones.")
@@ -435,6 +441,8 @@ def rollback(ctx: typer.Context, release: Annotated[str, typer.Argument(help="Re
     """Publish again, as a new release, what the publisher's data were right after RELEASE."""
     result = guarded(lambda: replay.rollback(_home(ctx), release, wait))
     print_changes(result.changes)
+    with _read_current(ctx) as con:
+        print_withdrawn(con, result.release_id)
     print_published(result)
 
 

@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from . import redact
+from .redact.decisions import name_keys
 from .terminal import FilesArg, PeriodOpt, ProfileOpt, guarded, out
 from .profile import load_profile
 
@@ -109,3 +110,25 @@ def list_decisions(ctx: typer.Context, profile: ProfileOpt):
         table.add_row(name, "rejected")
     out.print(table)
     out.print(f"{len(decisions.register):,} names in the private register of redacted names.")
+    _print_register(publisher, decisions)
+
+
+def _print_register(publisher: str, decisions: redact.Decisions) -> None:
+    """Every name the register hides at each publish, and why: a name withheld only as a precaution
+    (paid once under a sensitive expense type, with no sign of a person) may be an organisation's,
+    hidden on all its payments until a person rejects it."""
+    if not decisions.register:
+        return
+    table = Table(title=f"Private register of {publisher}", title_justify="left")
+    table.add_column("name")
+    table.add_column("hidden as")
+    keys = name_keys(decisions.register)
+    for name, key in sorted(zip(decisions.register, keys), key=lambda nk: nk[0].casefold()):
+        table.add_row(name, "rejected: published in each period published again" if key in decisions.rejected
+                      else "a precaution: paid under a sensitive expense type" if name in decisions.register_whole
+                      else "a person")
+    out.print(table)
+    if decisions.registered(whole=True):
+        out.print(f"A name hidden as a precaution is hidden on every payment to it. If it is an organisation, "
+                  f"`spendpub redactions reject --profile {publisher} NAME` publishes it again in each period "
+                  "published after that, its sensitive payments included.")

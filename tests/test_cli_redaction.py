@@ -80,6 +80,21 @@ def test_review_lists_candidates_then_decisions_are_remembered(spendpub, files, 
     assert "Mr J. Smith" in r.output and "action for children" in r.output and "0 names in the private" in r.output
 
 
+def test_list_shows_the_register_and_how_to_publish_an_organisation_hidden_as_a_precaution(spendpub, files, home):
+    """A supplier paid once under a sensitive expense type is hidden on every payment: the owner
+    sees which names the register hides, why, and how to publish one that is an organisation."""
+    profile, _ = files
+    redact.record_names(home, "testco", [("Caremark (Leeds)", True), ("Action For Children", True), "Jane Wroxley"])
+    assert spendpub("redactions", "reject", "--profile", profile, "Action For Children").exit_code == 0
+    r = spendpub("redactions", "list", "--profile", profile)
+    assert r.exit_code == 0, r.output
+    shown = [" ".join(line.replace("│", " ").split()) for line in r.output.splitlines()]
+    assert "Action For Children rejected: published in each period published again" in shown
+    assert "Caremark (Leeds) a precaution: paid under a sensitive expense type" in shown
+    assert "Jane Wroxley a person" in shown
+    assert "spendpub redactions reject --profile testco NAME" in " ".join(r.output.split())
+
+
 def test_review_as_json(spendpub, files):
     profile, path = files
     r = spendpub("redactions", "review", "--profile", profile, "--json", str(path))

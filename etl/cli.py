@@ -259,7 +259,8 @@ def print_changes(changes: list[releases.PeriodChange], lang: str = messages.DEF
         totals = "; ".join(f"{cur} {money(c.totals_before.get(cur), lang)} → {money(c.totals_after.get(cur), lang)}"
                            for cur in sorted(set(c.totals_before) | set(c.totals_after)))
         n = [messages.number(x, lang) for x in (c.added, c.removed, c.changed, c.rows_before, c.rows_after)]
-        rows.append((c.period, c.previous_release_id, c.matched_by, *n[:3], f"{n[3]} → {n[4]}", totals))
+        rows.append((c.period, c.previous_release_id, messages.cli(f"matched_by_{c.matched_by}", lang), *n[:3],
+                     f"{n[3]} → {n[4]}", totals))
     out.print(render.rich_section(_section(
         "changes", ("period", "replaces", "matched_by", "added", "removed", "changed", "rows", "totals"),
         ("added", "removed", "changed"), rows, [], lang)))

@@ -363,6 +363,10 @@ def test_a_publish_in_french_speaks_french_throughout(home, mini_profile, export
                        str(export(JUNE + "Parks,Acme,31/02/2024,1\n", name="spend-2024-06.csv")))
     assert "une publication serait refusée : 1 erreur. Rien n'a été écrit" in " ".join(refused.stdout.split())
     assert "Totaux lus" in refused.stdout and "Totaux chargés" not in refused.stdout   # refused: nothing to load
+    corrected = spendpub(home, "publish", "--lang", "fr", "--profile", str(mini_profile()),
+                         str(export(GOOD.replace("10.00", "11.00"))))
+    assert corrected.returncode == 0, corrected.stderr
+    assert "empreinte (les champs de la ligne)" in corrected.stdout and "fingerprint" not in corrected.stdout
 
 
 def test_output_to_a_file_follows_columns(home, mini_profile, export):

@@ -6,7 +6,7 @@ import re
 
 import duckdb
 
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .extract import ExtractedFile
 from .profile import Profile
 from .sqltext import quote_ident
@@ -30,23 +30,30 @@ def period_from_filename(name: str, patterns: tuple[str, ...]) -> str | None:
     return None
 
 
-def periods_of_files(profile: Profile, extracted: list[ExtractedFile], given: str | None) -> list[str | None]:
+def check_period_option(given: str | None) -> None:
     if given is not None and not PERIOD.match(given):
         raise UsageError(f"--period {given!r} is not a month written YYYY-MM")
-    periods = [given or period_from_filename(e.name, profile.period_patterns) for e in extracted]
-    for e, p in zip(extracted, periods):
-        if p is None and profile.period_field is None and not profile.period_fields:
-            raise UsageError("cannot tell which month this file covers: its name matches none of the "
-                             "profile's period.from_filename patterns; give --period YYYY-MM", where=e.name)
-    return periods
+
+
+def period_of_file(profile: Profile, extracted: ExtractedFile, given: str | None) -> str | None:
+    """The month --period gives, or the file's name; None when the profile reads it from the data.
+    A file whose month nothing tells is refused."""
+    period = given or period_from_filename(extracted.name, profile.period_patterns)
+    if period is None and profile.period_field is None and not profile.period_fields:
+        raise InputError.refusal("period-unknown", where=extracted.name)
+    return period
+
+
+Refusals = dict[int, tuple[str, InputError]]   # file index -> (file name, why it is refused)
 
 
 def fill_periods_from_data(con: duckdb.DuckDBPyConnection, profile: Profile,
-                  contexts: list[FileContext]) -> list[FileContext]:
+                           contexts: list[FileContext]) -> tuple[list[FileContext], Refusals]:
     """Periods the profile takes from the data: the most frequent month of a date field
-    (period.from_field), or the values of some fields (period.from_fields: '2022-executed')."""
+    (period.from_field), or the values of some fields (period.from_fields: '2022-executed').
+    A file none of whose rows tells its period is refused."""
     table = quote_ident(stg_table(profile))
-    out = []
+    out, refusals = [], {}
     for ctx in contexts:
         if ctx.period is None:
             where = f"source_file_index = {ctx.index} and row_kind = 'record'"
@@ -64,20 +71,25 @@ def fill_periods_from_data(con: duckdb.DuckDBPyConnection, profile: Profile,
                 period = None if None in parts else "-".join(parts)
             if period is None:
                 fields = profile.period_field or ", ".join(profile.period_fields)
-                raise UsageError(f"cannot tell which period this file covers: no {fields} could be read; "
-                                 "give --period", where=ctx.extracted.name)
+                refusals[ctx.index] = (ctx.extracted.name, InputError.refusal(
+                    "period-unreadable", where=ctx.extracted.name, fields=fields))
+                continue
             con.execute(f"update {table} set period = ? where source_file_index = ?", [period, ctx.index])
             ctx = FileContext(ctx.index, ctx.extracted, period, ctx.release_id)
         out.append(ctx)
-    return out
+    return out, refusals
 
 
-def check_one_file_per_period(contexts: list[FileContext]) -> None:
+def second_files_of_a_period(contexts: list[FileContext]) -> Refusals:
+    """Each file covering a period an earlier file covers, refused: one file per period."""
     seen: dict[str, ExtractedFile] = {}
+    refusals = {}
     for ctx in contexts:
         if ctx.period in seen:
             first, second = seen[ctx.period], ctx.extracted
             # two folders' files of one name ('2019/09.csv', 'copy/09.csv') are told apart by their paths
-            a, b = (first.name, second.name) if first.name != second.name else (first.path, second.path)
-            raise UsageError(f"two files cover {ctx.period}: {a} and {b}; publish one file per period")
-        seen[ctx.period] = ctx.extracted
+            a, b = (first.name, second.name) if first.name != second.name else (str(first.path), str(second.path))
+            refusals[ctx.index] = (b, InputError.refusal("period-twice", where=b, period=ctx.period, other=a))
+        else:
+            seen[ctx.period] = ctx.extracted
+    return refusals

@@ -25,7 +25,8 @@ from .errors import InputError, SpendpubError, UsageError
 from .files import file_digest
 from .extract import extract
 from .home import SITE_DIR, WAREHOUSE_FILE, Home
-from .periods import check_one_file_per_period, fill_periods_from_data, periods_of_files
+from .periods import (Refusals, check_period_option, fill_periods_from_data, period_of_file,
+                      second_files_of_a_period)
 from .profile import Profile, load_profile
 from .releases import PeriodChange, PeriodVersion, Release
 from .sqltext import quote_ident, quote_literal
@@ -197,13 +198,15 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
     those rows are set aside (row_kind 'quarantined'): neither loaded nor totalled. `on_read` is
     given each file's path and sha256 once it is read.
     """
-    extracted, refusals = [], {}
+    check_period_option(period)
+    extracted, file_periods, refusals = [], [], {}
     checks = policy_of(profile).reading(dict(reference_files or {}))
     for i, path in enumerate(files):
         on_step(f"reading {Path(path).name}")
         try:
             got = extract(con, Path(path), profile, i, workdir)
             resolve_columns(profile, got)   # a header without a column the profile needs: refused too
+            file_periods.append(periods[i] if periods else period_of_file(profile, got, period))
         except InputError as e:   # every file is read: all the refused ones are reported at once
             refusals[i] = (Path(path).name, e)
             continue
@@ -212,19 +215,17 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
         fault_point("extract")
     release = release or new_release(profile)
     if refusals:
-        result = RunResult(profile=profile, release=release, report=validate_refused(con, refusals, checks),
-                           lang=checks.lang)
-        return Prepared(result, [], redact.load_policy(profile), redact.Decisions.empty(), checks=checks,
-                        file_names={i: name for i, (name, _) in refusals.items()})
-    file_periods = periods or periods_of_files(profile, extracted, period)
+        return _refused(con, profile, release, refusals, checks)
     contexts = [FileContext(i, e, p, release.release_id)
                 for i, (e, p) in enumerate(zip(extracted, file_periods))]
     on_step("transforming")
     mappings = build_staging(con, profile, contexts)
     reference.enrich_staging(con, profile, stg_table(profile))
     if (profile.period_field or profile.period_fields) and not periods:
-        contexts = fill_periods_from_data(con, profile, contexts)
-    check_one_file_per_period(contexts)
+        contexts, refusals = fill_periods_from_data(con, profile, contexts)
+    refusals |= second_files_of_a_period(contexts)
+    if refusals:
+        return _refused(con, profile, release, refusals, checks)
     on_step("validating")
     report = validate(con, profile, contexts, mappings, control_totals=control_totals, history=history,
                       policy=checks)
@@ -242,6 +243,15 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
     result.redactions = redactions
     result.redaction_candidates = redact.detect(con, profile, policy, decisions, [e.name for e in extracted])
     return Prepared(result, contexts, policy, decisions, mappings, checks, file_names(contexts))
+
+
+def _refused(con: duckdb.DuckDBPyConnection, profile: Profile, release: Release, refusals: Refusals,
+             checks: ValidationPolicy) -> Prepared:
+    """The run of files refused as a whole: their report, and nothing to publish."""
+    result = RunResult(profile=profile, release=release, report=validate_refused(con, refusals, checks),
+                       lang=checks.lang)
+    return Prepared(result, [], redact.load_policy(profile), redact.Decisions.empty(), checks=checks,
+                    file_names={i: name for i, (name, _) in refusals.items()})
 
 
 def new_rows_table(con: duckdb.DuckDBPyConnection, profile: Profile, table: str = "new_rows") -> str:

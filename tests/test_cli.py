@@ -111,8 +111,6 @@ def test_file_name_is_named_in_the_refusal(published_home, mini_profile, export)
 
 def test_usage_errors_exit_2(home, mini_profile, export):
     no_period = export(GOOD, name="spend.csv")
-    done = spendpub(home, "publish", "--profile", str(mini_profile()), str(no_period))
-    assert done.returncode == 2 and "--period" in done.stderr and "Traceback" not in done.stderr
     assert spendpub(home, "publish", str(no_period)).returncode == 2  # no --profile
     assert spendpub(home, "publish", "--profile", str(mini_profile()), "--period", "2024-13",
                     str(no_period)).returncode == 2
@@ -125,9 +123,19 @@ def test_usage_errors_exit_2(home, mini_profile, export):
     assert not (home / "warehouse.duckdb").exists()
 
 
-def test_period_option_when_the_name_does_not_say(home, mini_profile, export):
-    done = spendpub(home, "publish", "--profile", str(mini_profile()), "--period", "2024-05",
-                    str(export(GOOD, name="export.csv")))
+def test_period_option_when_the_name_does_not_say(home, mini_profile, export, tmp_path):
+    unnamed = export(GOOD, name="export.csv")
+    report = tmp_path / "rapport.md"
+    refused = spendpub(home, "publish", "--lang", "fr", "--report", str(report), "--profile", str(mini_profile()),
+                       str(unnamed), str(export(GOOD, name="spend-2024-05.csv")),
+                       str(export(GOOD, name="more-2024-05.csv")))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    written = " ".join(report.read_text(encoding="utf-8").split())
+    assert "| export.csv | | | impossible de savoir quel mois couvre ce fichier : son nom ne correspond à aucun des " \
+           "motifs period.from_filename du profil ; indiquez --period AAAA-MM |" in written
+    # the month the other two share is said once the month of each file is known
+    assert "more-2024-05.csv" not in written and not (home / "warehouse.duckdb").exists()
+    done = spendpub(home, "publish", "--profile", str(mini_profile()), "--period", "2024-05", str(unnamed))
     assert done.returncode == 0, done.stderr
 
 

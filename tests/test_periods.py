@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from etl import pipeline
-from etl.errors import UsageError
+from etl.errors import REFUSAL_CODE, UsageError
 from etl.periods import period_from_filename
 
 PATTERNS = (r"(?P<year>\d{4})-(?P<month>\d{2})", r"(?P<month>[a-z]+)[ _-]?(?P<year>\d{2,4})")
@@ -24,11 +24,33 @@ def test_a_period_must_be_a_month_and_two_files_cannot_share_one(home, mini_prof
     with pytest.raises(UsageError, match="not a month written YYYY-MM"):
         pipeline.run(mini_profile(), [may], home, period="May 2024")
     other = export("Department,Supplier,Date,Amount,Ref\nRoads,Big,04/05/2024,5.00,T2\n", name="more-2024-05.csv")
-    with pytest.raises(UsageError, match="two files cover 2024-05: spend-2024-05.csv and more-2024-05.csv;"):
-        pipeline.run(mini_profile(), [may, other], home)
+    june = export("Department,Supplier,Date,Amount,Ref\nRoads,Big,04/06/2024,5.00,T3\n", name="spend-2024-06.csv")
+    assert refusals(pipeline.run(mini_profile(), [may, june, other], home)) == [
+        ("more-2024-05.csv", "period-twice", "this file covers 2024-05, as spend-2024-05.csv does: "
+                                             "publish one file per period")]
     copy = may.parent / "copy" / may.name
     copy.parent.mkdir()
     copy.write_bytes(other.read_bytes())
-    with pytest.raises(UsageError) as e:                  # one name in two folders: their paths
-        pipeline.run(mini_profile(), [may, copy], home, period="2024-05")
-    assert f"two files cover 2024-05: {may} and {copy};" in str(e.value)
+    # one name in two folders: their paths
+    assert refusals(pipeline.run(mini_profile(), [may, copy], home, period="2024-05")) == [
+        (str(copy), "period-twice", f"this file covers 2024-05, as {may} does: publish one file per period")]
+    assert not (home / "warehouse.duckdb").exists()
+
+
+def test_a_file_none_of_whose_rows_tells_its_period_is_refused(home, mini_profile, export):
+    from_data = mini_profile().read_text().replace(
+        "  from_filename: ['(?P<year>\\d{4})-(?P<month>\\d{2})']", "  from_field: payment_date")
+    profile = mini_profile(base=from_data)
+    undated = export("Department,Supplier,Date,Amount\nParks,Acme,someday,10.00\n", name="payments.csv")
+    dated = export("Department,Supplier,Date,Amount\nParks,Acme,03/05/2024,10.00\n", name="more.csv")
+    assert refusals(pipeline.run(profile, [undated, dated], home, dry_run=True)) == [
+        ("payments.csv", "period-unreadable", "cannot tell which period this file covers: none of its records "
+                                              "has a payment_date that can be read")]
+    assert pipeline.run(profile, [dated], home, dry_run=True).report.ok
+
+
+def refusals(result) -> list[tuple[str, str, str]]:
+    """The files a run refused as a whole: (file, kind, reason)."""
+    assert result.report.blocks_publish
+    return [(e.file, e.constraint, e.reason) for s in result.report.summaries for e in s.examples
+            if s.code == REFUSAL_CODE]

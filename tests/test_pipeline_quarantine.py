@@ -131,8 +131,19 @@ def test_a_total_that_does_not_match_refuses_even_with_quarantine(home, mini_pro
     assert "total-mismatch" in done.stdout and "about a whole file" in done.stderr
     assert "nothing was published" in done.stderr
     [total] = [i for i in json.loads(report.read_text(encoding="utf-8"))["issues"] if i["code"] == "total-mismatch"]
-    assert total["examples"][0]["reason"] == "the rows add up to 16.50, not to 99.00 (the control total given for 2024-05)"
+    # line 5's amount ('twelve') is in no sum: often the whole difference, so it is said
+    assert total["examples"][0]["reason"] == ("the rows add up to 16.50, not to 99.00 (the control total given for "
+                                              "2024-05); records with no amount that can be read, in no sum: 1 "
+                                              "(the first on line 5)")
     assert tree_digest(home) == before and not quarantine_files(home)
+    listed, forwarded = home.parent / "problemes.csv", home.parent / "rapport.md"
+    spendpub(home, "validate", "--profile", profile, "--lang", "fr", "--issues", str(listed), "--report",
+             str(forwarded), "--control-total", "2024-05=99.00", str(export(BAD)))
+    with listed.open(encoding="utf-8", newline="") as fh:
+        [reason] = [" ".join(r["reason"].split()) for r in csv.DictReader(fh) if r["code"] == "total-mismatch"]
+    assert reason == ("les lignes totalisent 16,50 et non 99,00 (le total de contrôle donné pour 2024-05) ; "
+                      "enregistrements sans montant lisible, comptés dans aucune somme : 1 (le premier à la ligne 5)")
+    assert reason in " ".join(forwarded.read_text(encoding="utf-8").split())   # rendered apart, the same
     # The control total is the file's: rows set aside count in it (their amounts are in the quarantine file).
     done = spendpub(home, "publish", "--profile", profile, "--control-total", "spend-2024-05.csv=16.50",
                     str(export(BAD)))

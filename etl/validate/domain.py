@@ -312,6 +312,20 @@ def _control_total_rows(con: duckdb.DuckDBPyConnection, contexts: list[FileConte
 STATED_TOTAL = "arg_max(amount, source_line) filter (where row_kind = 'total')"
 
 
+# Records whose amount is empty or cannot be read are in no sum: a total that does not reconcile
+# says how many there are, as they are often the whole difference.
+UNREAD_AMOUNTS = (f"count(*) filter (where {RECORDS} and amount is null) as unread, "
+                  f"min(source_line) filter (where {RECORDS} and amount is null) as first_unread")
+UNREAD_PHRASE = "total-mismatch-unread"
+
+
+def _unread_params() -> dict[str, str]:
+    unread = {"unread": "cast(unread as varchar)", "first_unread": "cast(first_unread as varchar)"}
+    return {**unread,
+            "further": f"case when unread > 0 then {messages.render_sql(UNREAD_PHRASE, unread)} end",
+            "further_key": f"case when unread > 0 then {quote_literal(UNREAD_PHRASE)} end"}
+
+
 def total_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy, table: str,
                   contexts: list[FileContext], control_totals: Mapping[str, Decimal] | None) -> list[str]:
     sev = policy.severity_of("total-mismatch")
@@ -321,14 +335,14 @@ def total_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Vali
     if any(r.kind == "total" for r in profile.skip_rows):
         totals = (f"(select source_file_index, sum(amount) filter (where {RECORDS}) as loaded, "
                   f"{STATED_TOTAL} as stated, "
-                  f"max(source_line) filter (where row_kind = 'total') as total_line "
+                  f"max(source_line) filter (where row_kind = 'total') as total_line, {UNREAD_AMOUNTS} "
                   f"from {table} group by source_file_index) t")
         queries.append(issue_select(
             "total-mismatch", "amount", "cast(stated as varchar)", "stated is not null and stated <> coalesce(loaded, 0)",
             totals, severity=sev, line_sql="total_line",
             params={"loaded": "cast(coalesce(loaded, 0) as varchar)", "stated": "cast(stated as varchar)",
                     "source": quote_literal(messages.phrase("total-source.row")),
-                    "source_key": quote_literal("total-source.row")}))
+                    "source_key": quote_literal("total-source.row"), **_unread_params()}))
         # ...and a total row whose amount is empty or cannot be read states nothing to reconcile with
         spec = profile.fields.get("amount")
         text = quote_ident(text_column("amount")) if spec and not spec.is_constant else "cast(null as varchar)"
@@ -338,15 +352,16 @@ def total_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Vali
     if given:
         values = ", ".join(f"({i}, {quote_literal(k)}, CAST({quote_literal(str(v))} AS DECIMAL(38, 2)))"
                            for i, k, v in given)
-        totals = (f"(select g.file_index as source_file_index, g.key, g.stated, "
-                  f"coalesce((select sum(amount) from {table} s where s.source_file_index = g.file_index "
-                  f"and s.{RECORDS}), 0) as loaded from (values {values}) g(file_index, key, stated)) t")
+        totals = (f"(select g.file_index as source_file_index, g.key, g.stated, coalesce(s.loaded, 0) as loaded, "
+                  f"s.unread, s.first_unread from (values {values}) g(file_index, key, stated) left join "
+                  f"(select source_file_index, sum(amount) filter (where {RECORDS}) as loaded, {UNREAD_AMOUNTS} "
+                  f"from {table} group by all) s on s.source_file_index = g.file_index) t")
         queries.append(issue_select(
             "total-mismatch", "amount", "cast(stated as varchar)", "stated <> loaded", totals, severity=sev,
             line_sql=NO_LINE,
             params={"loaded": "cast(loaded as varchar)", "stated": "cast(stated as varchar)",
                     "key": "key", "source": messages.render_sql("total-source.given", {"key": "key"}),
-                    "source_key": quote_literal("total-source.given")}))
+                    "source_key": quote_literal("total-source.given"), **_unread_params()}))
     return queries
 
 

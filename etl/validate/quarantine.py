@@ -57,8 +57,9 @@ def reason_sql(con: duckdb.DuckDBPyConnection, lang: str) -> str:
                          + ", ".join(f"json_extract_string(params, '$.{n}_key')" for n in keyed)
                          + " from validation_issues").fetchall()
     names = set()
-    for code, constraint, *_ in combos:
-        names |= set(messages._PLACEHOLDER.findall(messages.template(code, lang, constraint)))
+    for code, constraint, *phrase_keys in combos:
+        for text in [messages.template(code, lang, constraint)] + [messages.template(k, lang) for k in phrase_keys if k]:
+            names |= set(messages._PLACEHOLDER.findall(text))
     branches = []
     for code, constraint, *phrase_keys in combos:
         params = {n: f"json_extract_string(params, '$.{n}')" for n in names | {"key", "formats", "values", "type"}}

@@ -161,6 +161,13 @@ def test_control_totals_from_the_file_and_from_the_command_line(staged):
         run.validate(control_totals={"2024-06": Decimal("1")})
     bad_row = staged(body + "Parks,Total,,,99.00,,\n")
     assert issues(bad_row.validate(), "total-mismatch") == {(4, "99.00")}
+    (e,) = [e for s in bad_row.validate().summaries if s.code == "total-mismatch" for e in s.examples]
+    assert e.reason == "the rows add up to 15.50, not to 99.00 (the file's total row)"
+    # amounts that cannot be read are in no sum: how many, and where the first is
+    unread = staged(body + "Parks,C,,03/05/2024,TBC,,\n" "Parks,D,,03/05/2024,,,\n" "Parks,Total,,,99.00,,\n")
+    (e,) = [e for s in unread.validate().summaries if s.code == "total-mismatch" for e in s.examples]
+    assert e.reason == ("the rows add up to 15.50, not to 99.00 (the file's total row); records with no amount "
+                        "that can be read, in no sum: 2 (the first on line 4)")
 
 
 def test_a_file_without_the_total_row_its_profile_requires_is_refused(staged):

@@ -8,6 +8,7 @@ typed columns the profile's parsing produced; codes and constraint names are fri
 
 from __future__ import annotations
 
+import re
 from typing import Mapping
 
 from ..profile import FieldSpec, Profile
@@ -52,6 +53,26 @@ def expected_params(spec: FieldSpec, field: Field) -> dict[str, str]:
         return {"expected_key": "expected.number", "example": f"1{spec.thousands or ''}234{spec.decimal}56",
                 "whole_digits": str(MONEY_PRECISION - MONEY_SCALE), "decimals": str(MONEY_SCALE)}
     return {"expected_key": "expected.type", "type": field.type}
+
+
+OTHER_DECIMAL_MARK = "type-error-decimal-mark"   # the phrase of the hint below
+
+
+def other_decimal_mark(spec: FieldSpec, field: Field, text: str) -> dict[str, str]:
+    """The parameters of a hint added to an amount's type error when its text (`text`, SQL) reads
+    as an amount written with the other decimal mark ('12,50' to a profile reading '12.50'): the
+    profile's `decimal` is then probably the one to change, not the file."""
+    if field.type != "number" or spec.decimal not in (".", ","):
+        return {}
+    mark = "," if spec.decimal == "." else "."
+    grouping = "." if mark == "," else ","
+    for symbol in (*spec.currency_symbols, " "):
+        text = f"replace({text}, {quote_literal(symbol)}, '')"
+    shape = f"[+-]?\\(?[0-9]{{1,3}}({re.escape(grouping)}?[0-9]{{3}})*{re.escape(mark)}[0-9]{{1,2}}\\)?-?"
+    looks = f"regexp_full_match({text}, {quote_literal(shape)})"
+    hint = {"mark": quote_literal(f"'{mark}'"), "field": quote_literal(field.name)}
+    return {**hint, "further_key": f"case when {looks} then {quote_literal(OTHER_DECIMAL_MARK)} end",
+            "further": f"case when {looks} then {messages.render_sql(OTHER_DECIMAL_MARK, hint)} end"}
 
 
 def rule_text(name: str, rule: object) -> str:
@@ -119,6 +140,7 @@ def issue_queries(profile: Profile, severity: Mapping[str, str] | None = None,
             expected = expected_params(spec, field)
             params = {k: quote_literal(v) for k, v in expected.items()}
             params["expected"] = quote_literal(messages.phrase(expected["expected_key"], **expected))
+            params.update(other_decimal_mark(spec, field, text))
             queries.append(issue_select(
                 "type-error", field.name, text, f"{RECORDS} and {type_error}", table,
                 severity=sev.get("type-error", "error"), params=params))

@@ -42,6 +42,30 @@ def test_every_error_is_collected_with_its_place(mini_profile, export, home):
     assert too_big.message("fr").endswith("d'au plus 16 chiffres entiers et 2 décimales")
 
 
+def test_an_amount_written_with_the_other_decimal_mark_says_which_setting_to_change(mini_profile, export, home,
+                                                                                     tmp_path):
+    body = ('Parks,Acme,03/05/2024,"1.234,56",R\n'   # line 2: a decimal comma, to a profile reading points
+            'Parks,Acme,03/05/2024,"£12,50",R\n'
+            "Parks,Acme,03/05/2024,12.345,R\n")     # line 4: sub-penny, no other mark
+    result, by_code = report_of(mini_profile, export, home, body)
+    reasons = {e.line: e.reason for e in by_code["type-error"].examples}
+    hint = ("; it reads as an amount written with ',' as its decimal mark: if the file writes its amounts so, "
+            "set decimal: ',' for amount in the profile")
+    assert reasons[2].endswith(hint) and reasons[3].endswith(hint) and not reasons[4].endswith(hint)
+    assert reasons[2].startswith("is not an amount written like 1,234.56")
+    (first,) = [e for e in by_code["type-error"].examples if e.line == 2]
+    assert first.message("fr").endswith("indiquez decimal: ',' pour amount dans le profil")
+    listed = tmp_path / "issues.csv"   # the issue list renders it in SQL: the same sentence
+    pipeline.run(mini_profile(), [export(HEADER + body)], home, dry_run=True, lang="fr", issues_file=listed)
+    assert first.message("fr") in listed.read_text(encoding="utf-8")
+    # a profile reading decimal commas is told of points
+    comma = mini_profile().read_text().replace('thousands: ","', 'decimal: ",", thousands: "."')
+    (e,) = pipeline.run(mini_profile(base=comma), [export(HEADER + "Parks,Acme,03/05/2024,1234.56,R\n")], home,
+                        dry_run=True).report.summaries[0].examples
+    assert e.reason.endswith("written with '.' as its decimal mark: if the file writes its amounts so, "
+                             "set decimal: '.' for amount in the profile")
+
+
 def test_total_row_that_does_not_reconcile_is_an_error(mini_profile, export, home):
     body = "Parks,Acme,03/05/2024,10.00,R\nRoads,Big,03/05/2024,5.00,R\n,Total,,16.00,\n"
     result, by_code = report_of(mini_profile, export, home, body)

@@ -199,7 +199,7 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
     given each file's path and sha256 once it is read.
     """
     check_period_option(period)
-    extracted, file_periods, refusals = [], [], {}
+    extracted, indexes, file_periods, refusals = [], [], [], {}
     checks = policy_of(profile).reading(dict(reference_files or {}))
     for i, path in enumerate(files):
         on_step(f"reading {Path(path).name}")
@@ -211,24 +211,32 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
             refusals[i] = (Path(path).name, e)
             continue
         extracted.append(got)
+        indexes.append(i)
         on_read(got.path, got.sha256)
         fault_point("extract")
     release = release or new_release(profile)
-    if refusals:
+    if not extracted:
         return _refused(con, profile, release, refusals, checks)
-    contexts = [FileContext(i, e, p, release.release_id)
-                for i, (e, p) in enumerate(zip(extracted, file_periods))]
+    contexts = [FileContext(i, e, p, release.release_id) for i, e, p in zip(indexes, extracted, file_periods)]
     on_step("transforming")
     mappings = build_staging(con, profile, contexts)
     reference.enrich_staging(con, profile, stg_table(profile))
     if (profile.period_field or profile.period_fields) and not periods:
-        contexts, refusals = fill_periods_from_data(con, profile, contexts)
+        contexts, unknown = fill_periods_from_data(con, profile, contexts)
+        refusals |= unknown
     refusals |= second_files_of_a_period(contexts)
-    if refusals:
-        return _refused(con, profile, release, refusals, checks)
+    if refusals:   # the other files are validated still, so that one run reports every problem
+        contexts = [ctx for ctx in contexts if ctx.index not in refusals]
+        con.execute(f"delete from {quote_ident(stg_table(profile))} where source_file_index in "
+                    f"({', '.join(str(i) for i in refusals)})")
+        # a control total for a refused file is checked when the file can be read
+        known = {key for ctx in contexts for key in (ctx.extracted.name, ctx.period)}
+        control_totals = {k: v for k, v in (control_totals or {}).items() if k in known}
     on_step("validating")
     report = validate(con, profile, contexts, mappings, control_totals=control_totals, history=history,
-                      policy=checks)
+                      policy=checks) if contexts else None
+    if refusals:
+        return _refused(con, profile, release, refusals, checks, report, contexts, mappings)
     if not report.ok and not report.blocks_publish:
         quarantine.set_aside(con, profile)
     policy = redact.load_policy(profile)
@@ -246,12 +254,18 @@ def prepare(con: duckdb.DuckDBPyConnection, profile: Profile, files: list[Path],
 
 
 def _refused(con: duckdb.DuckDBPyConnection, profile: Profile, release: Release, refusals: Refusals,
-             checks: ValidationPolicy) -> Prepared:
-    """The run of files refused as a whole: their report, and nothing to publish."""
-    result = RunResult(profile=profile, release=release, report=validate_refused(con, refusals, checks),
-                       lang=checks.lang)
-    return Prepared(result, [], redact.load_policy(profile), redact.Decisions.empty(), checks=checks,
-                    file_names={i: name for i, (name, _) in refusals.items()})
+             checks: ValidationPolicy, report: Report | None = None, contexts: list[FileContext] = (),
+             mappings: dict[int, dict[str, str | None]] | None = None) -> Prepared:
+    """A run with files refused as a whole: the report of every file (the others' `report`,
+    `contexts`), and nothing to publish."""
+    names = file_names(contexts)
+    result = RunResult(profile=profile, release=release, lang=checks.lang,
+                       report=validate_refused(con, refusals, checks, report, names, mappings))
+    if contexts:
+        result.files, result.totals = _summaries(con, profile, contexts), _totals(con, profile)
+        result.rejected_rows = result.report.rejected_rows
+    return Prepared(result, [], redact.load_policy(profile), redact.Decisions.empty(), mappings or {}, checks,
+                    {**names, **{i: name for i, (name, _) in refusals.items()}})
 
 
 def new_rows_table(con: duckdb.DuckDBPyConnection, profile: Profile, table: str = "new_rows") -> str:

@@ -133,8 +133,9 @@ def test_period_option_when_the_name_does_not_say(home, mini_profile, export, tm
     written = " ".join(report.read_text(encoding="utf-8").split())
     assert "| export.csv | | | impossible de savoir quel mois couvre ce fichier : son nom ne correspond à aucun des " \
            "motifs period.from_filename du profil ; indiquez --period AAAA-MM |" in written
-    # the month the other two share is said once the month of each file is known
-    assert "more-2024-05.csv" not in written and not (home / "warehouse.duckdb").exists()
+    # the other files are read on: the month the other two share is said too
+    assert "| more-2024-05.csv | | | ce fichier couvre 2024-05, comme spend-2024-05.csv : publiez un seul fichier " \
+           "par période |" in written and not (home / "warehouse.duckdb").exists()
     done = spendpub(home, "publish", "--profile", str(mini_profile()), "--period", "2024-05", str(unnamed))
     assert done.returncode == 0, done.stderr
 
@@ -174,6 +175,24 @@ def test_files_refused_as_a_whole_are_reported_together_in_the_reports_language(
     assert listed[0] == ("spend-2024-05.csv", "file-refused", "le fichier est vide (0 octet)")
     assert listed[1][:2] == ("spend-2024-06.csv", "file-refused") and listed[1][2].endswith(
         "Indiquez ';' dans read.delimiter du profil")
+
+
+def test_the_files_beside_a_refused_one_are_validated_too(home, mini_profile, export):
+    """Finance staff fix every problem after one run, not one file per run."""
+    files = [export("", name="spend-2024-04.csv"),
+             export(GOOD.replace("03/05/2024", "31/02/2024"), name="spend-2024-05.csv")]
+    done = spendpub(home, "publish", "--profile", str(mini_profile()), "--control-total", "spend-2024-04.csv=1",
+                    "--control-total", "2024-05=15.50", *map(str, files))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    shown = " ".join(done.stdout.split())
+    assert "spend-2024-04.csv the file is empty (0 bytes)" in shown
+    assert "spend-2024-05.csv:2 payment_date [Date] '31/02/2024'" in shown   # the other file's row error
+    assert "total-mismatch" not in shown                                     # its control total was checked
+    assert "refused: 2 errors; nothing was published" in done.stderr and not (home / "warehouse.duckdb").exists()
+    checked = spendpub(home, "validate", "--profile", str(mini_profile()), *map(str, files))
+    figures = " ".join(checked.stdout.split("Validation report")[-1].split())
+    assert "│ spend-2024-05.csv │ 2024-05 │" in figures and "spend-2024-04.csv │" not in figures
+    assert "│ GBP │ 2 │ 15.50 │" in figures and "rows read 2 · with errors 1 ·" in figures
 
 
 def test_validate_json_says_when_a_file_is_refused_as_a_whole(home, mini_profile, export):

@@ -84,24 +84,29 @@ def validate(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: list[Fi
                   outlier_baseline=outlier_baseline_rows(con))
 
 
-def refused(con: duckdb.DuckDBPyConnection, refusals: Mapping[int, tuple[str, Any]],
-            policy: ValidationPolicy) -> Report:
-    """The report of files refused as a whole, before any row is read: one file-refused error each
-    (`refusals`: file index -> (file name, InputError)), listed in validation_issues as any issue."""
+def refused(con: duckdb.DuckDBPyConnection, refusals: Mapping[int, tuple[str, Any]], policy: ValidationPolicy,
+            report: Report | None = None, names: Mapping[int, str] | None = None,
+            mappings: dict[int, dict[str, str | None]] | None = None) -> Report:
+    """The report with the files refused as a whole (`refusals`: file index -> (file name,
+    InputError)) added, one file-refused error each, listed in validation_issues as any issue.
+    `report` is that of the other files (`names`, `mappings`: theirs), or None when none was read."""
+    import dataclasses
     import json
 
     from ..errors import REFUSAL_CODE
     from .report import ERROR
 
-    con.execute("create or replace temp table validation_issues (code varchar, severity varchar, "
-                "source_file_index integer, source_line bigint, field varchar, value varchar, reason varchar, "
-                "constraint_name varchar, params varchar)")
+    if report is None:
+        con.execute("create or replace temp table validation_issues (code varchar, severity varchar, "
+                    "source_file_index integer, source_line bigint, field varchar, value varchar, reason varchar, "
+                    "constraint_name varchar, params varchar)")
+        report = Report(quarantine=policy.quarantine)
     con.executemany("insert into validation_issues values (?, ?, ?, null, null, null, ?, ?, ?)",
                     [[REFUSAL_CODE, ERROR, i, e.message, e.kind,
                       json.dumps(e.params or {"reason": e.message}, ensure_ascii=False)]
                      for i, (_, e) in sorted(refusals.items())])
-    return Report(summaries=_summaries(con, {i: name for i, (name, _) in refusals.items()}, {}),
-                  quarantine=policy.quarantine)
+    names = {**(names or {}), **{i: name for i, (name, _) in refusals.items()}}
+    return dataclasses.replace(report, summaries=_summaries(con, names, mappings or {}))
 
 
 def _summaries(con: duckdb.DuckDBPyConnection, names: Mapping[int, str],

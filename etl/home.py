@@ -7,6 +7,9 @@
       versions/<release_id>/               one complete state: warehouse.duckdb + site/
       versions/.staging-*/                 a publish under way (removed if it dies)
       archive/                             every source file and profile, by sha256
+      work/run-*/                          one run's scratch: DuckDB's spill files, the sources it
+                                           reads and replays, rows before redaction (private; removed
+                                           when the run ends, or by a later run if it was killed)
       .publish.lock
 
 A publish builds a complete new version privately (the warehouse copied, unchanged packages
@@ -31,6 +34,7 @@ from .files import fsync_path
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 SITE_DIR = "site"
+WORK_DIR = "work"
 KEEP_VERSIONS = 2  # the current one and the one before, for readers that still hold it open
 
 
@@ -59,6 +63,11 @@ class Home:
         """Private working data kept from one publish to the next to save work; never published,
         and safe to delete."""
         return self.root / "cache"
+
+    @property
+    def work(self) -> Path:
+        """The runs' scratch folders (work_folder)."""
+        return self.root / WORK_DIR
 
     def current(self) -> Path | None:
         link = self.root / "current"
@@ -109,6 +118,35 @@ class Home:
             if staged.exists():
                 shutil.rmtree(staged, ignore_errors=True)
 
+    @contextmanager
+    def work_folder(self) -> Iterator[Path]:
+        """A private folder for one run's scratch, removed when the run ends. A run killed outright
+        leaves its folder behind: each run removes the folders no live run holds (their lock is
+        free), so validations and publishes running side by side keep theirs."""
+        self.work.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.work, 0o700)   # what runs spill holds names not yet redacted
+        folder, lock = _new_locked_folder(self.work)
+        try:
+            self._remove_dead_work_folders()
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+            os.close(lock)
+
+    def _remove_dead_work_folders(self) -> None:
+        for folder in self.work.iterdir():
+            try:
+                fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            except (FileNotFoundError, NotADirectoryError):
+                continue   # removed meanwhile by another run, or not a run's folder
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(folder, ignore_errors=True)
+            except BlockingIOError:
+                pass   # a live run's
+            finally:
+                os.close(fd)
+
     def commit(self, staged: Path, name: str) -> Path:
         """Make the staged version current: one rename of a symlink, readers never see half of it."""
         _fsync_tree(staged)
@@ -134,6 +172,26 @@ class Home:
         for p in versions:
             if p not in kept:
                 shutil.rmtree(p, ignore_errors=True)
+
+
+def _new_locked_folder(parent: Path) -> tuple[Path, int]:
+    """A new folder in `parent`, and a descriptor holding an exclusive flock on it for as long as it
+    is open. Another run's sweep can lock the folder in the instant between its creation and this
+    lock, and remove it, as a dead run's, before letting go; the flock then waits for the removal, and
+    the folder is made again. That is correct without any guess at how long a run takes to lock."""
+    while True:
+        folder = Path(tempfile.mkdtemp(prefix="run-", dir=parent))   # mode 0700
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except FileNotFoundError:
+            continue
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(folder)):
+                return folder, fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
 
 
 def _fsync_tree(root: Path) -> None:

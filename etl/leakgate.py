@@ -748,7 +748,8 @@ def _locate(con: duckdb.DuckDBPyConnection, src: _Source, col: str, value: str) 
 def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | None = None,
           common_words: Iterable[str] = (), allow: Iterable[str] = (),
           organisation_words: Iterable[str] = (), name_columns: Iterable[str] = NAME_COLUMNS,
-          whole_names: Iterable[str] = (), titles: Iterable[str] = (), cache: Path | None = None) -> list[Hit]:
+          whole_names: Iterable[str] = (), titles: Iterable[str] = (), cache: Path | None = None,
+          scratch_in: Path | None = None) -> list[Hit]:
     """Every place where one of `names` appears in the outputs (files, folders, zips, DuckDB files).
 
     publisher_id: in DuckDB files, tables with a publisher_id column are searched in that
@@ -757,12 +758,13 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
     name_columns: see the module's rule for organisations. whole_names: names found only as whole
     cells (withheld as a precaution, with no sign of a person). titles: the policy's, added to the
     built-in ones (see names_sql). cache: a private folder, one per set of outputs (a publisher's
-    site), where the values of the files read are kept (see above).
+    site), where the values of the files read are kept (see above). scratch_in: where the gate makes
+    its scratch folder, zips unpacked and DuckDB's spill files (default: the system's temporary folder).
     """
     outputs = list(outputs)
     arguments = dict(names=list(names), publisher_id=publisher_id, common_words=common_words, allow=allow,
                      organisation_words=organisation_words, name_columns=name_columns, whole_names=whole_names,
-                     titles=titles)
+                     titles=titles, scratch_in=scratch_in)
     hits = _search(outputs, **arguments, cache=_ValueCache(cache) if cache else None)
     if hits is None:   # a hit found through a shortcut (read every file to say where), or a damaged cache
         hits = _search(outputs, **arguments, cache=None)
@@ -771,10 +773,11 @@ def check(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | 
 
 def _search(outputs: list[Path], names: list[str], *, publisher_id: str | None, common_words: Iterable[str],
             allow: Iterable[str], organisation_words: Iterable[str], name_columns: Iterable[str],
-            whole_names: Iterable[str], titles: Iterable[str], cache: _ValueCache | None) -> list[Hit] | None:
+            whole_names: Iterable[str], titles: Iterable[str], cache: _ValueCache | None,
+            scratch_in: Path | None) -> list[Hit] | None:
     """check(); None when a hit lies in a file whose values came from the cache or stand for a CSV made
     of several, or when the cache is damaged."""
-    with tempfile.TemporaryDirectory(prefix="spendpub-gate-") as tmp, \
+    with tempfile.TemporaryDirectory(prefix="spendpub-gate-", dir=scratch_in) as tmp, \
             duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(tmp) / "spill")}) as con:
         install_macros(con)
         names_table(con, "gate_names", names, common_words, whole_names, titles)
@@ -813,10 +816,11 @@ def _search(outputs: list[Path], names: list[str], *, publisher_id: str | None, 
 def assert_clean(outputs: Iterable[Path], names: Iterable[str], *, publisher_id: str | None = None,
                  common_words: Iterable[str] = (), allow: Iterable[str] = (),
                  organisation_words: Iterable[str] = (), name_columns: Iterable[str] = NAME_COLUMNS,
-                 whole_names: Iterable[str] = (), titles: Iterable[str] = (), cache: Path | None = None) -> None:
+                 whole_names: Iterable[str] = (), titles: Iterable[str] = (), cache: Path | None = None,
+                 scratch_in: Path | None = None) -> None:
     """check(), raising LeakError on the first sign of a leak."""
     hits = check(outputs, names, publisher_id=publisher_id, common_words=common_words, allow=allow,
                  organisation_words=organisation_words, name_columns=name_columns, whole_names=whole_names,
-                 titles=titles, cache=cache)
+                 titles=titles, cache=cache, scratch_in=scratch_in)
     if hits:
         raise LeakError(hits)

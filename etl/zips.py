@@ -122,14 +122,18 @@ class Zipper:
     every zip and raises the first failure. `zip(folder, target, when)` queues the zip of a folder
     (entries named `<folder name>/<path>`, in sorted order); `digest(path)` starts on a file that
     will go in one, and gives its size and sha256. A file must not change once given to either.
-    `written` then holds each zip's size and sha256."""
+    `written` then holds each zip's size and sha256. The deflated members wait in a folder made in
+    `scratch_in` (default: the system's temporary folder)."""
+
+    def __init__(self, scratch_in: Path | None = None):
+        self.scratch_in = scratch_in
 
     def __enter__(self) -> "Zipper":
         self._workers = ThreadPoolExecutor(max_workers=2)    # deflating members
         self._writer = ThreadPoolExecutor(max_workers=2)     # assembling zips (two at once: the last ones wait for nothing else)
         self._flusher = ThreadPoolExecutor(max_workers=1)    # writing the given files to disk
         self._flushes: list[Future] = []
-        self._scratch = tempfile.TemporaryDirectory(prefix="spendpub-zip-")
+        self._scratch = tempfile.TemporaryDirectory(prefix="spendpub-zip-", dir=self.scratch_in)
         self._packed: dict[tuple[int, int, int, int], Future] = {}
         self._zips: list[tuple[Path, Future]] = []
         self.written: dict[Path, tuple[int, str]] = {}   # once the block is left: each zip's bytes and sha256

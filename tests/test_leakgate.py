@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import stat
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -184,6 +185,17 @@ def test_a_name_inside_an_organisations_name_is_that_organisation(tmp_path):
             == {"Mrs Jane Wroxley"}, cell
     sole = csv_file(tmp_path / "sole.csv", [["supplier_name"], ["Jane Wroxley Home Care"]])
     assert leakgate.check([sole], ["Mrs Jane Wroxley"], organisation_words=care) == []
+
+
+def test_the_gate_unpacks_in_the_scratch_folder_it_is_given(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))   # the system's: unusable
+    out = tmp_path / "spending.zip"
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("spending/data/spending.csv", "supplier_name\nMrs Amelia Patel\n")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    assert names_found(leakgate.check([out], ["Mrs Amelia Patel"], scratch_in=scratch)) == {"Mrs Amelia Patel"}
+    assert list(scratch.iterdir()) == []
 
 
 def test_a_missing_output_is_an_error_not_a_pass(tmp_path):

@@ -132,3 +132,14 @@ def test_a_failed_flush_raises(folder, tmp_path, monkeypatch):
     monkeypatch.setattr(zips, "fsync_path", broken)
     with pytest.raises(OSError, match="Input/output"):
         zip_now(folder, tmp_path / "p.zip")
+
+
+def test_members_wait_in_the_scratch_folder_given_and_it_is_emptied(folder, tmp_path):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with zips.Zipper(scratch_in=scratch) as zipper:
+        zipper.zip(folder, tmp_path / "p.zip", WHEN)
+        (waiting,) = scratch.iterdir()
+        assert waiting.name.startswith("spendpub-zip-")
+    assert list(scratch.iterdir()) == []
+    read_back(tmp_path / "p.zip", folder)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,11 +49,15 @@ class RebuildResult:
         return not (self.mismatched or self.missing or self.extra)
 
 
-def _attach_current(con: duckdb.DuckDBPyConnection, home: Home) -> None:
+def _served_version(home: Home) -> Path:
     current = home.current()
     if current is None:
         raise UsageError("nothing has been published in this home yet", where=str(home.root))
-    con.execute(f"attach {quote_literal(str(current / WAREHOUSE_FILE))} as cur (read_only)")
+    return current
+
+
+def _attach_current(con: duckdb.DuckDBPyConnection, home: Home) -> None:
+    con.execute(f"attach {quote_literal(str(_served_version(home) / WAREHOUSE_FILE))} as cur (read_only)")
 
 
 def _archived_profile(home: Home, profile_sha: str) -> Profile:
@@ -168,9 +171,9 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
     had published by then, the budget_vs_actual package, the release notes), and compare it with
     what the release recorded."""
     home = Home(home_root)
-    work = tempfile.TemporaryDirectory(prefix="spendpub-replay-")   # DuckDB spills there
-    con = work_connection(Path(work.name))
-    try:
+    _served_version(home)   # a home with nothing to rebuild gets no work folder either
+    # DuckDB spills in the run's work folder, and the archived sources are read there
+    with home.work_folder() as work, work_connection(work) as con:
         _attach_current(con, home)
         rid, seq, publisher_id, _, _ = _release_row(con, release_id)
         private = out is None   # the packages as they were hold names redacted since
@@ -178,91 +181,82 @@ def rebuild(home_root: Path, release_id: str, out: Path | None = None) -> Rebuil
         if out.exists():
             shutil.rmtree(out)
         (private_dir(out) if private else out).joinpath(SITE_DIR).mkdir(parents=True)
-        with tempfile.TemporaryDirectory(prefix="spendpub-rebuild-") as tmp:
-            wh = AttachedWarehouse(con, Path(tmp) / WAREHOUSE_FILE)
-            # a table the live warehouse lacks came with a later spendpub: no release recorded anything in it
-            for t in (t for t in RELEASE_TABLES if table_exists(con, t, "cur")):
-                seq_filter = ("" if t == "publishers" else
-                              " where seq <= ?" if t == "releases" else
-                              " where release_id in (select release_id from cur.releases where seq <= ?)")
-                con.execute(f"delete from wh.{t}")
-                con.execute(f"insert into wh.{t} select * from cur.{t}{seq_filter}", [] if t == "publishers" else [seq])
-            profile_by_sha = functools.cache(lambda sha: _archived_profile(home, sha))
+        wh = AttachedWarehouse(con, work / WAREHOUSE_FILE)
+        # a table the live warehouse lacks came with a later spendpub: no release recorded anything in it
+        for t in (t for t in RELEASE_TABLES if table_exists(con, t, "cur")):
+            seq_filter = ("" if t == "publishers" else
+                          " where seq <= ?" if t == "releases" else
+                          " where release_id in (select release_id from cur.releases where seq <= ?)")
+            con.execute(f"delete from wh.{t}")
+            con.execute(f"insert into wh.{t} select * from cur.{t}{seq_filter}", [] if t == "publishers" else [seq])
+        profile_by_sha = functools.cache(lambda sha: _archived_profile(home, sha))
 
-            def profile_of(release: str) -> Profile:
-                """The profile a release published with: each package and release note is rebuilt
-                as the release that last changed it wrote it, with the profile of its time (a later
-                edit, of the title or of the body's code, left it as it was)."""
-                return profile_by_sha(_release_row(con, release)[4])
+        def profile_of(release: str) -> Profile:
+            """The profile a release published with: each package and release note is rebuilt
+            as the release that last changed it wrote it, with the profile of its time (a later
+            edit, of the title or of the body's code, left it as it was)."""
+            return profile_by_sha(_release_row(con, release)[4])
 
-            # The publisher's site right after the release holds every dataset it had published by
-            # then (a budget beside its payments), each as its latest release up to then left it.
-            latest = con.execute("select dataset, arg_max(release_id, seq), max(seq) from cur.releases "
-                                 "where publisher_id = ? and seq <= ? group by dataset order by dataset",
-                                 [publisher_id, seq]).fetchall()
-            states = {d: releases.state_of(con, last, db="cur") for d, last, _ in latest}
-            for d, last, _ in latest:
-                if not states[d]:
-                    continue
-                schema = profile_of(last).schema
-                rows = f"rebuilt_{d}"
-                materialise(con, home, states[d], Path(tmp), table=rows, as_of=last)
-                cols = ", ".join(quote_ident(f) for f in schema.field_names)
-                con.execute(f"insert into wh.{quote_ident(d)} ({cols}) select {cols} from {rows} "
-                            f"order by {releases.row_order(schema)}")
-            wh.build_marts(derived_marts(publish.MART_PACKAGE))   # only the mart it publishes, from every dataset
-            site = out / SITE_DIR
-            with Zipper() as zips:
-                for d, last, last_seq in latest:
-                    state, made = states[d], notes.release_info(con, last)
-                    for period in state:
-                        made_by = releases.period_release_id(con, state[period].row_release_id, period)
-                        publish.write_package(con, profile_of(made_by), site, made, last_seq, state, period, zips)
-                    publish.write_package(con, profile_of(last), site, made, last_seq, state, None, zips)
-                publish.write_mart_package(con, profile_of(rid), site, notes.release_info(con, rid),
-                                           publish.MART_PACKAGE, zips)
-            for earlier, earlier_seq in con.execute("select release_id, seq from wh.releases where publisher_id = ? "
-                                                    "order by seq", [publisher_id]).fetchall():
-                notes.write_release_notes(con, site, profile_of(earlier), notes.release_info(con, earlier),
-                                          earlier_seq)
-            expected = {path: sha for path, sha in con.execute(
-                "select path, sha256 from cur.release_packages where release_id = ?", [rid]).fetchall()}
-            got = {path: sha for _, path, _, sha in publish.inventory(site, publisher_id, zipped=zips.written)}
-            wh.detach()
+        # The publisher's site right after the release holds every dataset it had published by
+        # then (a budget beside its payments), each as its latest release up to then left it.
+        latest = con.execute("select dataset, arg_max(release_id, seq), max(seq) from cur.releases "
+                             "where publisher_id = ? and seq <= ? group by dataset order by dataset",
+                             [publisher_id, seq]).fetchall()
+        states = {d: releases.state_of(con, last, db="cur") for d, last, _ in latest}
+        for d, last, _ in latest:
+            if not states[d]:
+                continue
+            schema = profile_of(last).schema
+            rows = f"rebuilt_{d}"
+            materialise(con, home, states[d], work, table=rows, as_of=last)
+            cols = ", ".join(quote_ident(f) for f in schema.field_names)
+            con.execute(f"insert into wh.{quote_ident(d)} ({cols}) select {cols} from {rows} "
+                        f"order by {releases.row_order(schema)}")
+        wh.build_marts(derived_marts(publish.MART_PACKAGE))   # only the mart it publishes, from every dataset
+        site = out / SITE_DIR
+        with Zipper(scratch_in=work) as zips:
+            for d, last, last_seq in latest:
+                state, made = states[d], notes.release_info(con, last)
+                for period in state:
+                    made_by = releases.period_release_id(con, state[period].row_release_id, period)
+                    publish.write_package(con, profile_of(made_by), site, made, last_seq, state, period, zips)
+                publish.write_package(con, profile_of(last), site, made, last_seq, state, None, zips)
+            publish.write_mart_package(con, profile_of(rid), site, notes.release_info(con, rid),
+                                       publish.MART_PACKAGE, zips)
+        for earlier, earlier_seq in con.execute("select release_id, seq from wh.releases where publisher_id = ? "
+                                                "order by seq", [publisher_id]).fetchall():
+            notes.write_release_notes(con, site, profile_of(earlier), notes.release_info(con, earlier),
+                                      earlier_seq)
+        expected = {path: sha for path, sha in con.execute(
+            "select path, sha256 from cur.release_packages where release_id = ?", [rid]).fetchall()}
+        got = {path: sha for _, path, _, sha in publish.inventory(site, publisher_id, zipped=zips.written)}
+        wh.detach()
         return RebuildResult(
             release_id=rid, out=out, files=len(got),
             mismatched=sorted(p for p in got if p in expected and got[p] != expected[p]),
             missing=sorted(set(expected) - set(got)), extra=sorted(set(got) - set(expected)))
-    finally:
-        con.close()
-        work.cleanup()
 
 
 def rollback(home_root: Path, release_id: str, wait_seconds: float = 0) -> RunResult:
     """Publish, as a new release, the state the publisher's dataset had right after `release_id`."""
     home = Home(home_root)
-    work = tempfile.TemporaryDirectory(prefix="spendpub-replay-")   # DuckDB spills there
-    con = work_connection(Path(work.name))
-    try:
-        with home.lock(wait_seconds), tempfile.TemporaryDirectory(prefix="spendpub-rollback-") as tmp:
-            _attach_current(con, home)
-            rid, _, publisher_id, dataset, profile_sha = _release_row(con, release_id)
-            latest = releases.latest_release_id(con, publisher_id, dataset, db="cur")
-            if latest == rid:
-                raise UsageError(f"{rid} is already the latest release of {publisher_id}")
-            target = releases.state_of(con, rid, db="cur")
-            current = releases.state_of(con, latest, db="cur")
-            profile = _archived_profile(home, profile_sha)
-            materialise(con, home, target, Path(tmp))
-            con.execute("detach cur")
-            release = new_release(profile, "rollback", rid)
-            result = RunResult(profile=profile, release=release, report=Report())
-            changed = {p: v for p, v in target.items() if current.get(p) != v}
-            con.execute("delete from new_rows where period not in (select unnest(?::varchar[]))", [list(changed)])
-            result.totals = _totals(con, profile, "new_rows")
-            removed = tuple(sorted(set(current) - set(target)))
-            commit_release(con, home, profile, release, result, changed, "new_rows", remove_periods=removed)
-            return result
-    finally:
-        con.close()
-        work.cleanup()
+    _served_version(home)   # a home with nothing to roll back gets no work folder either
+    with home.work_folder() as work, work_connection(work) as con, home.lock(wait_seconds):
+        _attach_current(con, home)
+        rid, _, publisher_id, dataset, profile_sha = _release_row(con, release_id)
+        latest = releases.latest_release_id(con, publisher_id, dataset, db="cur")
+        if latest == rid:
+            raise UsageError(f"{rid} is already the latest release of {publisher_id}")
+        target = releases.state_of(con, rid, db="cur")
+        current = releases.state_of(con, latest, db="cur")
+        profile = _archived_profile(home, profile_sha)
+        materialise(con, home, target, work)
+        con.execute("detach cur")
+        release = new_release(profile, "rollback", rid)
+        result = RunResult(profile=profile, release=release, report=Report())
+        changed = {p: v for p, v in target.items() if current.get(p) != v}
+        con.execute("delete from new_rows where period not in (select unnest(?::varchar[]))", [list(changed)])
+        result.totals = _totals(con, profile, "new_rows")
+        removed = tuple(sorted(set(current) - set(target)))
+        commit_release(con, home, profile, release, result, changed, "new_rows", work, remove_periods=removed)
+        return result

@@ -21,11 +21,14 @@ GOOD = "Department,Supplier,Date,Amount\nParks,Acme Ltd,03/05/2024,10.00\nRoads,
 APRIL = GOOD.replace("/05/2024", "/04/2024")
 
 
-def spendpub(home: Path, *args: str, fault: str | None = None, **kw) -> subprocess.Popen:
+def spendpub(home: Path, *args: str, fault: str | None = None, system_temp: Path | None = None,
+             **kw) -> subprocess.Popen:
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("SPENDPUB_FAULT_AT", None)
     if fault:
         env["SPENDPUB_FAULT_AT"] = fault
+    if system_temp:
+        env["TMPDIR"] = str(system_temp)
     return subprocess.Popen([sys.executable, "-m", "etl", "--home", str(home), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw)
 
@@ -46,15 +49,22 @@ def last_good(home, mini_profile, export):
 
 
 @pytest.mark.parametrize("step", ["extract", "load", "package", "swap"])
-def test_sigkill_at_any_step_changes_nothing(home, last_good, step):
+def test_sigkill_at_any_step_changes_nothing(home, last_good, step, tmp_path):
+    """Nor does it leave its scratch (staged rows, names not yet redacted) in the system's temporary
+    folder: it stays in the home, private, until the next publish removes it."""
     before, args = last_good
-    proc = spendpub(home, *args, fault=step)
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    proc = spendpub(home, *args, fault=step, system_temp=system_temp)
     assert proc.wait(120) == -signal.SIGKILL
     assert state(home) == before
-    rerun = spendpub(home, *args)
+    assert list(system_temp.iterdir()) == []
+    (left,) = (home / "work").iterdir()
+    rerun = spendpub(home, *args, system_temp=system_temp)
     assert rerun.wait(120) == 0, rerun.stderr.read()
     assert state(home) != before
     assert not list((home / "versions").glob(".staging-*"))
+    assert list((home / "work").iterdir()) == [] and list(system_temp.iterdir()) == []
 
 
 def test_a_full_disk_while_writing_packages_changes_nothing(home, mini_profile, export, monkeypatch):
@@ -74,9 +84,11 @@ def test_a_second_publish_waits_or_is_refused(home, last_good):
     before, args = last_good
     first = spendpub(home, *args, fault="load:sleep=4")
     time.sleep(1.5)  # the first now holds the lock, paused inside its load
+    (first_work,) = (home / "work").iterdir()
     refused = spendpub(home, *args[:1], "--wait", "0", *args[1:])
     assert refused.wait(60) == 1
     assert "another publish is running" in refused.stderr.read()
+    assert first_work.is_dir()   # the refused run removed no folder of a live one
     waiting = spendpub(home, *args[:1], "--wait", "60", *args[1:])
     assert first.wait(60) == 0
     assert waiting.wait(60) == 0

@@ -29,7 +29,8 @@ def test_layout_after_a_publish(home, mini_profile, export):
     result = pipeline.run(mini_profile(), [export(GOOD)], home)
     assert result.published
     assert sorted(p.name for p in home.iterdir()) == [
-        ".publish.lock", "archive", "current", "site", "versions", "warehouse.duckdb"]
+        ".publish.lock", "archive", "current", "site", "versions", "warehouse.duckdb", "work"]
+    assert list((home / "work").iterdir()) == []   # the run's scratch went with it
     assert (home / "current").resolve() == home / "versions" / result.release_id
     assert sorted(p.name for p in (home / "site").iterdir()) == ["catalog.json", "testco"]
     # the source file and the profile are archived by their sha256

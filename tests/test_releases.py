@@ -212,16 +212,29 @@ def test_rebuild_reproduces_every_release_byte_for_byte_and_rollback(home, mini_
     assert said in (home / "site/testco/spending/CHANGELOG.md").read_text()
 
 
-def test_publish_rebuild_and_rollback_leave_no_scratch_behind(home, mini_profile, export, tmp_path, monkeypatch):
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+def test_every_run_works_in_the_home_and_leaves_no_work_folder(home, mini_profile, export, tmp_path, monkeypatch):
+    """Publish, validation, rebuild and rollback spill and unpack in a private folder of the home, never in
+    the system's temporary folder (made unusable here), and remove it when they end."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    spilled_in = []
+    connect = pipeline.engine.connect
+
+    def recording(*args, **config):
+        if "temp_directory" in config:   # a run's own connection (work_connection)
+            spilled_in.append(Path(config["temp_directory"]).parent)
+        return connect(*args, **config)
+
+    monkeypatch.setattr(pipeline.engine, "connect", recording)
     body = "Department,Supplier,Date,Amount,Ref\nParks,Acme,03/05/2024,10.00,T1\n"
     first = pipeline.run(mini_profile(), [export(body, name="spend-2024-05.csv")], home)
-    pipeline.run(mini_profile(), [export(body.replace("05/2024", "06/2024"), name="spend-2024-06.csv")], home)
+    june = export(body.replace("05/2024", "06/2024"), name="spend-2024-06.csv")
+    assert pipeline.run(mini_profile(), [june], home, dry_run=True).report.ok
+    assert pipeline.run(mini_profile(), [june], home).published
     assert replay.rebuild(home, first.release_id, tmp_path / "rebuilt").identical
-    replay.rollback(home, first.release_id)
-    assert list(scratch.iterdir()) == []
+    assert replay.rollback(home, first.release_id).release.kind == "rollback"
+    assert len(spilled_in) == 5
+    assert all(folder.parent == home / "work" and not folder.exists() for folder in spilled_in)
+    assert list((home / "work").iterdir()) == []
 
 
 def test_rebuild_writes_each_package_with_the_profile_of_the_release_that_made_it(home, mini_profile, export):

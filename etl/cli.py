@@ -397,13 +397,17 @@ def list_releases(ctx: typer.Context,
     out.print(table)
 
 
-def print_withdrawn(con, release: str, period: str | None = None) -> list[releases.Withdrawal]:
-    """The periods `release` withdrew (a rollback to before they were published), with what they held."""
-    withdrawn = [w for w in releases.withdrawn_periods(con, release) if period in (None, w.period)]
-    for gone in withdrawn:
-        totals = gone.totals_text(money)
-        out.print(f"{gone.period} withdrawn: it held the rows of {gone.published_by}" + (f" ({totals})" if totals else ""))
-    return withdrawn
+def print_periods_moved(con, release: str, period: str | None = None) -> list[releases.PeriodRows]:
+    """The periods `release` withdrew (a rollback to before they were published) or, a rollback to a
+    later release, brought back, with what they hold."""
+    moved = []
+    for label, found in (("withdrawn: it held the rows of", releases.withdrawn_periods(con, release)),
+                         ("restored: the rows of", releases.restored_periods(con, release))):
+        for held in (h for h in found if period in (None, h.period)):
+            totals = held.totals_text(money)
+            out.print(f"{held.period} {label} {held.published_by}" + (f" ({totals})" if totals else ""))
+            moved.append(held)
+    return moved
 
 
 @app.command()
@@ -422,9 +426,9 @@ def diff(ctx: typer.Context,
         err.print(f"[bold red]error:[/] no release {release!r} (spendpub releases lists them)")
         raise typer.Exit(EXIT_USAGE)
     changes = [c for c in releases.period_changes(con, release) if period in (None, c.period)]
-    withdrawn = print_withdrawn(con, release, period)
+    moved = print_periods_moved(con, release, period)
     if not changes:
-        if not withdrawn:
+        if not moved:
             out.print(f"{release} re-published no period: it only added new ones.")
         return
     print_changes(changes)
@@ -443,7 +447,7 @@ def rollback(ctx: typer.Context, release: Annotated[str, typer.Argument(help="Re
     result = guarded(lambda: replay.rollback(_home(ctx), release, wait))
     print_changes(result.changes)
     with _read_current(ctx) as con:
-        print_withdrawn(con, result.release_id)
+        print_periods_moved(con, result.release_id)
     print_published(result)
 
 

@@ -17,7 +17,7 @@ import duckdb
 from . import spreadsheet
 from .files import file_digest, write_new
 from .profile import Profile
-from .releases import Release, redacted_published_in, withdrawn_periods
+from .releases import Release, redacted_published_in, restored_periods, withdrawn_periods
 
 
 
@@ -84,11 +84,11 @@ def release_entries(con: duckdb.DuckDBPyConnection, publisher_id: str, dataset: 
                                for c in sorted(set(before_totals) | set(after_totals)))
             lines.append(f"- {per} replaces {prev} (matched by {by}): {added:,} added, {removed:,} removed, "
                          f"{changed:,} changed; rows {before:,} → {after:,}; totals {totals}")
-        for gone in withdrawn_periods(con, rid, db):
-            if period in (None, gone.period):
-                totals = gone.totals_text(_money)
-                lines.append(f"- {gone.period} withdrawn (it held the rows of {gone.published_by}"
-                             + (f": {totals}" if totals else "") + ")")
+        for label, found in (("withdrawn (it held the rows of", withdrawn_periods(con, rid, db)),
+                             ("restored (the rows of", restored_periods(con, rid, db))):
+            for held in (h for h in found if period in (None, h.period)):
+                totals = held.totals_text(_money)
+                lines.append(f"- {held.period} {label} {held.published_by}" + (f": {totals}" if totals else "") + ")")
         if published_here and (rejected or redacted):
             lines.append(f"- {rejected:,} rows rejected, {redacted:,} rows redacted")
         for per, n in con.execute(

@@ -258,11 +258,12 @@ def period_changes(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "w
 
 
 @dataclass
-class Withdrawal:
-    """A period a release took out of publication (a rollback to before it was published)."""
+class PeriodRows:
+    """A period's rows as the release that published them left them: a period a release took out of
+    publication (a rollback to before it was published), or one a rollback brought back."""
 
     period: str
-    published_by: str                               # the release whose rows it held
+    published_by: str                               # the release whose rows they are
     totals: dict[str, tuple[int, Decimal]] = field(default_factory=dict)   # currency: payments, total
 
     def totals_text(self, money: Callable[[Decimal], str]) -> str:
@@ -270,25 +271,45 @@ class Withdrawal:
         return "; ".join(f"{n:,} payments, {c} {money(t)}" for c, (n, t) in self.totals.items())
 
 
-def withdrawn_periods(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "wh") -> list[Withdrawal]:
+# The release `$rid` (r) and the one of its publisher's dataset before it (before)
+_RELEASE_AND_BEFORE = """
+    r as (select seq, publisher_id, dataset, periods, kind from {db}.releases where release_id = $rid),
+    before as (select p.release_id from {db}.releases p, r
+               where p.publisher_id = r.publisher_id and p.dataset = r.dataset and p.seq < r.seq
+               order by p.seq desc limit 1)"""
+
+
+def withdrawn_periods(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "wh") -> list[PeriodRows]:
     """The periods `release_id` names but no longer publishes, as the release before it held them."""
-    rows = con.execute(f"""
-        with r as (select seq, publisher_id, dataset, periods from {db}.releases where release_id = $rid),
-        before as (select p.release_id from {db}.releases p, r
-                   where p.publisher_id = r.publisher_id and p.dataset = r.dataset and p.seq < r.seq
-                   order by p.seq desc limit 1),
+    return _period_rows(con, db, release_id, f"""
+        with {_RELEASE_AND_BEFORE.format(db=db)},
         gone as (select unnest(periods) as period from r
                  except select period from {db}.release_state where release_id = $rid)
-        select g.period, s.row_release_id, t.currency, t.payments, t.total
-        from gone g
-        join {db}.release_state s on s.release_id = (select release_id from before) and s.period = g.period
-        left join {db}.release_totals t on t.release_id = s.row_release_id and t.period = g.period
-        order by g.period, t.currency""", {"rid": release_id}).fetchall()
-    out: dict[str, Withdrawal] = {}
+        select g.period, s.row_release_id
+        from gone g join {db}.release_state s on s.release_id = (select release_id from before) and s.period = g.period""")
+
+
+def restored_periods(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "wh") -> list[PeriodRows]:
+    """The periods a rollback `release_id` publishes again though the release before it held them
+    no more (withdrawn by an earlier rollback), with the rows it brought back."""
+    return _period_rows(con, db, release_id, f"""
+        with {_RELEASE_AND_BEFORE.format(db=db)}
+        select s.period, s.row_release_id from {db}.release_state s
+        where s.release_id = $rid and (select kind from r) = 'rollback' and s.period not in
+              (select period from {db}.release_state where release_id = (select release_id from before))""")
+
+
+def _period_rows(con: duckdb.DuckDBPyConnection, db: str, release_id: str, periods_sql: str) -> list[PeriodRows]:
+    """PeriodRows of (period, row_release_id) rows, with their totals."""
+    rows = con.execute(f"""
+        select p.period, p.row_release_id, t.currency, t.payments, t.total from ({periods_sql}) p
+        left join {db}.release_totals t on t.release_id = p.row_release_id and t.period = p.period
+        order by p.period, t.currency""", {"rid": release_id}).fetchall()
+    out: dict[str, PeriodRows] = {}
     for period, published_by, currency, payments, total in rows:
-        withdrawal = out.setdefault(period, Withdrawal(period, published_by))
+        held = out.setdefault(period, PeriodRows(period, published_by))
         if currency is not None:
-            withdrawal.totals[currency] = (payments, total)
+            held.totals[currency] = (payments, total)
     return list(out.values())
 
 

@@ -450,7 +450,7 @@ def test_rebuild_says_identical_or_lists_what_differs(published_home):
     assert "not identical" in differs.stderr and "Traceback" not in differs.stderr
 
 
-def test_diff_of_a_rollback_says_which_periods_it_withdrew(published_home, mini_profile, export):
+def test_diff_of_a_rollback_says_which_periods_it_withdrew_or_restored(published_home, mini_profile, export):
     with duckdb.connect(str(published_home / "warehouse.duckdb"), read_only=True) as con:
         (first,) = con.execute("select release_id from releases").fetchone()
     assert spendpub(published_home, "publish", "--profile", str(mini_profile()),
@@ -465,3 +465,7 @@ def test_diff_of_a_rollback_says_which_periods_it_withdrew(published_home, mini_
     assert said.returncode == 0, said.stderr
     assert withdrawal in " ".join(said.stdout.split())
     assert "only added new ones" not in said.stdout
+    forth = spendpub(published_home, "rollback", june)   # and back to June's release: June comes back
+    assert forth.returncode == 0, forth.stderr
+    restored = f"2024-06 restored: the rows of {june} (2 payments, GBP 15.50)"
+    assert restored in " ".join(forth.stdout.split()) and restored in " ".join(spendpub(published_home, "diff").stdout.split())

@@ -205,11 +205,23 @@ def test_rebuild_reproduces_every_release_byte_for_byte_and_rollback(home, mini_
     assert replay.rebuild(home, back.release_id, home.parent / "rebuilt-back").identical
     # June's withdrawal is said, with what it held: in the release notes and the cumulative changelog
     assert releases.withdrawn_periods(con, back.release_id, db="main") == [
-        releases.Withdrawal("2024-06", r2.release_id, {"GBP": (2, Decimal("15.00"))})]
+        releases.PeriodRows("2024-06", r2.release_id, {"GBP": (2, Decimal("15.00"))})]
     assert releases.withdrawn_periods(con, r3.release_id, db="main") == []
     said = f"- 2024-06 withdrawn (it held the rows of {r2.release_id}: 2 payments, GBP 15.00)"
     assert said in (home / f"site/testco/releases/{back.release_id}.md").read_text()
     assert said in (home / "site/testco/spending/CHANGELOG.md").read_text()
+    con.close()
+    # rolled forward to r3, June comes back: said too
+    forth = replay.rollback(home, r3.release_id)
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    assert releases.restored_periods(con, forth.release_id, db="main") == [
+        releases.PeriodRows("2024-06", r2.release_id, {"GBP": (2, Decimal("15.00"))})]
+    assert releases.restored_periods(con, back.release_id, db="main") == []
+    assert releases.restored_periods(con, r2.release_id, db="main") == []   # a publish adds, restores nothing
+    said = f"- 2024-06 restored (the rows of {r2.release_id}: 2 payments, GBP 15.00)"
+    assert said in (home / f"site/testco/releases/{forth.release_id}.md").read_text()
+    assert said in (home / "site/testco/spending/CHANGELOG.md").read_text()
+    assert replay.rebuild(home, forth.release_id, home.parent / "rebuilt-forth").identical
 
 
 def test_every_run_works_in_the_home_and_leaves_no_work_folder(home, mini_profile, export, tmp_path, monkeypatch):

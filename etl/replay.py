@@ -257,6 +257,8 @@ def rollback(home_root: Path, release_id: str, wait_seconds: float = 0) -> RunRe
         changed = {p: v for p, v in target.items() if current.get(p) != v}
         con.execute("delete from new_rows where period not in (select unnest(?::varchar[]))", [list(changed)])
         result.totals = _totals(con, profile, "new_rows")
+        if "is_redacted" in profile.schema.field_names:   # the rows it publishes again, redacted as before
+            result.redacted_rows = con.execute("select count(*) from new_rows where is_redacted").fetchone()[0]
         removed = tuple(sorted(set(current) - set(target)))
         commit_release(con, home, profile, release, result, changed, "new_rows", work, remove_periods=removed)
         return result

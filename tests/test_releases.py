@@ -224,6 +224,17 @@ def test_rebuild_reproduces_every_release_byte_for_byte_and_rollback(home, mini_
     assert replay.rebuild(home, forth.release_id, home.parent / "rebuilt-forth").identical
 
 
+def test_a_rollback_counts_the_redacted_rows_it_publishes_again(home, mini_profile, export):
+    may = "Department,Supplier,Date,Amount\nParks,Acme,03/05/2024,10.00\nCare,REDACTED PERSONAL DATA,04/05/2024,5.00\n"
+    first = pipeline.run(mini_profile(), [export(may)], home)
+    pipeline.run(mini_profile(), [export(may.replace("REDACTED PERSONAL DATA", "Big Co"))], home)
+    back = replay.rollback(home, first.release_id)
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        counted = dict(con.execute("select kind, rows_redacted from releases where release_id in (?, ?)",
+                                   [first.release_id, back.release_id]).fetchall())
+    assert first.redacted_rows == back.redacted_rows == 1 and counted == {"publish": 1, "rollback": 1}
+
+
 def test_every_run_works_in_the_home_and_leaves_no_work_folder(home, mini_profile, export, tmp_path, monkeypatch):
     """Publish, validation, rebuild and rollback spill and unpack in a private folder of the home, never in
     the system's temporary folder (made unusable here), and remove it when they end."""

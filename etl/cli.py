@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
 from decimal import Decimal
 from enum import Enum
@@ -49,6 +50,9 @@ def main(ctx: typer.Context,
     if version:
         out.print(f"spendpub {__version__}")
         raise typer.Exit()
+    # a service manager stops a run with SIGTERM: handled as Ctrl-C, so that the run removes its
+    # staged version and work folder and says it changed nothing, rather than dying in its tracks
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     ctx.obj = {"home": home}
 
 

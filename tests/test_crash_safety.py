@@ -67,6 +67,21 @@ def test_sigkill_at_any_step_changes_nothing(home, last_good, step, tmp_path):
     assert list((home / "work").iterdir()) == [] and list(system_temp.iterdir()) == []
 
 
+def test_sigterm_while_packaging_cleans_up_and_changes_nothing(home, last_good):
+    """A service manager's stop (SIGTERM) is an interruption like Ctrl-C: the staged version and
+    the work folder are removed, and the run says it changed nothing."""
+    before, args = last_good
+    proc = spendpub(home, *args, fault="package:sleep=60")
+    deadline = time.monotonic() + 60
+    while not list((home / "versions").glob(".staging-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 130
+    assert "interrupted: nothing was changed" in proc.stderr.read()
+    assert state(home) == before
+    assert not list((home / "versions").glob(".staging-*")) and not list((home / "work").iterdir())
+
+
 def test_a_full_disk_while_writing_packages_changes_nothing(home, mini_profile, export, monkeypatch):
     pipeline.run(mini_profile(), [export(APRIL, name="spend-2024-04.csv")], home)
     before = state(home)

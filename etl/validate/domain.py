@@ -12,6 +12,9 @@ Each check has a stable code, a message template (messages/) and a default sever
 - already-published: a file repeats payments (same transaction id, date and amount) the history
   holds in a period this release does not publish again: loaded, they would count twice (a
   whole-file error; skipped without a history, or when the profile maps no transaction id);
+- period-shrinks: a file publishing a period again holds fewer than `shrink_share` of the payments
+  the history holds for it: it is probably cut short, and published it would withdraw the rest
+  (a warning about a whole file);
 - amount-outlier: |amount| above `factor` x the `quantile` of the publisher's own past absolute
   amounts, in the same currency. The history is a table or relation of past spending rows given
   to validate(); without one (a first publish, a dry run without a warehouse) the check is skipped;
@@ -288,6 +291,29 @@ def republished_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy
                 "first_line": "cast(first_line as varchar)"})]
 
 
+def shrink_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
+                   table: str, history: Any) -> list[str]:
+    """period-shrinks: per file, a period it publishes again with fewer than `shrink_share` of the
+    payments the history holds for it (a file cut short would withdraw the rest). A replay has no
+    history table and skips it, as the release it replays was judged already."""
+    sev = policy.severity_of("period-shrinks")
+    if sev == IGNORE or history is None or isinstance(history, RecordedBaseline) \
+            or "period" not in profile.schema.field_names:
+        return []
+    source = _history_source(con, history)
+    if "period" not in _columns(con, source):
+        return []
+    share = f"cast({quote_literal(str(Decimal(repr(policy.shrink_share))))} as decimal(38, 10))"
+    files = (f"(select s.source_file_index, s.period, s.records, h.published from "
+             f"(select source_file_index, period, count(*) as records from {table} where {RECORDS} group by all) s "
+             f"join (select period, count(*) as published from {source} "
+             f"where publisher_id = {quote_literal(profile.publisher_id)} group by period) h using (period) "
+             f"where s.records < {share} * h.published) t")
+    return [issue_select("period-shrinks", None, "cast(records as varchar)", "true", files, severity=sev,
+                         line_sql=NO_LINE, params={"period": "period", "records": "cast(records as varchar)",
+                                                   "published": "cast(published as varchar)"})]
+
+
 def _control_total_rows(con: duckdb.DuckDBPyConnection, contexts: list[FileContext],
                         control_totals: Mapping[str, Decimal] | None) -> list[tuple[int, str, Decimal]]:
     if not control_totals:
@@ -440,6 +466,7 @@ def domain_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Val
         *date_queries(profile, policy, table),
         *duplicate_queries(profile, policy, table),
         *republished_queries(con, profile, policy, table, history),
+        *shrink_queries(con, profile, policy, table, history),
         *outlier_queries(con, profile, policy, table, history),
         *code_list_queries(con, profile, policy, table),
     ]

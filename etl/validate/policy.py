@@ -70,6 +70,7 @@ class ValidationPolicy:
     outlier_factor: float = float(_default("outliers", "factor"))
     outlier_quantile: float = float(_default("outliers", "quantile"))
     outlier_min_history: int = _default("outliers", "min_history")
+    shrink_share: float = float(_default("shrink_share"))
     code_lists: tuple[CodeList, ...] = ()
     lang: str = _default("lang")
 
@@ -130,6 +131,7 @@ def policy_of(profile: Any) -> ValidationPolicy:
         outlier_factor=float(outlier.get("factor", ValidationPolicy.outlier_factor)),
         outlier_quantile=float(outlier.get("quantile", ValidationPolicy.outlier_quantile)),
         outlier_min_history=int(outlier.get("min_history", ValidationPolicy.outlier_min_history)),
+        shrink_share=float(s.get("shrink_share", ValidationPolicy.shrink_share)),
         code_lists=tuple(lists),
         lang=lang if lang in LANGUAGES else ValidationPolicy.lang,
     )

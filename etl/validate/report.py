@@ -23,6 +23,7 @@ CODE_LIST = (
     "total-mismatch", "missing-total-row", "no-records",
     "invalid-company-number", "invalid-siren", "invalid-siret", "period-mismatch", "date-outside-period",
     "probable-duplicate", "already-published", "amount-outlier", "unknown-code", "file-refused",
+    "period-shrinks",
 )
 
 
@@ -151,4 +152,4 @@ class Report:
 
 # Codes whose issues concern a whole file, never one row.
 FILE_LEVEL_CODES = frozenset({"total-mismatch", "missing-total-row", "no-records", "period-mismatch",
-                              "already-published", "file-refused"})
+                              "already-published", "file-refused", "period-shrinks"})

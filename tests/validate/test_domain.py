@@ -241,3 +241,27 @@ def test_payments_already_published_for_another_period_are_refused(home, mini_pr
     # April corrected in the same release: its rows are replaced, nothing counts twice
     fixed = pipeline.run(mini_profile(), [export(april, name="spend-2024-04.csv"), may], home)
     assert not fixed.report.blocks_publish and fixed.published
+
+
+def test_a_period_published_again_from_a_file_cut_short_is_said(home, mini_profile, export):
+    """A republished month's file holding under half the payments the month holds as published is
+    probably cut short: a warning (the publish goes on), which a profile can make an error."""
+    from etl import pipeline
+
+    header = "Department,Supplier,Date,Amount\n"
+    rows = [f"Parks,Acme {i},0{i}/05/2024,1{i}.00\n" for i in range(1, 6)]
+    pipeline.run(mini_profile(), [export(header + "".join(rows))], home)
+    for kept, said in ((3, False), (2, True)):
+        result = pipeline.run(mini_profile(), [export(header + "".join(rows[:kept]))], home, dry_run=True)
+        shrinks = [e for s in result.report.summaries if s.code == "period-shrinks" for e in s.examples]
+        assert bool(shrinks) == said and not result.report.blocks_publish
+    (issue,) = shrinks
+    assert (issue.severity, issue.line, issue.value) == ("warning", None, "2")
+    assert issue.reason == "2024-05 holds 5 payments as published; this file 2. Is it complete? Published, it withdraws the rest"
+    assert issue.message("fr") == ("2024-05 compte 5 paiements tels que publiés ; ce fichier 2. Est-il complet ? "
+                                   "Publié, il retire les autres").replace(" ;", "\u202f;").replace(" ?", "\u202f?")
+    strict = mini_profile("validation: {shrink_share: 0.9, severity: {period-shrinks: error}}\n")
+    refused = pipeline.run(strict, [export(header + "".join(rows[:4]))], home)
+    assert refused.report.blocks_publish and not refused.published
+    assert [s.code for s in refused.report.summaries] == ["period-shrinks"]
+    assert pipeline.run(mini_profile(), [export(header + "".join(rows[:2]))], home).published   # a warning

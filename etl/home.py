@@ -119,10 +119,16 @@ class Home:
                 shutil.rmtree(staged, ignore_errors=True)
 
     @contextmanager
-    def work_folder(self) -> Iterator[Path]:
+    def work_folder(self, make_home: bool = True) -> Iterator[Path]:
         """A private folder for one run's scratch, removed when the run ends. A run killed outright
         leaves its folder behind: each run removes the folders no live run holds (their lock is
-        free), so validations and publishes running side by side keep theirs."""
+        free), so validations and publishes running side by side keep theirs. A run that only
+        reads (`make_home` false) against a home not made yet works in the system's temporary
+        folder rather than make the home."""
+        if not make_home and not self.root.is_dir():
+            with tempfile.TemporaryDirectory(prefix="spendpub-") as tmp:
+                yield Path(tmp)
+            return
         self.work.mkdir(parents=True, exist_ok=True)
         os.chmod(self.work, 0o700)   # what runs spill holds names not yet redacted
         folder, lock = _new_locked_folder(self.work)

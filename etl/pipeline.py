@@ -10,7 +10,6 @@ import json
 import os
 import secrets
 import signal
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -455,18 +454,6 @@ def _quarantine_file(con: duckdb.DuckDBPyConnection, home: Home, prepared: Prepa
         yield path
 
 
-@contextmanager
-def _work_folder(home: Home, dry_run: bool) -> Iterator[Path]:
-    """The run's scratch folder, in the home; a validation against a home not made yet keeps it in the
-    system's temporary folder rather than make the home."""
-    if dry_run and not home.root.is_dir():
-        with tempfile.TemporaryDirectory(prefix="spendpub-") as tmp:
-            yield Path(tmp)
-    else:
-        with home.work_folder() as folder:
-            yield folder
-
-
 def _archive_references(home: Home, checks: ValidationPolicy) -> list[tuple[str, str, str]]:
     """Archive the code lists validation read, like the sources: (profile key, file name, sha256)."""
     out = []
@@ -495,7 +482,7 @@ def run(profile_ref: str | Path, files: list[Path], home: Path, *, period: str |
         raise UsageError(f"no reports in {lang!r} (languages: {', '.join(messages.LANGUAGES)})")
     home = Home(home)
     decisions = redact.load_decisions(home.root, profile.publisher_id)
-    with _work_folder(home, dry_run) as workdir, archive.Incoming(home.archive) as incoming:
+    with home.work_folder(make_home=not dry_run) as workdir, archive.Incoming(home.archive) as incoming:
         con = work_connection(workdir)
         try:
             with served_history(con, home, profile) as history:

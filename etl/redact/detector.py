@@ -3,7 +3,6 @@ confirm or reject (never redacted here), and the refusal of a publish while some
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +12,7 @@ import duckdb
 from .. import engine
 from ..errors import SpendpubError, UsageError
 from ..extract import extract
+from ..home import Home
 from ..profile import Profile, load_profile
 from ..sqltext import quote_ident
 from ..transform import FileContext, build_staging, stg_table
@@ -117,15 +117,13 @@ def review(profile_ref: str | Path, files: list[Path], home: Path, *, period: st
         raise UsageError("no input file given")
     policy = load_policy(profile)
     decisions = load_decisions(home, profile.publisher_id)
-    con = engine.connect()   # staging numbers records by their position
-    try:
-        with tempfile.TemporaryDirectory(prefix="spendpub-review-") as tmp:
-            extracted = [extract(con, Path(p), profile, i, Path(tmp)) for i, p in enumerate(files)]
-            build_staging(con, profile, [FileContext(i, e, period, "review") for i, e in enumerate(extracted)])
-            apply(con, profile, policy, decisions)
-            return detect(con, profile, policy, decisions, [e.name for e in extracted])
-    finally:
-        con.close()
+    # the rows read are not redacted yet: what DuckDB spills goes to the home's private work folder
+    with Home(home).work_folder(make_home=False) as work, \
+            engine.connect(temp_directory=str(work / "duckdb.tmp")) as con:
+        extracted = [extract(con, Path(p), profile, i, work) for i, p in enumerate(files)]
+        build_staging(con, profile, [FileContext(i, e, period, "review") for i, e in enumerate(extracted)])
+        apply(con, profile, policy, decisions)
+        return detect(con, profile, policy, decisions, [e.name for e in extracted])
 
 
 class PendingReview(SpendpubError):

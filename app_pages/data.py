@@ -137,7 +137,7 @@ def _releases(T: Translator, scope: ui.Scope, wanted: str) -> None:
     if len(changes):
         st.table(pd.DataFrame({
             T("data.files_columns.release"): changes["release_id"],
-            T("data.files_columns.period"): [_period(T, v) for v in changes["period"]],
+            _period_column(T, changes["period"]): [_period(T, v) for v in changes["period"]],
             T("data.changes_columns.previous"): changes["previous_release_id"],
             T("data.changes_columns.rows"): [f"{T.count(a)} → {T.count(b)}" for a, b in
                                              zip(changes["rows_before"], changes["rows_after"],
@@ -163,6 +163,12 @@ def _english_only(T: Translator) -> None:
     language, rather than shown as if they were in it."""
     if T.lang != "en":
         st.caption(T("data.english_only"))
+
+
+def _period_column(T: Translator, periods: Any) -> str:
+    """'Month' over months; 'Period' where a budget's periods ('2022-executed') are listed too."""
+    months = all(MONTH.fullmatch(str(p)) for p in periods if p is not None and p == p)
+    return T("data.files_columns.month" if months else "data.files_columns.period")
 
 
 def _period(T: Translator, period: Any) -> str:
@@ -240,7 +246,7 @@ def _files_table(T: Translator, files: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         T("data.files_columns.release"): files["release_id"],
         T("data.files_columns.file"): files["file_name"],
-        T("data.files_columns.period"): [_period(T, v) for v in files["period"]],
+        _period_column(T, files["period"]): [_period(T, v) for v in files["period"]],
         T("data.files_columns.sha256"): files["sha256"],
         T("data.files_columns.encoding"): files["encoding"],
         T("data.files_columns.header_line"): [str(v) for v in files["header_line"]],
@@ -264,7 +270,7 @@ def _provenance(T: Translator, scope: ui.Scope) -> None:
         st.subheader(T("data.totals"))
         st.table(pd.DataFrame({
             T("data.files_columns.release"): totals["release_id"],
-            T("data.files_columns.period"): [_period(T, v) for v in totals["period"]],
+            _period_column(T, totals["period"]): [_period(T, v) for v in totals["period"]],
             T("common.payments"): [T.count(v) for v in totals["payments"]],
             T("common.total"): [T.money(t, c) for t, c in zip(totals["total"],
                                                                totals["currency"], strict=True)],

@@ -866,6 +866,24 @@ def test_data_page_groups_packages_as_they_are_published(
     assert "Other packages" not in [s.value for s in at.subheader]
 
 
+def test_data_page_names_a_column_of_budget_periods_period_not_month(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPENDPUB_HOME", str(tmp_path))
+    warehouse = tmp_path / "warehouse.duckdb"
+    write_warehouse(warehouse, releases=sample_releases(), budget=sample_budget())
+
+    def period_columns() -> list[tuple[str, list[str]]]:
+        at = run_app("data", publisher=LYON)
+        return [(c, list(t.value[c])) for t in at.table for c in t.value.columns if c in ("Month", "Period")]
+    assert period_columns() and all(c == "Month" for c, _ in period_columns())
+    with duckdb.connect(str(warehouse)) as con:   # a budget's sources and totals beside the months
+        for t in ("release_sources", "release_totals"):
+            con.execute(f"update {t} set period = '2024-executed' where period = (select min(period) from {t} "
+                        f"where release_id like ?) and release_id like ?", [f"%{LYON}%"] * 2)
+    shown = period_columns()
+    assert [c for c, _ in shown] == ["Period", "Period"] and all("2024-executed" in v for _, v in shown)
+
+
 def test_a_release_link_opens_that_release(app_home: Path) -> None:
     at = run_app("data", publisher=LYON, release=f"r-{LYON}-2024")
     assert any(f"r-{LYON}-2024" in s.value for s in at.success)

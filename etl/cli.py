@@ -275,6 +275,13 @@ def print_redactions(result: pipeline.RunResult) -> None:
         out.print(messages.cli("redacted", result.lang,
                                counts=" · ".join(f"{reason} {messages.number(n, result.lang)}"
                                                  for reason, n in result.redactions.items())))
+    if result.registered:   # counts only: the names are private (redactions list shows them)
+        added = sum(result.registered.values())
+        precautions = result.registered.get("precautions", 0)
+        out.print(messages.cli_counted(
+            "registered", added, result.lang,
+            precautions=messages.cli_counted("registered_precautions", precautions, result.lang) if precautions else "",
+            command=f"spendpub redactions list --profile {result.profile.publisher_id}"))
     waiting = [c for c in result.redaction_candidates if not c.withheld]
     if waiting:
         out.print(messages.cli_counted(

@@ -85,6 +85,8 @@ class RunResult:
     unchanged_since: str | None = None  # the releases that already published exactly these files
     changes: list[PeriodChange] = field(default_factory=list)
     redactions: dict[str, int] = field(default_factory=dict)          # record rows per reason code
+    # names the release added to the private register: as people, and as a precaution (whole cells)
+    registered: dict[str, int] = field(default_factory=dict)
     redaction_candidates: list[redact.Candidate] = field(default_factory=list)  # for a person to review
     references: list[tuple[str, str, str]] = field(default_factory=list)  # (profile key, file name, sha256) archived
 
@@ -366,7 +368,9 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
             [site / profile.publisher_id, *(p for p in site.iterdir() if p.is_file()), staged / WAREHOUSE_FILE],
             **redact.gate_arguments(con, profile, policy, decisions),
             cache=home.cache / "leakgate" / profile.publisher_id, scratch_in=workdir)
-        redact.record_release(con, home.root, profile.publisher_id)
+        added = redact.record_release(con, home.root, profile.publisher_id)
+        result.registered = {kind: n for kind, n in (("people", sum(not w for _, w in added)),
+                                                     ("precautions", sum(w for _, w in added))) if n}
         fault_point("swap")
         home.commit(staged, release.release_id)
     result.published = True

@@ -469,3 +469,22 @@ def test_diff_of_a_rollback_says_which_periods_it_withdrew_or_restored(published
     assert forth.returncode == 0, forth.stderr
     restored = f"2024-06 restored: the rows of {june} (2 payments, GBP 15.50)"
     assert restored in " ".join(forth.stdout.split()) and restored in " ".join(spendpub(published_home, "diff").stdout.split())
+
+
+def test_a_publish_says_how_many_names_it_adds_to_the_private_register(home, mini_profile, export):
+    """A name withheld as a precaution is hidden in every month from then on: the publish says so
+    (counts only; the names are private), and where to see them."""
+    from tests.test_cli_redaction import EXTRA_FIELDS
+
+    profile = str(mini_profile(EXTRA_FIELDS))
+    may = export("Department,Supplier,Purpose,Expense,Date,Amount\n"
+                 "Housing,Acme Ltd,Repairs,Stationery,03/05/2024,99.00\n"
+                 "Children,Action For Children,,Adoptions - Allowances,04/05/2024,10.00\n")
+    done = spendpub(home, "publish", "--profile", profile, str(may))
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stdout.split())
+    assert ("1 name added to the private register, hidden in every month from now on (1 as a precaution: paid "
+            "under a sensitive expense type); spendpub redactions list --profile testco shows it and why") in said
+    assert "Action For Children" not in done.stdout
+    again = spendpub(home, "publish", "--profile", profile, str(export(may.read_text().replace("99.00", "98.00"))))
+    assert again.returncode == 0 and "private register" not in again.stdout   # nothing new

@@ -166,8 +166,10 @@ def _user() -> str:
         return ""
 
 
-def record_names(home: Path, publisher_id: str, names: Iterable[str | tuple[str, bool]]) -> int:
-    """Add names to the private register of redacted names; returns how many were new or changed.
+def record_names(home: Path, publisher_id: str,
+                 names: Iterable[str | tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Add names to the private register of redacted names; returns the entries new or changed,
+    as (name, whole_cell).
 
     Each name is a string, or (name, whole_cell) where whole_cell marks a name withheld only as a
     precaution (the gate then finds it only as a whole cell). A name once registered as a person
@@ -180,18 +182,18 @@ def record_names(home: Path, publisher_id: str, names: Iterable[str | tuple[str,
         entries.setdefault(key, [name, dict(current).get(name, False)])
     fresh = [(n, False) if isinstance(n, str) else (n[0], bool(n[1])) for n in names]
     fresh = [(" ".join(n.split()), w) for n, w in fresh if n and n.strip()]
-    changed = 0
+    changed = []
     for (name, whole), key in zip(fresh, name_keys(n for n, _ in fresh)):
         if key is None:
             continue
         if key not in entries:
             entries[key] = [name, whole]
-            changed += 1
+            changed.append((name, whole))
         elif entries[key][1] and not whole:  # now known as a person: searched everywhere
             entries[key][1] = False
-            changed += 1
+            changed.append((name, False))
     if not changed:
-        return 0
+        return []
     redaction_dir(home, publisher_id, create=True)
     header = "# Names redacted by spendpub for this publisher: private, never publish this file.\n"
     write_private(path, (header + "".join(f"{n}\t{WHOLE_CELL}\n" if whole else f"{n}\n"

@@ -346,8 +346,9 @@ def redacted_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [n for n, _ in redacted_name_kinds(con)]
 
 
-def record_release(con: duckdb.DuckDBPyConnection, home: Path, publisher_id: str) -> int:
-    """Add the names this run redacted to the publisher's private register (before the switch)."""
+def record_release(con: duckdb.DuckDBPyConnection, home: Path, publisher_id: str) -> list[tuple[str, bool]]:
+    """Add the names this run redacted to the publisher's private register (before the switch);
+    returns the entries new or changed, as (name, whole_cell: withheld as a precaution)."""
     return record_names(home, publisher_id, redacted_name_kinds(con))
 
 

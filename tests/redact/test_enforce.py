@@ -266,7 +266,7 @@ def test_names_withheld_as_a_precaution_are_gated_as_whole_cells(staged, home, t
     out.write_text("supplier_name,purpose\nLet Leeds,\nAcme Ltd,Paid Mr Alan Person\n")
     assert {h.name for h in leakgate.check([out], **args)} == {"Let Leeds", "Mr Alan Person"}
     # the next publish redacts both, whatever the expense type, and keeps their kinds
-    assert redact.record_release(con, home, "testco") == 2
+    assert redact.record_release(con, home, "testco") == [("Let Leeds", True), ("Mr Alan Person", False)]
     con, profile = staged([row("Let Leeds"), row("Mr Alan Person")])
     decisions = redact.load_decisions(home, "testco")
     assert redact.apply(con, profile, policy, decisions) == {"named-person": 2}

@@ -32,6 +32,10 @@ from typing import Iterator
 from .errors import SpendpubError
 from .files import fsync_path
 
+# The versions this process made current (Home.commit), newest last: a run interrupted after its
+# switch has published, and must say so rather than that nothing changed.
+SWITCHED: list[str] = []
+
 WAREHOUSE_FILE = "warehouse.duckdb"
 SITE_DIR = "site"
 WORK_DIR = "work"
@@ -167,6 +171,7 @@ class Home:
         tmp_link.unlink(missing_ok=True)
         tmp_link.symlink_to(Path("versions") / name)
         os.replace(tmp_link, self.root / "current")
+        SWITCHED.append(name)
         fsync_path(self.root)
         self._remove_old_versions(keep=final)
         return final

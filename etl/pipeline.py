@@ -373,6 +373,7 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
                                                      ("precautions", sum(w for _, w in added))) if n}
         fault_point("swap")
         home.commit(staged, release.release_id)
+        fault_point("switched")
     result.published = True
     result.package_dir = home.site / profile.publisher_id / dataset
 

@@ -14,6 +14,7 @@ import rich._wrap
 import typer
 from rich.console import Console
 
+from . import home
 from .errors import SpendpubError, UsageError
 from .typography import NBSP, NNBSP
 
@@ -49,6 +50,7 @@ def _interrupted(e: BaseException) -> bool:
 
 def guarded(action):
     """Run action; expected failures become one clear sentence and an exit code, never a traceback."""
+    switches = len(home.SWITCHED)
     try:
         return action()
     except UsageError as e:
@@ -59,7 +61,11 @@ def guarded(action):
         raise typer.Exit(EXIT_REFUSED)
     except (KeyboardInterrupt, Exception) as e:
         if _interrupted(e):
-            err.print("interrupted: nothing was changed")
+            if len(home.SWITCHED) > switches:   # the release went live before the interruption
+                err.print(f"interrupted after release {home.SWITCHED[-1]} went live: it is published "
+                          "(spendpub diff says what it changed)")
+            else:
+                err.print("interrupted: nothing was published; the warehouse and the site are as they were")
             raise typer.Exit(130)
         # a bug: say so in one line, keep the traceback for those who ask
         if os.environ.get("SPENDPUB_DEBUG"):

@@ -77,9 +77,24 @@ def test_sigterm_while_packaging_cleans_up_and_changes_nothing(home, last_good):
         time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(60) == 130
-    assert "interrupted: nothing was changed" in proc.stderr.read()
+    assert "interrupted: nothing was published; the warehouse and the site are as they were" in proc.stderr.read()
     assert state(home) == before
     assert not list((home / "versions").glob(".staging-*")) and not list((home / "work").iterdir())
+
+
+def test_an_interruption_after_the_switch_says_the_release_is_published(home, last_good):
+    before, args = last_good
+    proc = spendpub(home, *args, fault="switched:sleep=60")
+    current = (home / "current").resolve()
+    deadline = time.monotonic() + 60
+    while (home / "current").resolve() == current and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 130
+    live = (home / "current").resolve().name
+    said = " ".join(proc.stderr.read().split())
+    assert f"interrupted after release {live} went live: it is published" in said and "nothing" not in said
+    assert state(home) != before and not list((home / "work").iterdir())
 
 
 def test_a_full_disk_while_writing_packages_changes_nothing(home, mini_profile, export, monkeypatch):

@@ -22,7 +22,7 @@ def test_ctrl_c_during_a_query_is_an_interruption_not_a_bug(error, capsys):
     with pytest.raises(typer.Exit) as e:
         terminal.guarded(_raise(error))
     assert e.value.exit_code == 130
-    assert "interrupted: nothing was changed" in capsys.readouterr().err
+    assert "interrupted: nothing was published; the warehouse and the site are as they were" in capsys.readouterr().err
 
 
 def test_any_other_failure_is_reported_as_a_bug(capsys, monkeypatch):

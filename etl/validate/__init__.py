@@ -52,7 +52,7 @@ def validate(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: list[Fi
     from ..transform import stg_table
     from . import messages
     from .checks import ISSUE_COLUMNS, issue_queries
-    from .domain import domain_queries, outlier_baseline_rows
+    from .domain import domain_queries, outlier_baseline_rows, shrink_queries
     from .policy import DEFAULT_SEVERITY, IGNORE, policy_of
     from .quarantine import REJECTED_SQL
 
@@ -66,6 +66,9 @@ def validate(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: list[Fi
     con.execute(f"create or replace temp table validation_issues as "
                 f"select * from ({union}) as t({ISSUE_COLUMNS})")
     con.execute(f"delete from validation_issues where severity = '{IGNORE}'")
+    # once the rows with errors are known: with quarantine, they would not be published
+    for query in shrink_queries(con, profile, policy, table, history, REJECTED_SQL):
+        con.execute(f"insert into validation_issues {query}")
 
     counts = {i: (n, r) for i, n, r in con.execute(
         f"select source_file_index, count(*), count(*) filter (where row_kind = 'record') from {table} "

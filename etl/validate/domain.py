@@ -292,10 +292,12 @@ def republished_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy
 
 
 def shrink_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
-                   table: str, history: Any) -> list[str]:
+                   table: str, history: Any, set_aside: str) -> list[str]:
     """period-shrinks: per file, a period it publishes again with fewer than `shrink_share` of the
-    payments the history holds for it (a file cut short would withdraw the rest). A replay has no
-    history table and skips it, as the release it replays was judged already."""
+    payments the history holds for it (a file cut short would withdraw the rest). Rows with an
+    error are not counted when quarantine is on (`set_aside`: a select of their file index and
+    line): they would not be published. A replay has no history table and skips it, as the release
+    it replays was judged already."""
     sev = policy.severity_of("period-shrinks")
     if sev == IGNORE or history is None or isinstance(history, RecordedBaseline) \
             or "period" not in profile.schema.field_names:
@@ -304,12 +306,14 @@ def shrink_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Val
     if "period" not in _columns(con, source):
         return []
     share = f"cast({quote_literal(str(Decimal(repr(policy.shrink_share))))} as decimal(38, 10))"
+    kept = f" and (source_file_index, source_line) not in ({set_aside})" if policy.quarantine else ""
     files = (f"(select s.source_file_index, s.period, s.records, h.published from "
-             f"(select source_file_index, period, count(*) as records from {table} where {RECORDS} group by all) s "
+             f"(select source_file_index, period, count(*) as records from {table} where {RECORDS}{kept} "
+             f"group by all) s "
              f"join (select period, count(*) as published from {source} "
              f"where publisher_id = {quote_literal(profile.publisher_id)} group by period) h using (period) "
              f"where s.records < {share} * h.published) t")
-    return [issue_select("period-shrinks", None, "cast(records as varchar)", "true", files, severity=sev,
+    return [issue_select("period-shrinks", None, "cast(null as varchar)", "true", files, severity=sev,
                          line_sql=NO_LINE, params={"period": "period", "records": "cast(records as varchar)",
                                                    "published": "cast(published as varchar)"})]
 
@@ -466,7 +470,6 @@ def domain_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Val
         *date_queries(profile, policy, table),
         *duplicate_queries(profile, policy, table),
         *republished_queries(con, profile, policy, table, history),
-        *shrink_queries(con, profile, policy, table, history),
         *outlier_queries(con, profile, policy, table, history),
         *code_list_queries(con, profile, policy, table),
     ]

@@ -257,6 +257,9 @@ def load_profile(name_or_path: str | Path) -> Profile:
             problems.append(f"{key}.factor: {name} is a {ftype}, not an amount")
         if "unmapped" in spec and "map" not in spec:
             problems.append(f"{key}.unmapped: only meaningful with a map")
+        if fields[name].thousands is not None and fields[name].thousands == fields[name].decimal:
+            problems.append(f"{key}.thousands: {fields[name].thousands!r} is also the decimal mark; set thousands "
+                            f"to the other mark, or to '' when amounts have no thousands separator")
 
     for f in schema.fields:
         if f.required and f.name not in PIPELINE_FIELDS and f.name not in fields:

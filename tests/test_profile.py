@@ -53,6 +53,7 @@ def test_unknown_key_is_named_with_the_file(mini_profile, extra, expected):
      "fields.payment_date.date_formats: '%d/%m/%Q' is not a date format: Unrecognized format for strftime/strptime: %Q"),
     (("'%d-%b-%y']", "'%d-%b-%y', '%d/%m/%Y %']"), "'%d/%m/%Y %' is not a date format: Trailing format character %"),
     (("  encoding: auto", "  encoding: auto\n  quote: ','"), "read.quote: the same character as read.delimiter (',')"),
+    (('thousands: ","}', 'thousands: ",", decimal: ","}'), "fields.amount.thousands: ',' is also the decimal mark"),
 ])
 def test_wrong_values_are_named(mini_profile, replace, expected):
     old, new = replace

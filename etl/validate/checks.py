@@ -68,9 +68,14 @@ def other_decimal_mark(spec: FieldSpec, field: Field, text: str) -> dict[str, st
     grouping = "." if mark == "," else ","
     for symbol in (*spec.currency_symbols, " "):
         text = f"replace({text}, {quote_literal(symbol)}, '')"
-    shape = f"[+-]?\\(?[0-9]{{1,3}}({re.escape(grouping)}?[0-9]{{3}})*{re.escape(mark)}[0-9]{{1,2}}\\)?-?"
-    looks = f"regexp_full_match({text}, {quote_literal(shape)})"
-    hint = {"mark": quote_literal(f"'{mark}'"), "field": quote_literal(field.name)}
+    shape = (f"[+-]?\\(?([0-9]+|[0-9]{{1,3}}({re.escape(grouping)}[0-9]{{3}})+){re.escape(mark)}"
+             f"[0-9]{{1,{MONEY_SCALE}}}\\)?-?")
+    # ...and what the other mark would read must fit the type too
+    whole_digits = f"length(regexp_replace(split_part({text}, {quote_literal(mark)}, 1), '[^0-9]', '', 'g'))"
+    looks = f"(regexp_full_match({text}, {quote_literal(shape)}) and {whole_digits} <= {MONEY_PRECISION - MONEY_SCALE})"
+    # the profile reading the other mark must not take it as its thousands separator too
+    setting = f"decimal: '{mark}'" + (f" and thousands: '{grouping}'" if spec.thousands == mark else "")
+    hint = {"setting": quote_literal(setting), "field": quote_literal(field.name)}
     return {**hint, "further_key": f"case when {looks} then {quote_literal(OTHER_DECIMAL_MARK)} end",
             "further": f"case when {looks} then {messages.render_sql(OTHER_DECIMAL_MARK, hint)} end"}
 

@@ -44,26 +44,31 @@ def test_every_error_is_collected_with_its_place(mini_profile, export, home):
 
 def test_an_amount_written_with_the_other_decimal_mark_says_which_setting_to_change(mini_profile, export, home,
                                                                                      tmp_path):
-    body = ('Parks,Acme,03/05/2024,"1.234,56",R\n'   # line 2: a decimal comma, to a profile reading points
+    body = ('Parks,Acme,03/05/2024,"1.234,56",R\n'                # line 2: a decimal comma, to a profile reading points
             'Parks,Acme,03/05/2024,"£12,50",R\n'
-            "Parks,Acme,03/05/2024,12.345,R\n")     # line 4: sub-penny, no other mark
+            "Parks,Acme,03/05/2024,12.345,R\n"                    # line 4: sub-penny, no other mark
+            'Parks,Acme,03/05/2024,"12345678901234567,50",R\n'    # line 5: too many digits either way
+            'Parks,Acme,03/05/2024,"1.234.567.890.123.456.789,50",R\n')
     result, by_code = report_of(mini_profile, export, home, body)
     reasons = {e.line: e.reason for e in by_code["type-error"].examples}
-    hint = ("; it reads as an amount written with ',' as its decimal mark: if the file writes its amounts so, "
-            "set decimal: ',' for amount in the profile")
-    assert reasons[2].endswith(hint) and reasons[3].endswith(hint) and not reasons[4].endswith(hint)
+    # the profile reads ',' as thousands: following the hint must not leave it both marks
+    hint = ("; it reads as an amount written with the other decimal mark: if the file writes its amounts so, "
+            "set decimal: ',' and thousands: '.' for amount in the profile")
+    assert [line for line, reason in sorted(reasons.items()) if reason.endswith(hint)] == [2, 3]
     assert reasons[2].startswith("is not an amount written like 1,234.56")
     (first,) = [e for e in by_code["type-error"].examples if e.line == 2]
-    assert first.message("fr").endswith("indiquez decimal: ',' pour amount dans le profil")
+    assert first.message("fr").endswith("indiquez decimal: ',' and thousands: '.' pour amount dans le profil")
     listed = tmp_path / "issues.csv"   # the issue list renders it in SQL: the same sentence
     pipeline.run(mini_profile(), [export(HEADER + body)], home, dry_run=True, lang="fr", issues_file=listed)
     assert first.message("fr") in listed.read_text(encoding="utf-8")
-    # a profile reading decimal commas is told of points
-    comma = mini_profile().read_text().replace('thousands: ","', 'decimal: ",", thousands: "."')
-    (e,) = pipeline.run(mini_profile(base=comma), [export(HEADER + "Parks,Acme,03/05/2024,1234.56,R\n")], home,
-                        dry_run=True).report.summaries[0].examples
-    assert e.reason.endswith("written with '.' as its decimal mark: if the file writes its amounts so, "
-                             "set decimal: '.' for amount in the profile")
+    # a profile reading decimal commas is told of points; one without a thousands separator, of decimal only
+    for marks, amount, setting in (('decimal: ",", thousands: "."', "1234.56", "decimal: '.' and thousands: ','"),
+                                   ('thousands: ""', '"12,50"', "decimal: ','")):
+        other = mini_profile().read_text().replace('thousands: ","', marks)
+        (e,) = pipeline.run(mini_profile(base=other), [export(HEADER + f"Parks,Acme,03/05/2024,{amount},R\n")], home,
+                            dry_run=True).report.summaries[0].examples
+        assert e.reason.endswith(f"if the file writes its amounts so, set {setting} for amount in the profile")
+
 
 
 def test_total_row_that_does_not_reconcile_is_an_error(mini_profile, export, home):

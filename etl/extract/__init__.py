@@ -95,7 +95,8 @@ OTHER_DELIMITERS = (";", "\t", "|", ",")
 
 
 def _shown_delimiter(delimiter: str) -> str:
-    return "tab" if delimiter == "\t" else repr(delimiter)
+    """As a profile writes it in YAML: a tab is "\\t" (in double quotes, where the escape holds)."""
+    return '"\\t"' if delimiter == "\t" else repr(delimiter)
 
 
 def _split_elsewhere(rows: list[tuple], profile: Profile, needed: dict[str, set[str]]) -> tuple[int, str] | None:

@@ -64,7 +64,7 @@ def test_missing_required_column_is_named(tmp_path, mini_profile, export):
         run_extract(tmp_path, mini_profile, export, "Department,Supplier,Date\nParks,A,01/05/2024\n")
 
 
-@pytest.mark.parametrize("delimiter, shown", [(";", "';'"), ("\t", "tab"), ("|", "'|'")])
+@pytest.mark.parametrize("delimiter, shown", [(";", "';'"), ("\t", '"\\t"'), ("|", "'|'")])
 def test_a_file_separated_otherwise_than_the_profile_says_is_told_so(tmp_path, mini_profile, export, delimiter,
                                                                       shown):
     content = f"Payments May 2024\nDepartment{delimiter}Supplier{delimiter}Date{delimiter}Amount\n" \
@@ -74,6 +74,11 @@ def test_a_file_separated_otherwise_than_the_profile_says_is_told_so(tmp_path, m
     assert (refused.value.kind, refused.value.message) == ("other-delimiter", (
         f"no header row names every required column when the lines are split at ',', but line 2 names them all "
         f"when split at {shown}: the file is separated by {shown}. Set read.delimiter to {shown} in the profile"))
+    # the setting as said is one a profile takes, and reads the file with
+    told = mini_profile().read_text().replace("  encoding: auto\n", f"  encoding: auto\n  delimiter: {shown}\n")
+    con = duckdb.connect()
+    read = extract(con, export(content), load_profile(mini_profile(base=told)), 0, tmp_path)
+    assert read.header[:4] == ("Department", "Supplier", "Date", "Amount") and read.records == 1
 
 
 def test_a_header_below_the_searched_records_is_read_where_the_profile_puts_it(tmp_path, mini_profile, export):

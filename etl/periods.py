@@ -40,7 +40,8 @@ def period_of_file(profile: Profile, extracted: ExtractedFile, given: str | None
     A file whose month nothing tells is refused."""
     period = given or period_from_filename(extracted.name, profile.period_patterns)
     if period is None and profile.period_field is None and not profile.period_fields:
-        raise InputError.refusal("period-unknown", where=extracted.name)
+        raise InputError.refusal("period-unknown" if profile.period_patterns else "period-unknown-no-patterns",
+                                 where=extracted.name)
     return period
 
 

@@ -49,6 +49,16 @@ def test_a_file_none_of_whose_rows_tells_its_period_is_refused(home, mini_profil
     assert pipeline.run(profile, [dated], home, dry_run=True).report.ok
 
 
+def test_a_profile_without_file_name_patterns_is_told_where_a_month_can_come_from(home, mini_profile, export):
+    plain = mini_profile().read_text().replace("period:\n  from_filename: ['(?P<year>\\d{4})-(?P<month>\\d{2})']\n", "")
+    assert "period:" not in plain
+    may = export("Department,Supplier,Date,Amount\nParks,Acme,03/05/2024,10.00\n")
+    assert refusals(pipeline.run(mini_profile(base=plain), [may], home, dry_run=True)) == [
+        ("spend-2024-05.csv", "period-unknown-no-patterns",
+         "cannot tell which month this file covers: give --period YYYY-MM, or say in the profile where the month is "
+         "written (period.from_filename: patterns of the file names; period.from_field: a date field)")]
+
+
 def refusals(result) -> list[tuple[str, str, str]]:
     """The files a run refused as a whole: (file, kind, reason)."""
     assert result.report.blocks_publish

@@ -137,7 +137,8 @@ def save_report(path: Path | None, result: pipeline.RunResult, given: dict[str, 
     notice goes to `notices` (stderr when stdout carries JSON)."""
     if path is None:
         return
-    names = ", ".join(f.name for f in result.files) or ", ".join(result.report.files_named())
+    # the files read, and those refused as a whole, which the report names though nothing was read
+    names = ", ".join(dict.fromkeys([*(f.name for f in result.files), *result.report.files_named()]))
     title = f"{messages.label('report_title', result.lang)} – {result.profile.publisher_name} ({names})"
     sections = summary_sections(result, given) if result.files else []   # none when every file was refused
     try:

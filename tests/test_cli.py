@@ -189,7 +189,10 @@ def test_the_files_beside_a_refused_one_are_validated_too(home, mini_profile, ex
     assert "spend-2024-05.csv:2 payment_date [Date] '31/02/2024'" in shown   # the other file's row error
     assert "total-mismatch" not in shown                                     # its control total was checked
     assert "refused: 2 errors; nothing was published" in done.stderr and not (home / "warehouse.duckdb").exists()
-    checked = spendpub(home, "validate", "--profile", str(mini_profile()), *map(str, files))
+    forwarded = home.parent / "report.md"
+    checked = spendpub(home, "validate", "--profile", str(mini_profile()), "--report", str(forwarded), *map(str, files))
+    assert forwarded.read_text(encoding="utf-8").startswith(
+        "# Validation report – Test Borough Council (spend-2024-05.csv, spend-2024-04.csv)")
     figures = " ".join(checked.stdout.split("Validation report")[-1].split())
     assert "│ spend-2024-05.csv │ 2024-05 │" in figures and "spend-2024-04.csv │" not in figures
     assert "│ GBP │ 2 │ 15.50 │" in figures and "rows read 2 · with errors 1 ·" in figures

@@ -165,10 +165,13 @@ def _english_only(T: Translator) -> None:
         st.caption(T("data.english_only"))
 
 
+def _months_only(periods: Any) -> bool:
+    """Whether every period listed is a month, not a budget's ('2022-executed')."""
+    return all(MONTH.fullmatch(str(p)) for p in periods if p is not None and p == p)
+
+
 def _period_column(T: Translator, periods: Any) -> str:
-    """'Month' over months; 'Period' where a budget's periods ('2022-executed') are listed too."""
-    months = all(MONTH.fullmatch(str(p)) for p in periods if p is not None and p == p)
-    return T("data.files_columns.month" if months else "data.files_columns.period")
+    return T("data.files_columns.month" if _months_only(periods) else "data.files_columns.period")
 
 
 def _period(T: Translator, period: Any) -> str:
@@ -271,7 +274,9 @@ def _provenance(T: Translator, scope: ui.Scope) -> None:
         st.table(pd.DataFrame({
             T("data.files_columns.release"): totals["release_id"],
             _period_column(T, totals["period"]): [_period(T, v) for v in totals["period"]],
-            T("common.payments"): [T.count(v) for v in totals["payments"]],
+            # a budget's rows are its lines, not payments
+            T("common.payments" if _months_only(totals["period"]) else "data.files_columns.lines"):
+                [T.count(v) for v in totals["payments"]],
             T("common.total"): [T.money(t, c) for t, c in zip(totals["total"],
                                                                totals["currency"], strict=True)],
         }), border="horizontal", hide_index=True)

@@ -872,16 +872,21 @@ def test_data_page_names_a_column_of_budget_periods_period_not_month(
     warehouse = tmp_path / "warehouse.duckdb"
     write_warehouse(warehouse, releases=sample_releases(), budget=sample_budget())
 
-    def period_columns() -> list[tuple[str, list[str]]]:
-        at = run_app("data", publisher=LYON)
-        return [(c, list(t.value[c])) for t in at.table for c in t.value.columns if c in ("Month", "Period")]
-    assert period_columns() and all(c == "Month" for c, _ in period_columns())
+    def shown() -> tuple[list[tuple[str, list[str]]], list[str]]:
+        """The columns that list periods, with their values, and the totals table's two after Release."""
+        tables = [t.value for t in run_app("data", publisher=LYON).table]
+        (totals,) = [t for t in tables if "Total" in t.columns and t.columns[0] == "Release"]
+        return ([(c, list(t[c])) for t in tables for c in t.columns if c in ("Month", "Period")],
+                list(totals.columns[1:3]))
+    periods, totals = shown()
+    assert periods and all(c == "Month" for c, _ in periods) and totals == ["Month", "Payments"]
     with duckdb.connect(str(warehouse)) as con:   # a budget's sources and totals beside the months
         for t in ("release_sources", "release_totals"):
             con.execute(f"update {t} set period = '2024-executed' where period = (select min(period) from {t} "
                         f"where release_id like ?) and release_id like ?", [f"%{LYON}%"] * 2)
-    shown = period_columns()
-    assert [c for c, _ in shown] == ["Period", "Period"] and all("2024-executed" in v for _, v in shown)
+    periods, totals = shown()
+    assert [c for c, _ in periods] == ["Period", "Period"] and all("2024-executed" in v for _, v in periods)
+    assert totals == ["Period", "Lines"]   # a budget's lines, not payments
 
 
 def test_a_release_link_opens_that_release(app_home: Path) -> None:

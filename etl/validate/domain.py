@@ -232,6 +232,11 @@ def outlier_baseline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Dec
     return con.execute(f"select * from {OUTLIER_BASELINE} order by currency").fetchall()
 
 
+def _exact(setting: float) -> str:
+    """SQL of a profile's number as written (1.15, not 1.149999...): compared with money exactly."""
+    return f"cast({quote_literal(str(Decimal(repr(setting))))} as decimal(38, 10))"
+
+
 def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: ValidationPolicy,
                     table: str, history: Any) -> list[str]:
     # empty unless the check runs: a baseline left by an earlier validation on `con` is never read
@@ -243,7 +248,7 @@ def outlier_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Va
     _outlier_baseline(con, profile, policy, table, history)
     joined = (f"(select s.*, h.usual, h.history from {table} s join {OUTLIER_BASELINE} h using (currency) "
               f"where s.{RECORDS} and cast(abs(s.amount) as decimal(38, 2)) > "
-              f"cast({quote_literal(str(Decimal(repr(policy.outlier_factor))))} as decimal(38, 10)) * "
+              f"{_exact(policy.outlier_factor)} * "
               f"cast(h.usual as decimal(38, 2))) t")
     return [issue_select(
         "amount-outlier", "amount", _as_written(profile, "amount"), "true", joined, severity=sev,
@@ -305,7 +310,7 @@ def shrink_queries(con: duckdb.DuckDBPyConnection, profile: Profile, policy: Val
     source = _history_source(con, history)
     if "period" not in _columns(con, source):
         return []
-    share = f"cast({quote_literal(str(Decimal(repr(policy.shrink_share))))} as decimal(38, 10))"
+    share = _exact(policy.shrink_share)
     kept = f" and (source_file_index, source_line) not in ({set_aside})" if policy.quarantine else ""
     files = (f"(select s.source_file_index, s.period, s.records, h.published from "
              f"(select source_file_index, period, count(*) as records from {table} where {RECORDS}{kept} "

@@ -277,10 +277,9 @@ def print_redactions(result: pipeline.RunResult) -> None:
                                counts=" · ".join(f"{reason} {messages.number(n, result.lang)}"
                                                  for reason, n in result.redactions.items())))
     if result.registered:   # counts only: the names are private (redactions list shows them)
-        added = sum(result.registered.values())
-        precautions = result.registered.get("precautions", 0)
+        precautions = result.registered_as_precaution
         out.print(messages.cli_counted(
-            "registered", added, result.lang,
+            "registered", result.registered, result.lang,
             precautions=messages.cli_counted("registered_precautions", precautions, result.lang) if precautions else "",
             command=f"spendpub redactions list --profile {result.profile.publisher_id}"))
     waiting = [c for c in result.redaction_candidates if not c.withheld]
@@ -409,17 +408,17 @@ def list_releases(ctx: typer.Context,
     out.print(table)
 
 
+MOVED = {"withdrawn": "withdrawn: it held the rows of", "restored": "restored: the rows of"}
+
+
 def print_periods_moved(con, release: str, period: str | None = None) -> list[releases.PeriodRows]:
     """The periods `release` withdrew (a rollback to before they were published) or, a rollback to a
     later release, brought back, with what they hold."""
-    moved = []
-    for label, found in (("withdrawn: it held the rows of", releases.withdrawn_periods(con, release)),
-                         ("restored: the rows of", releases.restored_periods(con, release))):
-        for held in (h for h in found if period in (None, h.period)):
-            totals = held.totals_text(money)
-            out.print(f"{held.period} {label} {held.published_by}" + (f" ({totals})" if totals else ""))
-            moved.append(held)
-    return moved
+    moved = [(how, held) for how, held in releases.periods_moved(con, release) if period in (None, held.period)]
+    for how, held in moved:
+        totals = held.totals_text(money)
+        out.print(f"{held.period} {MOVED[how]} {held.published_by}" + (f" ({totals})" if totals else ""))
+    return [held for _, held in moved]
 
 
 @app.command()

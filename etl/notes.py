@@ -17,7 +17,7 @@ import duckdb
 from . import spreadsheet
 from .files import file_digest, write_new
 from .profile import Profile
-from .releases import Release, redacted_published_in, restored_periods, withdrawn_periods
+from .releases import Release, periods_moved, redacted_published_in
 
 
 
@@ -40,6 +40,9 @@ def _changed(db: str) -> str:
     """SQL condition on a release: it changed the package of $period (every package when null), by
     publishing the period or by redacting rows of it that an earlier release had published."""
     return f"($period is null or list_contains(periods, $period) or {redacted_published_in(db)})"
+
+
+MOVED = {"withdrawn": "withdrawn (it held the rows of", "restored": "restored (the rows of"}
 
 
 def release_entries(con: duckdb.DuckDBPyConnection, publisher_id: str, dataset: str, up_to_seq: int,
@@ -84,11 +87,10 @@ def release_entries(con: duckdb.DuckDBPyConnection, publisher_id: str, dataset: 
                                for c in sorted(set(before_totals) | set(after_totals)))
             lines.append(f"- {per} replaces {prev} (matched by {by}): {added:,} added, {removed:,} removed, "
                          f"{changed:,} changed; rows {before:,} → {after:,}; totals {totals}")
-        for label, found in (("withdrawn (it held the rows of", withdrawn_periods(con, rid, db)),
-                             ("restored (the rows of", restored_periods(con, rid, db))):
-            for held in (h for h in found if period in (None, h.period)):
+        for how, held in periods_moved(con, rid, db):
+            if period in (None, held.period):
                 totals = held.totals_text(_money)
-                lines.append(f"- {held.period} {label} {held.published_by}" + (f": {totals}" if totals else "") + ")")
+                lines.append(f"- {held.period} {MOVED[how]} {held.published_by}" + (f": {totals}" if totals else "") + ")")
         if published_here and (rejected or redacted):
             lines.append(f"- {rejected:,} rows rejected, {redacted:,} rows redacted")
         for per, n in con.execute(

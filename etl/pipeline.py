@@ -85,8 +85,8 @@ class RunResult:
     unchanged_since: str | None = None  # the releases that already published exactly these files
     changes: list[PeriodChange] = field(default_factory=list)
     redactions: dict[str, int] = field(default_factory=dict)          # record rows per reason code
-    # names the release added to the private register: as people, and as a precaution (whole cells)
-    registered: dict[str, int] = field(default_factory=dict)
+    registered: int = 0                  # names the release added to the private register...
+    registered_as_precaution: int = 0    # ...of which withheld as a precaution (whole cells)
     redaction_candidates: list[redact.Candidate] = field(default_factory=list)  # for a person to review
     references: list[tuple[str, str, str]] = field(default_factory=list)  # (profile key, file name, sha256) archived
 
@@ -259,14 +259,13 @@ def _refused(con: duckdb.DuckDBPyConnection, profile: Profile, release: Release,
              mappings: dict[int, dict[str, str | None]] | None = None) -> Prepared:
     """A run with files refused as a whole: the report of every file (the others' `report`,
     `contexts`), and nothing to publish."""
-    names = file_names(contexts)
+    names = {**file_names(contexts), **{i: name for i, (name, _) in refusals.items()}}
     result = RunResult(profile=profile, release=release, lang=checks.lang,
-                       report=validate_refused(con, refusals, checks, report, names, mappings))
+                       report=validate_refused(con, refusals, checks, names, report, mappings))
     if contexts:
         result.files, result.totals = _summaries(con, profile, contexts), _totals(con, profile)
         result.rejected_rows = result.report.rejected_rows
-    return Prepared(result, [], redact.load_policy(profile), redact.Decisions.empty(), mappings or {}, checks,
-                    {**names, **{i: name for i, (name, _) in refusals.items()}})
+    return Prepared(result, [], redact.load_policy(profile), redact.Decisions.empty(), mappings or {}, checks, names)
 
 
 def new_rows_table(con: duckdb.DuckDBPyConnection, profile: Profile, table: str = "new_rows") -> str:
@@ -369,8 +368,7 @@ def commit_release(con: duckdb.DuckDBPyConnection, home: Home, profile: Profile,
             **redact.gate_arguments(con, profile, policy, decisions),
             cache=home.cache / "leakgate" / profile.publisher_id, scratch_in=workdir)
         added = redact.record_release(con, home.root, profile.publisher_id)
-        result.registered = {kind: n for kind, n in (("people", sum(not w for _, w in added)),
-                                                     ("precautions", sum(w for _, w in added))) if n}
+        result.registered, result.registered_as_precaution = len(added), sum(whole for _, whole in added)
         fault_point("swap")
         home.commit(staged, release.release_id)
         fault_point("switched")

@@ -299,6 +299,12 @@ def restored_periods(con: duckdb.DuckDBPyConnection, release_id: str, db: str = 
               (select period from {db}.release_state where release_id = (select release_id from before))""")
 
 
+def periods_moved(con: duckdb.DuckDBPyConnection, release_id: str, db: str = "wh") -> list[tuple[str, PeriodRows]]:
+    """('withdrawn' | 'restored', its rows) for each period `release_id` took out or brought back."""
+    return [*(("withdrawn", held) for held in withdrawn_periods(con, release_id, db)),
+            *(("restored", held) for held in restored_periods(con, release_id, db))]
+
+
 def _period_rows(con: duckdb.DuckDBPyConnection, db: str, release_id: str, periods_sql: str) -> list[PeriodRows]:
     """PeriodRows of (period, row_release_id) rows, with their totals."""
     rows = con.execute(f"""

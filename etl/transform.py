@@ -160,9 +160,15 @@ def _amount(expr: str, spec: FieldSpec) -> str:
     return f"(case {whens} else {slow} end)"
 
 
-def _amount_rewritten(expr: str, spec: FieldSpec) -> str:
+def without_symbols(expr: str, spec: FieldSpec) -> str:
+    """SQL: an amount's text without the currency symbols and spaces the profile reads around it."""
     for symbol in (*spec.currency_symbols, " "):
         expr = f"replace({expr}, {quote_literal(symbol)}, '')"
+    return expr
+
+
+def _amount_rewritten(expr: str, spec: FieldSpec) -> str:
+    expr = without_symbols(expr, spec)
     if spec.thousands:
         # a separator only between groups of three digits: '12,34' or '5,' is no amount (a type
         # error), not 1234 or 5

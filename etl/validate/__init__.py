@@ -89,11 +89,12 @@ def validate(con: duckdb.DuckDBPyConnection, profile: Profile, contexts: list[Fi
 
 
 def refused(con: duckdb.DuckDBPyConnection, refusals: Mapping[int, tuple[str, Any]], policy: ValidationPolicy,
-            report: Report | None = None, names: Mapping[int, str] | None = None,
+            names: Mapping[int, str], report: Report | None = None,
             mappings: dict[int, dict[str, str | None]] | None = None) -> Report:
     """The report with the files refused as a whole (`refusals`: file index -> (file name,
     InputError)) added, one file-refused error each, listed in validation_issues as any issue.
-    `report` is that of the other files (`names`, `mappings`: theirs), or None when none was read."""
+    `names`: every file's, by index. `report` is that of the other files (`mappings`: theirs), or
+    None when none was read."""
     import dataclasses
     import json
 
@@ -109,7 +110,6 @@ def refused(con: duckdb.DuckDBPyConnection, refusals: Mapping[int, tuple[str, An
                     [[REFUSAL_CODE, ERROR, i, e.message, e.kind,
                       json.dumps(e.params or {"reason": e.message}, ensure_ascii=False)]
                      for i, (_, e) in sorted(refusals.items())])
-    names = {**(names or {}), **{i: name for i, (name, _) in refusals.items()}}
     return dataclasses.replace(report, summaries=_summaries(con, names, mappings or {}))
 
 

@@ -14,7 +14,7 @@ from typing import Mapping
 from ..profile import FieldSpec, Profile
 from ..schema import MONEY_PRECISION, MONEY_SCALE, Field
 from ..sqltext import quote_ident, quote_literal
-from ..transform import FileContext, pipeline_values, stg_table, text_column
+from ..transform import FileContext, pipeline_values, stg_table, text_column, without_symbols
 from . import messages
 from .fieldsql import FieldRules, missing_values_of
 
@@ -66,8 +66,7 @@ def other_decimal_mark(spec: FieldSpec, field: Field, text: str) -> dict[str, st
         return {}
     mark = "," if spec.decimal == "." else "."
     grouping = "." if mark == "," else ","
-    for symbol in (*spec.currency_symbols, " "):
-        text = f"replace({text}, {quote_literal(symbol)}, '')"
+    text = without_symbols(text, spec)
     shape = (f"[+-]?\\(?([0-9]+|[0-9]{{1,3}}({re.escape(grouping)}[0-9]{{3}})+){re.escape(mark)}"
              f"[0-9]{{1,{MONEY_SCALE}}}\\)?-?")
     # ...and what the other mark would read must fit the type too

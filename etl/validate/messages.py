@@ -101,8 +101,7 @@ def fill(text: str, params: Mapping[str, Any]) -> str:
 # by the number of decimals they are written with. Parameters keep the plain figure (JSON, the
 # issue list's machines); line numbers stay plain, as in file:line, to be searched for.
 FIGURES = {"loaded": 2, "stated": 2, "threshold": 2, "ratio": 1, "dated": 0, "history": 0, "days": 0,
-           "inside": 0, "most": 0, "repeated": 0, "records": 0, "unread": 0,
-           "published": 0}
+           "inside": 0, "most": 0, "repeated": 0, "records": 0, "unread": 0, "published": 0}
 
 
 def _figure(value: Any, decimals: int, lang: str) -> Any:
